@@ -1,0 +1,1 @@
+"""Entities, value objects and rules. Plain Python: no I/O, no framework."""

@@ -1,0 +1,48 @@
+"""Provider-neutral description of what the payment provider told us."""
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.subscription import Subscription
+
+
+class BillingEventKind(enum.StrEnum):
+    CHECKOUT_COMPLETED = "checkout_completed"
+    SUBSCRIPTION_CHANGED = "subscription_changed"
+    SUBSCRIPTION_ENDED = "subscription_ended"
+    INVOICE_PAID = "invoice_paid"
+    PAYMENT_FAILED = "payment_failed"
+    UNHANDLED = "unhandled"
+
+
+@dataclass(frozen=True)
+class BillingEvent:
+    """One event: who it is about, when it happened, and the subscription as it then was.
+
+    `snapshot` is set when the event carries the subscription itself; for checkout and
+    invoice events only `subscription_id` is known and the current object is fetched.
+    `payload` is the provider's raw event, kept so the event can be replayed.
+    """
+
+    id: str
+    kind: BillingEventKind
+    provider_type: str
+    occurred_at: datetime
+    livemode: bool = False
+    user_ref: str | None = None
+    customer_id: str | None = None
+    subscription_id: str | None = None
+    snapshot: Subscription | None = None
+    payload: str = ""
+
+
+@dataclass(frozen=True)
+class CheckoutSession:
+    """A checkout as the provider reports it."""
+
+    id: str
+    user_ref: str | None
+    customer_id: str | None
+    subscription_id: str | None
+    paid: bool

@@ -1,0 +1,63 @@
+"""Domain errors: each says, in words a page can show, what went wrong."""
+
+
+class DomainError(Exception):
+    """Base of every error the domain and the use cases raise on purpose."""
+
+    message = "That did not work."
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message or type(self).message
+        super().__init__(self.message)
+
+
+class InvalidEmail(DomainError):
+    message = "Please enter a valid email address."
+
+
+class WeakPassword(DomainError):
+    message = "That password is not allowed."
+
+
+class EmailAlreadyRegistered(DomainError):
+    message = "An account with this email already exists. Log in instead."
+
+
+class InvalidCredentials(DomainError):
+    message = "Invalid email or password."
+
+
+class UserNotFound(DomainError):
+    message = "No such account."
+
+
+class SubscriptionRequired(DomainError):
+    message = "This content is for subscribers. Subscribe to read it."
+
+
+class AlreadySubscribed(DomainError):
+    message = "You already have a subscription. Manage it in the billing portal."
+
+
+class NoBillingAccount(DomainError):
+    message = "You have no billing account yet. Subscribe first."
+
+
+class CheckoutNotFound(DomainError):
+    message = "We could not find that checkout. If you paid, your access will appear shortly."
+
+
+class CheckoutNotYours(DomainError):
+    message = "That checkout belongs to another account."
+
+
+class InvalidWebhook(DomainError):
+    message = "Invalid webhook."
+
+
+class PaymentProviderError(DomainError):
+    message = "The payment provider could not be reached. Please try again in a moment."
+
+
+class PaymentDeclined(DomainError):
+    message = "The payment provider refused the request."

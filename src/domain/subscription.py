@@ -1,0 +1,95 @@
+"""Subscriptions and the rule that says who may read premium content."""
+
+import enum
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+
+class SubscriptionStatus(enum.StrEnum):
+    """Stripe's subscription statuses; the names are the provider's own."""
+
+    INCOMPLETE = "incomplete"
+    INCOMPLETE_EXPIRED = "incomplete_expired"
+    TRIALING = "trialing"
+    ACTIVE = "active"
+    PAST_DUE = "past_due"
+    CANCELED = "canceled"
+    UNPAID = "unpaid"
+    PAUSED = "paused"
+
+    @property
+    def is_terminal(self) -> bool:
+        """A subscription in a terminal status never comes back to life."""
+        return self in (SubscriptionStatus.CANCELED, SubscriptionStatus.INCOMPLETE_EXPIRED)
+
+
+DEFAULT_PAST_DUE_GRACE = timedelta(days=3)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """The provider's subscription as last seen, stamped with when it was true (`as_of`)."""
+
+    id: str
+    status: SubscriptionStatus
+    as_of: datetime
+    customer_id: str | None = None
+    price_id: str | None = None
+    current_period_start: datetime | None = None
+    current_period_end: datetime | None = None
+    cancel_at_period_end: bool = False
+    cancel_at: datetime | None = None
+    ended_at: datetime | None = None
+
+    @property
+    def is_live(self) -> bool:
+        """Whether the provider still bills it (the user should manage it, not buy another)."""
+        return self.status in (
+            SubscriptionStatus.TRIALING,
+            SubscriptionStatus.ACTIVE,
+            SubscriptionStatus.PAST_DUE,
+            SubscriptionStatus.UNPAID,
+            SubscriptionStatus.PAUSED,
+        )
+
+    @property
+    def ends_at(self) -> datetime | None:
+        """When access ends by itself: the period end when set to cancel, or `cancel_at`."""
+        if self.cancel_at is not None:
+            return self.cancel_at
+        if self.cancel_at_period_end:
+            return self.current_period_end
+        return None
+
+    def grants_premium(self, now: datetime, grace: timedelta = DEFAULT_PAST_DUE_GRACE) -> bool:
+        """The access rule.
+
+        - active and trialing grant access, until the moment a scheduled cancellation ends it;
+        - past_due grants it for `grace` after the failed payment (the start of the unpaid
+          period: a renewal that fails opens the new period all the same);
+        - everything else (incomplete, unpaid, paused, canceled, ...) denies.
+        """
+        ends_at = self.ends_at
+        if ends_at is not None and now >= ends_at:
+            return False
+        if self.status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING):
+            return True
+        if self.status is SubscriptionStatus.PAST_DUE:
+            failed_at = self.current_period_start or self.as_of
+            return now < failed_at + grace
+        return False
+
+    def is_newer_than(self, other: "Subscription") -> bool | None:
+        """True/False when the timestamps decide; None when they tie and the states differ."""
+        if self.as_of != other.as_of:
+            return self.as_of > other.as_of
+        if self.same_state_as(other):
+            return False
+        if other.status.is_terminal and not self.status.is_terminal:
+            return False  # nothing follows cancellation
+        if self.status.is_terminal and not other.status.is_terminal:
+            return True
+        return None
+
+    def same_state_as(self, other: "Subscription") -> bool:
+        return replace(self, as_of=other.as_of) == other
