@@ -1,0 +1,215 @@
+"""Ports: what the use cases need from the outside world, as abstract classes.
+
+Each docstring is a contract. The in-memory fakes in `adapters/memory` and the real
+adapters pass the same contract tests (tests/contract), so a use case tested against
+the fakes behaves the same in production.
+"""
+
+import abc
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Self
+
+from domain.billing import BillingEvent, CheckoutSession
+from domain.email import EmailAddress
+from domain.subscription import Subscription
+from domain.user import User
+
+
+class UserRepository(abc.ABC):
+    """Users with their subscriptions, inside the unit of work's transaction.
+
+    - `add` stores a new user; a second user with the same email (the address is
+      normalised, so letter case does not matter) raises `EmailAlreadyRegistered`,
+      at the latest on `commit`.
+    - `save` stores the changes made to a user loaded from this repository.
+    - The finders return None when nothing matches; they never raise for "not found".
+    """
+
+    @abc.abstractmethod
+    def add(self, user: User) -> None: ...
+
+    @abc.abstractmethod
+    def save(self, user: User) -> None: ...
+
+    @abc.abstractmethod
+    def get(self, user_id: str) -> User | None: ...
+
+    @abc.abstractmethod
+    def get_by_email(self, email: EmailAddress) -> User | None: ...
+
+    @abc.abstractmethod
+    def get_by_customer_id(self, customer_id: str) -> User | None: ...
+
+    @abc.abstractmethod
+    def get_by_subscription_id(self, subscription_id: str) -> User | None: ...
+
+    @abc.abstractmethod
+    def list_billed(self) -> Sequence[User]:
+        """Every user who has a billing customer, in a stable order."""
+
+
+class EventStatus(enum.StrEnum):
+    PROCESSED = "processed"
+    IGNORED = "ignored"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class InboxRecord:
+    """One verified event as received, and what became of it."""
+
+    event_id: str
+    provider_type: str
+    status: EventStatus
+    received_at: datetime
+    payload: str
+    error: str | None = None
+    note: str | None = None
+
+
+class EventAlreadyRecorded(Exception):
+    """Raised by `UnitOfWork.commit` when another transaction recorded the same event first."""
+
+
+class EventInbox(abc.ABC):
+    """Every verified provider event, with its outcome, inside the unit of work.
+
+    The event id is unique: `record` of an id that is already stored replaces its
+    status (a failed event that later succeeds), it never adds a second row. Because the
+    record is written in the same transaction as the event's effect, an event whose
+    effect was committed is always marked done, and never the other way round.
+    """
+
+    @abc.abstractmethod
+    def get(self, event_id: str) -> InboxRecord | None: ...
+
+    @abc.abstractmethod
+    def record(self, record: InboxRecord) -> None: ...
+
+    @abc.abstractmethod
+    def list(self, status: EventStatus | None = None) -> Sequence[InboxRecord]:
+        """Records, oldest first, optionally only those with `status`."""
+
+
+class UnitOfWork(abc.ABC):
+    """One transaction over users, subscriptions and the event inbox.
+
+    Used as a context manager. Nothing is stored until `commit`; leaving the block
+    without committing (or with an exception) rolls everything back. A conflict found
+    at commit time (a duplicate email, an event recorded concurrently) raises the
+    domain error and leaves nothing half-written.
+    """
+
+    users: UserRepository
+    events: EventInbox
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.rollback()
+
+    @abc.abstractmethod
+    def commit(self) -> None: ...
+
+    @abc.abstractmethod
+    def rollback(self) -> None: ...
+
+
+class PasswordHasher(abc.ABC):
+    """One-way password hashing.
+
+    `verify` returns False for a wrong password or a hash it cannot read; it never
+    raises for those. `needs_rehash` is True when the hash was made with older
+    parameters than the hasher's current ones.
+    """
+
+    @abc.abstractmethod
+    def hash(self, password: str) -> str: ...
+
+    @abc.abstractmethod
+    def verify(self, password_hash: str, password: str) -> bool: ...
+
+    @abc.abstractmethod
+    def needs_rehash(self, password_hash: str) -> bool: ...
+
+
+class Clock(abc.ABC):
+    """The current time, timezone-aware, in UTC."""
+
+    @abc.abstractmethod
+    def now(self) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class CheckoutRedirect:
+    session_id: str
+    url: str
+
+
+class PaymentGateway(abc.ABC):
+    """The payment provider (Stripe in production).
+
+    Every call that creates something is idempotent where a key is given, so a retry
+    after a time-out never charges or creates twice. Provider failures raise
+    `PaymentProviderError` (or a subclass) with a message a person can read; unknown ids
+    raise `CheckoutNotFound` / return None as documented.
+    """
+
+    @abc.abstractmethod
+    def create_customer(self, user_id: str, email: EmailAddress) -> str:
+        """Create the user's billing customer (user id in its metadata); return its id.
+
+        Idempotent on `user_id`: calling it twice for one user returns one customer.
+        """
+
+    @abc.abstractmethod
+    def create_checkout_session(
+        self, *, user_id: str, customer_id: str, success_url: str, cancel_url: str
+    ) -> CheckoutRedirect:
+        """A subscription checkout for the configured price, tied to `user_id`.
+
+        `success_url` may contain the `{CHECKOUT_SESSION_ID}` placeholder.
+        """
+
+    @abc.abstractmethod
+    def get_checkout_session(self, session_id: str) -> CheckoutSession:
+        """The checkout as the provider has it; `CheckoutNotFound` for an unknown id."""
+
+    @abc.abstractmethod
+    def get_subscription(self, subscription_id: str) -> Subscription | None:
+        """The subscription's current state (stamped with the provider's now), or None."""
+
+    @abc.abstractmethod
+    def list_subscriptions(self, customer_id: str) -> Sequence[Subscription]:
+        """Every subscription of the customer, canceled ones included."""
+
+    @abc.abstractmethod
+    def cancel_subscription(self, subscription_id: str) -> Subscription:
+        """Cancel now; returns the canceled subscription."""
+
+    @abc.abstractmethod
+    def create_portal_session(self, customer_id: str, return_url: str) -> str:
+        """The URL of the provider's billing portal for the customer."""
+
+    @abc.abstractmethod
+    def parse_webhook(self, payload: bytes, signature: str | None) -> BillingEvent:
+        """Verify a webhook delivery and translate it.
+
+        Raises `InvalidWebhook` for a missing or wrong signature, a timestamp outside the
+        tolerance, a body that is not an event, or an event from the wrong mode (live
+        events on a test key and the other way round).
+        """
+
+    @abc.abstractmethod
+    def translate_event(self, payload: str) -> BillingEvent:
+        """Translate an event payload verified earlier (for replaying stored events)."""

@@ -1,0 +1,54 @@
+from dataclasses import dataclass
+
+from application.ports import PasswordHasher, UnitOfWork
+from domain.email import EmailAddress
+from domain.errors import InvalidCredentials, InvalidEmail
+from domain.password_policy import MAX_LENGTH
+from domain.user import User
+
+
+@dataclass(frozen=True)
+class AuthenticateUserCommand:
+    email: str
+    password: str
+
+
+class AuthenticateUser:
+    """Log in with email and password.
+
+    Rules: an unknown email and a wrong password give the same error after the same
+    hashing work (a hash of a dummy password is verified), so neither the answer nor
+    its timing tells whether an account exists. A hash made with outdated parameters
+    is replaced on a successful log-in.
+    """
+
+    _DUMMY_PASSWORD = "not-a-real-password-used-to-spend-equal-time"  # noqa: S105
+
+    def __init__(self, uow: UnitOfWork, hasher: PasswordHasher) -> None:
+        self._uow = uow
+        self._hasher = hasher
+        self._dummy_hash: str | None = None
+
+    def execute(self, command: AuthenticateUserCommand) -> User:
+        password = command.password if len(command.password) <= MAX_LENGTH else ""
+        try:
+            email: EmailAddress | None = EmailAddress(command.email)
+        except InvalidEmail:
+            email = None
+        with self._uow as uow:
+            user = uow.users.get_by_email(email) if email is not None else None
+            if user is None:
+                self._hasher.verify(self._dummy(), password)
+                raise InvalidCredentials()
+            if not self._hasher.verify(user.password_hash, password):
+                raise InvalidCredentials()
+            if self._hasher.needs_rehash(user.password_hash):
+                user.password_hash = self._hasher.hash(password)
+                uow.users.save(user)
+                uow.commit()
+        return user
+
+    def _dummy(self) -> str:
+        if self._dummy_hash is None:
+            self._dummy_hash = self._hasher.hash(self._DUMMY_PASSWORD)
+        return self._dummy_hash

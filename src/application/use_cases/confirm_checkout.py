@@ -1,0 +1,52 @@
+from dataclasses import dataclass
+
+from application.billing import apply_event
+from application.ports import Clock, PaymentGateway, UnitOfWork
+from domain.billing import BillingEvent, BillingEventKind
+from domain.errors import CheckoutNotYours
+
+
+@dataclass(frozen=True)
+class ConfirmCheckoutCommand:
+    user_id: str
+    session_id: str
+
+
+@dataclass(frozen=True)
+class ConfirmCheckoutResult:
+    paid: bool
+
+
+class ConfirmCheckout:
+    """The success page's call: grant access now instead of waiting for the webhook.
+
+    Rules: the checkout is fetched from the provider (the session id in the URL proves
+    nothing by itself); it must belong to the signed-in user (`CheckoutNotYours`
+    otherwise); a paid checkout is applied through the same path as the webhook's
+    `checkout.session.completed`, so whichever comes second changes nothing.
+    """
+
+    def __init__(self, uow: UnitOfWork, gateway: PaymentGateway, clock: Clock) -> None:
+        self._uow = uow
+        self._gateway = gateway
+        self._clock = clock
+
+    def execute(self, command: ConfirmCheckoutCommand) -> ConfirmCheckoutResult:
+        session = self._gateway.get_checkout_session(command.session_id)
+        if session.user_ref != command.user_id:
+            raise CheckoutNotYours()
+        if not session.paid:
+            return ConfirmCheckoutResult(paid=False)
+        event = BillingEvent(
+            id=f"confirm:{session.id}",
+            kind=BillingEventKind.CHECKOUT_COMPLETED,
+            provider_type="checkout.session.completed",
+            occurred_at=self._clock.now(),
+            user_ref=session.user_ref,
+            customer_id=session.customer_id,
+            subscription_id=session.subscription_id,
+        )
+        with self._uow as uow:
+            apply_event(uow, self._gateway, event)
+            uow.commit()
+        return ConfirmCheckoutResult(paid=True)

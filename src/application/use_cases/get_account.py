@@ -1,0 +1,48 @@
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from application.ports import Clock, UnitOfWork
+from domain.errors import UserNotFound
+from domain.subscription import DEFAULT_PAST_DUE_GRACE, Subscription, SubscriptionStatus
+
+
+@dataclass(frozen=True)
+class GetAccountCommand:
+    user_id: str
+
+
+@dataclass(frozen=True)
+class AccountView:
+    email: str
+    has_premium: bool
+    has_billing_account: bool
+    subscription: Subscription | None
+    past_due: bool
+    access_until: datetime | None
+
+
+class GetAccount:
+    """What the account page shows: plan, status, renewal or end date, past-due warning."""
+
+    def __init__(
+        self, uow: UnitOfWork, clock: Clock, grace: timedelta = DEFAULT_PAST_DUE_GRACE
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._grace = grace
+
+    def execute(self, command: GetAccountCommand) -> AccountView:
+        with self._uow as uow:
+            user = uow.users.get(command.user_id)
+        if user is None:
+            raise UserNotFound()
+        subscription = user.current_subscription
+        return AccountView(
+            email=user.email.value,
+            has_premium=user.has_premium(self._clock.now(), self._grace),
+            has_billing_account=user.customer_id is not None,
+            subscription=subscription,
+            past_due=subscription is not None
+            and subscription.status is SubscriptionStatus.PAST_DUE,
+            access_until=subscription.ends_at if subscription else None,
+        )

@@ -1,0 +1,69 @@
+from dataclasses import dataclass, field
+
+from application.ports import PaymentGateway, UnitOfWork
+from domain.subscription import Subscription
+from domain.user import SnapshotOutcome
+
+
+@dataclass(frozen=True)
+class ReconcileSubscriptionsCommand:
+    pass
+
+
+@dataclass(frozen=True)
+class Change:
+    user_email: str
+    subscription_id: str
+    before: Subscription | None
+    after: Subscription
+
+    def describe(self) -> str:
+        old = self.before.status.value if self.before else "unknown"
+        return (
+            f"{self.user_email}: {self.subscription_id} {old} -> {self.after.status.value}"
+            f" (period end {self.after.current_period_end:%Y-%m-%d %H:%M}, cancel at period end"
+            f" {'yes' if self.after.cancel_at_period_end else 'no'})"
+            if self.after.current_period_end
+            else f"{self.user_email}: {self.subscription_id} {old} -> {self.after.status.value}"
+        )
+
+
+@dataclass
+class ReconcileReport:
+    checked_users: int = 0
+    changes: list[Change] = field(default_factory=list)
+
+
+class ReconcileSubscriptions:
+    """Pull the provider's truth for every billed user and fix drift.
+
+    For when webhooks were lost: each user's subscriptions are listed from the provider
+    and applied as authoritative current state, one user per transaction (one failure
+    does not undo the rest). Returns what changed.
+    """
+
+    def __init__(self, uow: UnitOfWork, gateway: PaymentGateway) -> None:
+        self._uow = uow
+        self._gateway = gateway
+
+    def execute(self, command: ReconcileSubscriptionsCommand) -> ReconcileReport:
+        report = ReconcileReport()
+        with self._uow as uow:
+            user_ids = [user.id for user in uow.users.list_billed()]
+        for user_id in user_ids:
+            with self._uow as uow:
+                user = uow.users.get(user_id)
+                if user is None or user.customer_id is None:
+                    continue
+                report.checked_users += 1
+                for current in self._gateway.list_subscriptions(user.customer_id):
+                    before = user.subscriptions.get(current.id)
+                    if before is not None and current.same_state_as(before):
+                        continue
+                    if user.apply_subscription(current, authoritative=True) is (
+                        SnapshotOutcome.APPLIED
+                    ):
+                        report.changes.append(Change(user.email.value, current.id, before, current))
+                uow.users.save(user)
+                uow.commit()
+        return report
