@@ -1,0 +1,341 @@
+import hashlib
+import hmac
+import itertools
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from application.ports import CheckoutRedirect, Clock, PaymentGateway
+from domain.billing import BillingEvent, BillingEventKind, CheckoutSession
+from domain.email import EmailAddress
+from domain.errors import CheckoutNotFound, InvalidWebhook, PaymentProviderError
+from domain.subscription import Subscription, SubscriptionStatus
+
+PERIOD = timedelta(days=30)
+
+_KIND_OF_TYPE = {
+    "checkout.session.completed": BillingEventKind.CHECKOUT_COMPLETED,
+    "customer.subscription.created": BillingEventKind.SUBSCRIPTION_CHANGED,
+    "customer.subscription.updated": BillingEventKind.SUBSCRIPTION_CHANGED,
+    "customer.subscription.paused": BillingEventKind.SUBSCRIPTION_CHANGED,
+    "customer.subscription.resumed": BillingEventKind.SUBSCRIPTION_CHANGED,
+    "customer.subscription.deleted": BillingEventKind.SUBSCRIPTION_ENDED,
+    "invoice.paid": BillingEventKind.INVOICE_PAID,
+    "invoice.payment_failed": BillingEventKind.PAYMENT_FAILED,
+}
+
+
+@dataclass
+class FakeCheckout:
+    id: str
+    user_id: str
+    customer_id: str
+    success_url: str
+    cancel_url: str
+    subscription_id: str | None = None
+
+    @property
+    def url(self) -> str:
+        return f"https://checkout.fake/{self.id}"
+
+
+@dataclass
+class FakeCustomer:
+    id: str
+    user_id: str
+    email: str
+    subscriptions: list[str] = field(default_factory=list)
+
+
+class FakePaymentGateway(PaymentGateway):
+    """A payment provider in memory: customers, checkouts, subscriptions and signed events.
+
+    Besides the port, it offers what a provider's dashboard and clock would do, for
+    tests: `pay_checkout`, `renew`, `fail_renewal`, `recover`, `schedule_cancel`,
+    `resume`, `cancel_now`. Each returns the events the provider would send; `signed`
+    turns an event into the (payload, signature) pair a webhook delivery carries.
+    """
+
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        webhook_secret: str = "whsec_test_fake",  # noqa: S107
+        price_id: str = "price_fake_monthly",
+        livemode: bool = False,
+    ) -> None:
+        self.clock = clock
+        self.webhook_secret = webhook_secret
+        self.price_id = price_id
+        self.livemode = livemode
+        self.customers: dict[str, FakeCustomer] = {}
+        self.checkouts: dict[str, FakeCheckout] = {}
+        self.subscriptions: dict[str, Subscription] = {}
+        self.events: list[BillingEvent] = []
+        self.portal_sessions: list[tuple[str, str]] = []
+        self.fail_next: Exception | None = None
+        self._ids = itertools.count(1)
+
+    # -- the port -------------------------------------------------------------------
+
+    def create_customer(self, user_id: str, email: EmailAddress) -> str:
+        self._maybe_fail()
+        for customer in self.customers.values():
+            if customer.user_id == user_id:
+                return customer.id
+        customer = FakeCustomer(self._id("cus"), user_id, email.value)
+        self.customers[customer.id] = customer
+        return customer.id
+
+    def create_checkout_session(
+        self, *, user_id: str, customer_id: str, success_url: str, cancel_url: str
+    ) -> CheckoutRedirect:
+        self._maybe_fail()
+        if customer_id not in self.customers:
+            raise PaymentProviderError(f"No such customer: {customer_id}")
+        checkout = FakeCheckout(self._id("cs"), user_id, customer_id, success_url, cancel_url)
+        self.checkouts[checkout.id] = checkout
+        return CheckoutRedirect(checkout.id, checkout.url)
+
+    def get_checkout_session(self, session_id: str) -> CheckoutSession:
+        self._maybe_fail()
+        checkout = self.checkouts.get(session_id)
+        if checkout is None:
+            raise CheckoutNotFound()
+        return CheckoutSession(
+            id=checkout.id,
+            user_ref=checkout.user_id,
+            customer_id=checkout.customer_id,
+            subscription_id=checkout.subscription_id,
+            paid=checkout.subscription_id is not None,
+        )
+
+    def get_subscription(self, subscription_id: str) -> Subscription | None:
+        self._maybe_fail()
+        subscription = self.subscriptions.get(subscription_id)
+        return replace(subscription, as_of=self.clock.now()) if subscription else None
+
+    def list_subscriptions(self, customer_id: str) -> Sequence[Subscription]:
+        self._maybe_fail()
+        customer = self.customers.get(customer_id)
+        if customer is None:
+            return []
+        now = self.clock.now()
+        return [replace(self.subscriptions[s], as_of=now) for s in customer.subscriptions]
+
+    def cancel_subscription(self, subscription_id: str) -> Subscription:
+        self._maybe_fail()
+        self.cancel_now(subscription_id)
+        return self.subscriptions[subscription_id]
+
+    def create_portal_session(self, customer_id: str, return_url: str) -> str:
+        self._maybe_fail()
+        if customer_id not in self.customers:
+            raise PaymentProviderError(f"No such customer: {customer_id}")
+        self.portal_sessions.append((customer_id, return_url))
+        return f"https://billing.fake/{customer_id}"
+
+    def parse_webhook(self, payload: bytes, signature: str | None) -> BillingEvent:
+        if not signature:
+            raise InvalidWebhook("Missing signature.")
+        expected = hmac.new(self.webhook_secret.encode(), payload, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(signature, expected):
+            raise InvalidWebhook("Bad signature.")
+        try:
+            event = self.translate_event(payload.decode("utf-8"))
+        except (ValueError, KeyError, TypeError) as error:
+            raise InvalidWebhook("The body is not an event.") from error
+        if event.livemode != self.livemode:
+            raise InvalidWebhook("The event's mode does not match this service's key.")
+        return event
+
+    def translate_event(self, payload: str) -> BillingEvent:
+        data = json.loads(payload)
+        snapshot = data.get("snapshot")
+        return BillingEvent(
+            id=data["id"],
+            kind=_KIND_OF_TYPE.get(data["type"], BillingEventKind.UNHANDLED),
+            provider_type=data["type"],
+            occurred_at=datetime.fromisoformat(data["occurred_at"]),
+            livemode=bool(data.get("livemode", False)),
+            user_ref=data.get("user_ref"),
+            customer_id=data.get("customer_id"),
+            subscription_id=data.get("subscription_id"),
+            snapshot=_subscription_from_json(snapshot) if snapshot else None,
+            payload=payload,
+        )
+
+    # -- what the provider does on its own, for tests --------------------------------
+
+    def signed(self, event: BillingEvent) -> tuple[bytes, str]:
+        payload = event.payload.encode()
+        return payload, hmac.new(self.webhook_secret.encode(), payload, hashlib.sha256).hexdigest()
+
+    def pay_checkout(self, session_id: str) -> list[BillingEvent]:
+        checkout = self.checkouts[session_id]
+        now = self.clock.now()
+        subscription = Subscription(
+            id=self._id("sub"),
+            status=SubscriptionStatus.ACTIVE,
+            as_of=now,
+            customer_id=checkout.customer_id,
+            price_id=self.price_id,
+            current_period_start=now,
+            current_period_end=now + PERIOD,
+        )
+        checkout.subscription_id = subscription.id
+        self.customers[checkout.customer_id].subscriptions.append(subscription.id)
+        self.subscriptions[subscription.id] = subscription
+        return [
+            self._emit(
+                "checkout.session.completed",
+                subscription,
+                snapshot=False,
+                user_ref=checkout.user_id,
+            ),
+            self._emit("customer.subscription.created", subscription),
+            self._emit("invoice.paid", subscription, snapshot=False),
+        ]
+
+    def renew(self, subscription_id: str) -> list[BillingEvent]:
+        """The period ends and the renewal is paid (ends it if set to cancel)."""
+        current = self.subscriptions[subscription_id]
+        if current.cancel_at_period_end:
+            return self.cancel_now(subscription_id)
+        start = current.current_period_end or self.clock.now()
+        renewed = self._change(
+            subscription_id,
+            status=SubscriptionStatus.ACTIVE,
+            current_period_start=start,
+            current_period_end=start + PERIOD,
+        )
+        return [
+            self._emit("invoice.paid", renewed, snapshot=False),
+            self._emit("customer.subscription.updated", renewed),
+        ]
+
+    def fail_renewal(self, subscription_id: str) -> list[BillingEvent]:
+        """The period ends and its payment fails: past_due in the new period."""
+        current = self.subscriptions[subscription_id]
+        start = current.current_period_end or self.clock.now()
+        failed = self._change(
+            subscription_id,
+            status=SubscriptionStatus.PAST_DUE,
+            current_period_start=start,
+            current_period_end=start + PERIOD,
+        )
+        return [
+            self._emit("invoice.payment_failed", failed, snapshot=False),
+            self._emit("customer.subscription.updated", failed),
+        ]
+
+    def recover(self, subscription_id: str) -> list[BillingEvent]:
+        """The customer fixed the card and the open invoice is paid."""
+        recovered = self._change(subscription_id, status=SubscriptionStatus.ACTIVE)
+        return [
+            self._emit("invoice.paid", recovered, snapshot=False),
+            self._emit("customer.subscription.updated", recovered),
+        ]
+
+    def schedule_cancel(self, subscription_id: str) -> list[BillingEvent]:
+        changed = self._change(subscription_id, cancel_at_period_end=True)
+        return [self._emit("customer.subscription.updated", changed)]
+
+    def resume(self, subscription_id: str) -> list[BillingEvent]:
+        changed = self._change(subscription_id, cancel_at_period_end=False)
+        return [self._emit("customer.subscription.updated", changed)]
+
+    def cancel_now(self, subscription_id: str) -> list[BillingEvent]:
+        now = self.clock.now()
+        ended = self._change(
+            subscription_id,
+            status=SubscriptionStatus.CANCELED,
+            ended_at=now,
+            cancel_at_period_end=False,
+        )
+        return [self._emit("customer.subscription.deleted", ended)]
+
+    # -- helpers ----------------------------------------------------------------------
+
+    def _change(self, subscription_id: str, **changes: object) -> Subscription:
+        current = self.subscriptions[subscription_id]
+        if current.status.is_terminal:
+            raise PaymentProviderError("This subscription has ended.")
+        changed = replace(current, as_of=self.clock.now(), **changes)  # type: ignore[arg-type]
+        self.subscriptions[subscription_id] = changed
+        return changed
+
+    def _emit(
+        self,
+        type_: str,
+        subscription: Subscription,
+        *,
+        snapshot: bool = True,
+        user_ref: str | None = None,
+    ) -> BillingEvent:
+        data = {
+            "id": self._id("evt"),
+            "type": type_,
+            "occurred_at": self.clock.now().isoformat(),
+            "livemode": self.livemode,
+            "user_ref": user_ref,
+            "customer_id": subscription.customer_id,
+            "subscription_id": subscription.id,
+            "snapshot": _subscription_to_json(subscription) if snapshot else None,
+        }
+        event = self.translate_event(json.dumps(data))
+        self.events.append(event)
+        return event
+
+    def _id(self, prefix: str) -> str:
+        return f"{prefix}_fake{next(self._ids)}"
+
+    def _maybe_fail(self) -> None:
+        if self.fail_next is not None:
+            error, self.fail_next = self.fail_next, None
+            raise error
+
+
+def _subscription_to_json(subscription: Subscription) -> dict[str, object]:
+    def moment(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "id": subscription.id,
+        "status": subscription.status.value,
+        "as_of": moment(subscription.as_of),
+        "customer_id": subscription.customer_id,
+        "price_id": subscription.price_id,
+        "current_period_start": moment(subscription.current_period_start),
+        "current_period_end": moment(subscription.current_period_end),
+        "cancel_at_period_end": subscription.cancel_at_period_end,
+        "cancel_at": moment(subscription.cancel_at),
+        "ended_at": moment(subscription.ended_at),
+    }
+
+
+def _subscription_from_json(data: dict[str, object]) -> Subscription:
+    def moment(key: str) -> datetime | None:
+        value = data.get(key)
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+    as_of = moment("as_of")
+    if as_of is None:
+        raise ValueError("snapshot without as_of")
+    return Subscription(
+        id=str(data["id"]),
+        status=SubscriptionStatus(str(data["status"])),
+        as_of=as_of,
+        customer_id=_text(data.get("customer_id")),
+        price_id=_text(data.get("price_id")),
+        current_period_start=moment("current_period_start"),
+        current_period_end=moment("current_period_end"),
+        cancel_at_period_end=bool(data.get("cancel_at_period_end")),
+        cancel_at=moment("cancel_at"),
+        ended_at=moment("ended_at"),
+    )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None

@@ -1,0 +1,136 @@
+import copy
+import threading
+from collections.abc import Callable, Sequence
+
+from application.ports import (
+    EventAlreadyRecorded,
+    EventInbox,
+    EventStatus,
+    InboxRecord,
+    UnitOfWork,
+    UserRepository,
+)
+from domain.email import EmailAddress
+from domain.errors import EmailAlreadyRegistered
+from domain.user import User
+
+
+class InMemoryStore:
+    """The committed state that in-memory units of work share (the 'database')."""
+
+    def __init__(self) -> None:
+        self.users: dict[str, User] = {}
+        self.events: dict[str, InboxRecord] = {}
+        self.lock = threading.Lock()
+
+
+class InMemoryUserRepository(UserRepository):
+    """Reads committed users (copies, so changes stay private until commit)."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+        self.pending: dict[str, User] = {}
+        self.added: set[str] = set()
+
+    def _all(self) -> list[User]:
+        merged = {**self._store.users, **self.pending}
+        return list(merged.values())
+
+    def _find(self, match: Callable[[User], bool]) -> User | None:
+        for user in self._all():
+            if match(user):
+                return copy.deepcopy(user)
+        return None
+
+    def add(self, user: User) -> None:
+        if any(u.email == user.email for u in self._all()):
+            raise EmailAlreadyRegistered()
+        self.pending[user.id] = copy.deepcopy(user)
+        self.added.add(user.id)
+
+    def save(self, user: User) -> None:
+        self.pending[user.id] = copy.deepcopy(user)
+
+    def get(self, user_id: str) -> User | None:
+        return self._find(lambda u: u.id == user_id)
+
+    def get_by_email(self, email: EmailAddress) -> User | None:
+        return self._find(lambda u: u.email == email)
+
+    def get_by_customer_id(self, customer_id: str) -> User | None:
+        return self._find(lambda u: u.customer_id == customer_id)
+
+    def get_by_subscription_id(self, subscription_id: str) -> User | None:
+        return self._find(lambda u: subscription_id in u.subscriptions)
+
+    def list_billed(self) -> Sequence[User]:
+        billed = [u for u in self._all() if u.customer_id is not None]
+        return [copy.deepcopy(u) for u in sorted(billed, key=lambda u: (u.created_at, u.id))]
+
+
+class InMemoryEventInbox(EventInbox):
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+        self.pending: dict[str, InboxRecord] = {}
+        self.seen: dict[str, InboxRecord | None] = {}
+
+    def get(self, event_id: str) -> InboxRecord | None:
+        if event_id in self.pending:
+            return self.pending[event_id]
+        record = self._store.events.get(event_id)
+        self.seen.setdefault(event_id, record)
+        return record
+
+    def record(self, record: InboxRecord) -> None:
+        if record.event_id not in self.pending:
+            self.seen.setdefault(record.event_id, self._store.events.get(record.event_id))
+        self.pending[record.event_id] = record
+
+    def list(self, status: EventStatus | None = None) -> Sequence[InboxRecord]:
+        merged = {**self._store.events, **self.pending}
+        records = sorted(merged.values(), key=lambda r: (r.received_at, r.event_id))
+        return [r for r in records if status is None or r.status is status]
+
+
+class InMemoryUnitOfWork(UnitOfWork):
+    """A transaction over an `InMemoryStore`: changes are private until `commit`.
+
+    Commit checks what the database's constraints check: a unique email, and that no
+    other transaction recorded one of our new events since we looked (optimistic, like
+    a unique key).
+    """
+
+    def __init__(self, store: InMemoryStore | None = None) -> None:
+        self.store = store or InMemoryStore()
+        self.commits = 0
+        self._begin()
+
+    def _begin(self) -> None:
+        self.users = self._users = InMemoryUserRepository(self.store)
+        self.events = self._events = InMemoryEventInbox(self.store)
+
+    def __enter__(self) -> "InMemoryUnitOfWork":
+        self._begin()
+        return self
+
+    def commit(self) -> None:
+        with self.store.lock:
+            for user_id in self._users.added:
+                user = self._users.pending[user_id]
+                clash = any(
+                    u.email == user.email and u.id != user.id for u in self.store.users.values()
+                )
+                if clash:
+                    self._begin()
+                    raise EmailAlreadyRegistered()
+            for event_id, seen in self._events.seen.items():
+                if event_id in self._events.pending and self.store.events.get(event_id) != seen:
+                    self._begin()
+                    raise EventAlreadyRecorded(event_id)
+            self.store.users.update(self._users.pending)
+            self.store.events.update(self._events.pending)
+            self.commits += 1
+        self._begin()
+
+    def rollback(self) -> None:
+        self._begin()
