@@ -1,0 +1,159 @@
+from collections.abc import Sequence
+
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from adapters.sqlalchemy.tables import EventRow, SubscriptionRow, UserRow
+from application.ports import EventInbox, EventStatus, InboxRecord, UserRepository
+from domain.email import EmailAddress
+from domain.errors import EmailAlreadyRegistered
+from domain.subscription import Subscription, SubscriptionStatus
+from domain.user import User
+
+
+class SqlAlchemyUserRepository(UserRepository):
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, user: User) -> None:
+        self._session.add(
+            UserRow(
+                id=user.id,
+                email=user.email.value,
+                password_hash=user.password_hash,
+                created_at=user.created_at,
+                customer_id=user.customer_id,
+                version=1,
+                subscriptions=[_subscription_row(s) for s in user.subscriptions.values()],
+            )
+        )
+        try:
+            self._session.flush()  # the unique email is checked now, not at commit
+        except IntegrityError as error:
+            raise EmailAlreadyRegistered() from error
+
+    def save(self, user: User) -> None:
+        row = self._session.get(UserRow, user.id)
+        if row is None:
+            raise LookupError(f"save() of a user that was never added: {user.id}")
+        row.password_hash = user.password_hash
+        row.customer_id = user.customer_id
+        rows = {r.id: r for r in row.subscriptions}
+        for subscription in user.subscriptions.values():
+            existing = rows.get(subscription.id)
+            if existing is None:
+                row.subscriptions.append(_subscription_row(subscription))
+            else:
+                _copy_into(existing, subscription)
+        row.version = row.version + 1
+
+    def get(self, user_id: str) -> User | None:
+        row = self._session.get(UserRow, user_id)
+        return _user(row) if row else None
+
+    def get_by_email(self, email: EmailAddress) -> User | None:
+        return self._one(select(UserRow).where(UserRow.email == email.value))
+
+    def get_by_customer_id(self, customer_id: str) -> User | None:
+        return self._one(select(UserRow).where(UserRow.customer_id == customer_id))
+
+    def get_by_subscription_id(self, subscription_id: str) -> User | None:
+        return self._one(
+            select(UserRow).join(SubscriptionRow).where(SubscriptionRow.id == subscription_id)
+        )
+
+    def list_billed(self) -> Sequence[User]:
+        query = (
+            select(UserRow)
+            .where(UserRow.customer_id.is_not(None))
+            .order_by(UserRow.created_at, UserRow.id)
+        )
+        return [_user(row) for row in self._session.scalars(query)]
+
+    def _one(self, query: Select[UserRow]) -> User | None:
+        row = self._session.scalars(query).first()
+        return _user(row) if row else None
+
+
+class SqlAlchemyEventInbox(EventInbox):
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, event_id: str) -> InboxRecord | None:
+        row = self._session.get(EventRow, event_id)
+        return _record(row) if row else None
+
+    def record(self, record: InboxRecord) -> None:
+        row = self._session.get(EventRow, record.event_id)
+        if row is None:
+            row = EventRow(event_id=record.event_id)
+            self._session.add(row)
+        row.provider_type = record.provider_type
+        row.status = record.status.value
+        row.received_at = record.received_at
+        row.payload = record.payload
+        row.error = record.error
+        row.note = record.note
+
+    def list(self, status: EventStatus | None = None) -> Sequence[InboxRecord]:
+        query = select(EventRow).order_by(EventRow.received_at, EventRow.event_id)
+        if status is not None:
+            query = query.where(EventRow.status == status.value)
+        return [_record(row) for row in self._session.scalars(query)]
+
+
+def _user(row: UserRow) -> User:
+    return User(
+        id=row.id,
+        email=EmailAddress(row.email),
+        password_hash=row.password_hash,
+        created_at=row.created_at,
+        customer_id=row.customer_id,
+        subscriptions={s.id: _subscription(s) for s in row.subscriptions},
+    )
+
+
+def _subscription(row: SubscriptionRow) -> Subscription:
+    return Subscription(
+        id=row.id,
+        status=SubscriptionStatus(row.status),
+        as_of=row.as_of,
+        customer_id=row.customer_id,
+        price_id=row.price_id,
+        current_period_start=row.current_period_start,
+        current_period_end=row.current_period_end,
+        cancel_at_period_end=row.cancel_at_period_end,
+        cancel_at=row.cancel_at,
+        ended_at=row.ended_at,
+    )
+
+
+def _subscription_row(subscription: Subscription) -> SubscriptionRow:
+    row = SubscriptionRow(id=subscription.id)
+    _copy_into(row, subscription)
+    return row
+
+
+def _copy_into(row: SubscriptionRow, subscription: Subscription) -> None:
+    row.status = subscription.status.value
+    row.as_of = subscription.as_of
+    row.customer_id = subscription.customer_id
+    row.price_id = subscription.price_id
+    row.current_period_start = subscription.current_period_start
+    row.current_period_end = subscription.current_period_end
+    row.cancel_at_period_end = subscription.cancel_at_period_end
+    row.cancel_at = subscription.cancel_at
+    row.ended_at = subscription.ended_at
+
+
+def _record(row: EventRow) -> InboxRecord:
+    return InboxRecord(
+        event_id=row.event_id,
+        provider_type=row.provider_type,
+        status=EventStatus(row.status),
+        received_at=row.received_at,
+        payload=row.payload,
+        error=row.error,
+        note=row.note,
+    )

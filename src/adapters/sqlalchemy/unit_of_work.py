@@ -1,0 +1,53 @@
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from adapters.sqlalchemy.repository import SqlAlchemyEventInbox, SqlAlchemyUserRepository
+from application.ports import EventAlreadyRecorded, UnitOfWork
+from domain.errors import EmailAlreadyRegistered
+
+
+class ConcurrentUpdate(RuntimeError):
+    """Another transaction changed the same user first; the caller retries."""
+
+
+class SqlAlchemyUnitOfWork(UnitOfWork):
+    """One database transaction per `with` block."""
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+        self._session: Session | None = None
+
+    def __enter__(self) -> "SqlAlchemyUnitOfWork":
+        self._session = self._session_factory()
+        self.users = SqlAlchemyUserRepository(self._session)
+        self.events = SqlAlchemyEventInbox(self._session)
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        assert self._session is not None
+        try:
+            self._session.rollback()
+        finally:
+            self._session.close()
+            self._session = None
+
+    def commit(self) -> None:
+        assert self._session is not None, "commit() outside a with-block"
+        try:
+            self._session.commit()
+        except IntegrityError as error:
+            self._session.rollback()
+            text = str(error.orig).lower()
+            if "email" in text:
+                raise EmailAlreadyRegistered() from error
+            if "billing_events" in text or "event_id" in text:
+                raise EventAlreadyRecorded() from error
+            raise
+        except StaleDataError as error:
+            self._session.rollback()
+            raise ConcurrentUpdate(str(error)) from error
+
+    def rollback(self) -> None:
+        if self._session is not None:
+            self._session.rollback()
