@@ -1,0 +1,207 @@
+import json
+import logging
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import stripe
+
+from adapters.stripe.translate import NotAnEvent, event_from_json, subscription_from_stripe
+from application.ports import CheckoutRedirect, PaymentGateway
+from domain.billing import BillingEvent, CheckoutSession
+from domain.email import EmailAddress
+from domain.errors import (
+    CheckoutNotFound,
+    InvalidWebhook,
+    PaymentDeclined,
+    PaymentProviderError,
+)
+from domain.subscription import Subscription
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TOLERANCE_SECONDS = 300  # Stripe's own default
+
+
+@dataclass(frozen=True)
+class StripeSettings:
+    secret_key: str
+    price_id: str
+    webhook_secrets: tuple[str, ...]
+    api_base: str | None = None
+    tolerance_seconds: int = DEFAULT_TOLERANCE_SECONDS
+
+    @property
+    def livemode(self) -> bool:
+        return self.secret_key.startswith(("sk_live_", "rk_live_"))
+
+    def __repr__(self) -> str:  # never print the keys
+        return f"StripeSettings(price_id={self.price_id!r}, api_base={self.api_base!r}, ...)"
+
+
+class StripePaymentGateway(PaymentGateway):
+    """`PaymentGateway` over the official SDK's `StripeClient`.
+
+    Every POST carries an idempotency key. SDK errors become domain errors whose
+    message a person can read; the technical detail goes to the log, never a secret.
+    """
+
+    def __init__(
+        self,
+        settings: StripeSettings,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        client: stripe.StripeClient | None = None,
+    ) -> None:
+        self._settings = settings
+        self._now = clock
+        self._client = client or stripe.StripeClient(
+            settings.secret_key,
+            base_addresses={"api": settings.api_base} if settings.api_base else None,
+            max_network_retries=2,
+        )
+
+    def create_customer(self, user_id: str, email: EmailAddress) -> str:
+        with _translated_errors():
+            customer = self._client.v1.customers.create(
+                params={"email": email.value, "metadata": {"user_id": user_id}},
+                options={"idempotency_key": f"customer-for-user-{user_id}"},
+            )
+        return str(customer.id)
+
+    def create_checkout_session(
+        self, *, user_id: str, customer_id: str, success_url: str, cancel_url: str
+    ) -> CheckoutRedirect:
+        with _translated_errors():
+            session = self._client.v1.checkout.sessions.create(
+                params={
+                    "mode": "subscription",
+                    "customer": customer_id,
+                    "client_reference_id": user_id,
+                    "line_items": [{"price": self._settings.price_id, "quantity": 1}],
+                    "success_url": success_url,
+                    "cancel_url": cancel_url,
+                    "metadata": {"user_id": user_id},
+                    "subscription_data": {"metadata": {"user_id": user_id}},
+                },
+                options={"idempotency_key": f"checkout-{uuid.uuid4()}"},
+            )
+        if not session.url:
+            raise PaymentProviderError("The payment provider returned no checkout page.")
+        return CheckoutRedirect(session_id=str(session.id), url=str(session.url))
+
+    def get_checkout_session(self, session_id: str) -> CheckoutSession:
+        try:
+            with _translated_errors():
+                session = self._client.v1.checkout.sessions.retrieve(session_id)
+        except _NotFound as error:
+            raise CheckoutNotFound() from error
+        data = session.to_dict()
+        return CheckoutSession(
+            id=str(data["id"]),
+            user_ref=data.get("client_reference_id"),
+            customer_id=_id_of(data.get("customer")),
+            subscription_id=_id_of(data.get("subscription")),
+            paid=data.get("status") == "complete"
+            and data.get("payment_status") in ("paid", "no_payment_required"),
+        )
+
+    def get_subscription(self, subscription_id: str) -> Subscription | None:
+        try:
+            with _translated_errors():
+                subscription = self._client.v1.subscriptions.retrieve(subscription_id)
+        except _NotFound:
+            return None
+        return subscription_from_stripe(subscription.to_dict(), as_of=self._now())
+
+    def list_subscriptions(self, customer_id: str) -> Sequence[Subscription]:
+        with _translated_errors():
+            page = self._client.v1.subscriptions.list(
+                params={"customer": customer_id, "status": "all", "limit": 100}
+            )
+            now = self._now()
+            return [
+                subscription_from_stripe(s.to_dict(), as_of=now) for s in page.auto_paging_iter()
+            ]
+
+    def cancel_subscription(self, subscription_id: str) -> Subscription:
+        with _translated_errors():
+            subscription = self._client.v1.subscriptions.cancel(
+                subscription_id, options={"idempotency_key": f"cancel-{subscription_id}"}
+            )
+        return subscription_from_stripe(subscription.to_dict(), as_of=self._now())
+
+    def create_portal_session(self, customer_id: str, return_url: str) -> str:
+        with _translated_errors():
+            session = self._client.v1.billing_portal.sessions.create(
+                params={"customer": customer_id, "return_url": return_url},
+                options={"idempotency_key": f"portal-{uuid.uuid4()}"},
+            )
+        return str(session.url)
+
+    def parse_webhook(self, payload: bytes, signature: str | None) -> BillingEvent:
+        if not signature:
+            raise InvalidWebhook("Missing Stripe-Signature header.")
+        try:
+            text = payload.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise InvalidWebhook("The body is not UTF-8.") from error
+        if not self._signature_matches(text, signature):
+            raise InvalidWebhook("Invalid signature, or a timestamp outside the tolerance.")
+        event = self.translate_event(text)
+        if event.livemode != self._settings.livemode:
+            raise InvalidWebhook("The event's mode (live or test) does not match the API key.")
+        return event
+
+    def translate_event(self, payload: str) -> BillingEvent:
+        try:
+            data = json.loads(payload)
+            return event_from_json(data, payload)
+        except (ValueError, NotAnEvent) as error:
+            raise InvalidWebhook("The body is not a Stripe event.") from error
+
+    def _signature_matches(self, payload: str, header: str) -> bool:
+        # Several secrets are accepted while one is being rotated.
+        for secret in self._settings.webhook_secrets:
+            try:
+                stripe.WebhookSignature.verify_header(
+                    payload, header, secret, self._settings.tolerance_seconds
+                )
+            except (stripe.SignatureVerificationError, ValueError, IndexError):
+                continue
+            return True
+        return False
+
+
+class _NotFound(PaymentProviderError):
+    message = "The payment provider does not know that object."
+
+
+@contextmanager
+def _translated_errors() -> Iterator[None]:
+    try:
+        yield
+    except stripe.CardError as error:
+        raise PaymentDeclined(error.user_message or PaymentDeclined.message) from error
+    except stripe.InvalidRequestError as error:
+        log.warning("Stripe refused a request: %s (%s)", error.code, error.http_status)
+        if error.http_status == 404:
+            raise _NotFound() from error
+        raise PaymentProviderError("The payment provider refused the request.") from error
+    except stripe.AuthenticationError as error:
+        log.error("Stripe rejected the API key (check STRIPE_SECRET_KEY)")
+        raise PaymentProviderError() from error
+    except stripe.StripeError as error:
+        log.warning("Stripe call failed: %s", type(error).__name__)
+        raise PaymentProviderError() from error
+
+
+def _id_of(value: object) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        inner = value.get("id")
+        return inner if isinstance(inner, str) else None
+    return None
