@@ -24,10 +24,14 @@ class AuthenticateUser:
 
     _DUMMY_PASSWORD = "not-a-real-password-used-to-spend-equal-time"  # noqa: S105
 
-    def __init__(self, uow: UnitOfWork, hasher: PasswordHasher) -> None:
+    def __init__(
+        self, uow: UnitOfWork, hasher: PasswordHasher, dummy_hash: str | None = None
+    ) -> None:
+        """`dummy_hash`: a hash of any password by `hasher`, made once and shared (it costs
+        as much as a log-in); made on first need when not given."""
         self._uow = uow
         self._hasher = hasher
-        self._dummy_hash: str | None = None
+        self._dummy_hash = dummy_hash
 
     def execute(self, command: AuthenticateUserCommand) -> User:
         password = command.password if len(command.password) <= MAX_LENGTH else ""
@@ -50,5 +54,9 @@ class AuthenticateUser:
 
     def _dummy(self) -> str:
         if self._dummy_hash is None:
-            self._dummy_hash = self._hasher.hash(self._DUMMY_PASSWORD)
+            self._dummy_hash = make_dummy_hash(self._hasher)
         return self._dummy_hash
+
+
+def make_dummy_hash(hasher: PasswordHasher) -> str:
+    return hasher.hash(AuthenticateUser._DUMMY_PASSWORD)

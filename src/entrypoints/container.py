@@ -1,0 +1,71 @@
+"""The dependency-injector container: which adapter serves which port.
+
+Nothing happens at import time: providers build their objects on first use, after
+`create_app()` has given the container its settings. Tests replace one provider with
+`container.x.override(fake)`.
+"""
+
+from dependency_injector import containers, providers
+
+from adapters.argon2_hasher import Argon2PasswordHasher
+from adapters.sqlalchemy.database import create_database_engine, create_session_factory
+from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+from adapters.stripe import StripePaymentGateway, StripeSettings
+from adapters.system_clock import SystemClock
+from application.ports import PaymentGateway
+from application.use_cases.access_content import AccessContent
+from application.use_cases.authenticate_user import AuthenticateUser, make_dummy_hash
+from application.use_cases.confirm_checkout import ConfirmCheckout
+from application.use_cases.get_account import GetAccount
+from application.use_cases.handle_billing_event import HandleBillingEvent
+from application.use_cases.open_billing_portal import OpenBillingPortal
+from application.use_cases.reconcile_subscriptions import ReconcileSubscriptions
+from application.use_cases.register_user import RegisterUser
+from application.use_cases.replay_events import ReplayEvents
+from application.use_cases.start_subscription import StartSubscription
+from domain.errors import PaymentProviderError
+from entrypoints.settings import Settings
+
+
+def build_payment_gateway(settings: Settings) -> PaymentGateway:
+    if not settings.stripe_secret_key:
+        raise PaymentProviderError("Payments are not configured on this server.")
+    return StripePaymentGateway(
+        StripeSettings(
+            secret_key=settings.stripe_secret_key,
+            price_id=settings.stripe_price_id,
+            webhook_secrets=settings.stripe_webhook_secrets,
+            api_base=settings.stripe_api_base,
+            tolerance_seconds=settings.webhook_tolerance_seconds,
+        )
+    )
+
+
+class Container(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+
+    engine = providers.Singleton(create_database_engine, settings.provided.database_url)
+    session_factory = providers.Singleton(create_session_factory, engine)
+    uow = providers.Factory(SqlAlchemyUnitOfWork, session_factory)
+    hasher = providers.Singleton(Argon2PasswordHasher)
+    clock = providers.Singleton(SystemClock)
+    gateway = providers.Singleton(build_payment_gateway, settings)
+    grace = settings.provided.past_due_grace
+
+    register_user = providers.Factory(RegisterUser, uow=uow, hasher=hasher, clock=clock)
+    dummy_hash = providers.Singleton(make_dummy_hash, hasher)
+    authenticate_user = providers.Factory(
+        AuthenticateUser, uow=uow, hasher=hasher, dummy_hash=dummy_hash
+    )
+    access_content = providers.Factory(AccessContent, uow=uow, clock=clock, grace=grace)
+    get_account = providers.Factory(GetAccount, uow=uow, clock=clock, grace=grace)
+    start_subscription = providers.Factory(StartSubscription, uow=uow, gateway=gateway)
+    confirm_checkout = providers.Factory(ConfirmCheckout, uow=uow, gateway=gateway, clock=clock)
+    open_billing_portal = providers.Factory(OpenBillingPortal, uow=uow, gateway=gateway)
+    handle_billing_event = providers.Factory(
+        HandleBillingEvent, uow=uow, gateway=gateway, clock=clock
+    )
+    reconcile_subscriptions = providers.Factory(ReconcileSubscriptions, uow=uow, gateway=gateway)
+    replay_events = providers.Factory(
+        ReplayEvents, uow=uow, gateway=gateway, handler=handle_billing_event
+    )

@@ -1,0 +1,82 @@
+import logging
+from urllib.parse import urlsplit
+
+from dotenv import load_dotenv
+from flask import Flask, redirect, request, url_for
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.wrappers import Response
+
+from entrypoints.container import Container
+from entrypoints.flask_app import auth, billing, cli, content, webhook
+from entrypoints.flask_app.errors import register_error_handlers
+from entrypoints.flask_app.security import add_security_headers
+from entrypoints.flask_app.session_user import SessionUser
+from entrypoints.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, container: Container | None = None) -> Flask:
+    """Build the app. Settings come from the environment (and `.env`) unless given.
+
+    A container may be passed in with providers already overridden (tests).
+    """
+    if settings is None:
+        load_dotenv()
+        settings = Settings.from_env()
+    container = container or Container()
+    container.settings.override(settings)
+
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        BASE_URL=settings.base_url,
+        MAX_CONTENT_LENGTH=settings.max_content_length,
+        MAX_FORM_MEMORY_SIZE=settings.max_content_length,
+        PERMANENT_SESSION_LIFETIME=settings.session_lifetime,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings.session_cookie_secure,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+    )
+    app.extensions["container"] = container
+
+    csrf = CSRFProtect(app)
+    csrf.exempt(webhook.bp)
+    _set_up_login(app, container)
+    register_error_handlers(app)
+    api_base = settings.stripe_api_base
+    extra = (_origin(api_base),) if api_base else ()
+    add_security_headers(app, extra)
+
+    container.wire(modules=[auth, billing, content, webhook, cli])
+    for blueprint in (auth.bp, billing.bp, content.bp, webhook.bp):
+        app.register_blueprint(blueprint)
+    cli.register(app)
+    return app
+
+
+def _set_up_login(app: Flask, container: Container) -> None:
+    manager = LoginManager(app)
+    manager.session_protection = "basic"
+
+    @manager.user_loader
+    def load_user(user_id: str) -> SessionUser | None:
+        with container.uow() as uow:
+            user = uow.users.get(user_id)
+        return SessionUser(user.id, user.email.value) if user else None
+
+    @manager.unauthorized_handler
+    def unauthorized() -> Response:
+        # Back to the same page after log-in; a path only, never a full URL.
+        target = request.full_path if request.query_string else request.path
+        return redirect(url_for("auth.login", next=target))
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"

@@ -1,0 +1,83 @@
+"""Operator commands: `flask --app entrypoints.flask_app migrate | reconcile | events ...`."""
+
+import click
+from dependency_injector.wiring import Provide, inject
+from flask import Flask
+
+from adapters.sqlalchemy.database import migrate as run_migrations
+from application.ports import EventStatus, UnitOfWork
+from application.use_cases.reconcile_subscriptions import (
+    ReconcileSubscriptions,
+    ReconcileSubscriptionsCommand,
+)
+from application.use_cases.replay_events import ReplayEvents, ReplayEventsCommand
+from entrypoints.container import Container
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(migrate)
+    app.cli.add_command(reconcile)
+    app.cli.add_command(events)
+
+
+@click.command()
+@inject
+def migrate(engine: object = Provide[Container.engine]) -> None:
+    """Create or upgrade the database schema (Alembic)."""
+    run_migrations(engine)  # type: ignore[arg-type]
+    click.echo("database schema is up to date")
+
+
+@click.command()
+@inject
+def reconcile(
+    use_case: ReconcileSubscriptions = Provide[Container.reconcile_subscriptions],
+) -> None:
+    """Pull every known subscription from the payment provider and fix drift."""
+    report = use_case.execute(ReconcileSubscriptionsCommand())
+    for change in report.changes:
+        click.echo(f"changed  {change.describe()}")
+    click.echo(f"checked {report.checked_users} user(s), changed {len(report.changes)}")
+
+
+@click.group()
+def events() -> None:
+    """The inbox of verified payment-provider events."""
+
+
+@events.command("list")
+@click.option("--status", type=click.Choice([s.value for s in EventStatus]), default=None)
+@inject
+def list_events(status: str | None, uow: UnitOfWork = Provide[Container.uow]) -> None:
+    """List stored events, oldest first."""
+    with uow:
+        records = uow.events.list(EventStatus(status) if status else None)
+    for record in records:
+        detail = record.error or record.note or ""
+        click.echo(
+            f"{record.received_at:%Y-%m-%d %H:%M:%S}  {record.event_id}  "
+            f"{record.provider_type}  {record.status.value}  {detail}"
+        )
+
+
+@events.command("replay")
+@click.argument("event_ids", nargs=-1)
+@click.option("--all-failed", is_flag=True, help="Replay every failed event.")
+@inject
+def replay(
+    event_ids: tuple[str, ...],
+    all_failed: bool,
+    use_case: ReplayEvents = Provide[Container.replay_events],
+) -> None:
+    """Re-run failed events, by id or all of them."""
+    if not event_ids and not all_failed:
+        raise click.UsageError("name event ids, or pass --all-failed")
+    report = use_case.execute(ReplayEventsCommand(event_ids))
+    for event_id in report.replayed:
+        click.echo(f"replayed {event_id}")
+    for event_id, reason in report.skipped.items():
+        click.echo(f"skipped  {event_id}: {reason}")
+    for event_id, reason in report.failed.items():
+        click.echo(f"failed   {event_id}: {reason}")
+    if report.failed:
+        raise SystemExit(1)

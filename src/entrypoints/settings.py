@@ -1,0 +1,141 @@
+"""Configuration from the environment (and `.env`), checked once at start-up.
+
+A missing or malformed setting stops start-up with a message naming the variable.
+"""
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+DEFAULT_DATABASE_URL = f"sqlite:///{Path('instance') / 'app.db'}"
+# Only for the embedded local default; start-up refuses it anywhere else.
+LOCAL_SECRET_KEY = "local-development-only-secret-key-not-for-production"  # noqa: S105
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ConfigurationError(RuntimeError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    secret_key: str
+    database_url: str = DEFAULT_DATABASE_URL
+    stripe_secret_key: str = ""
+    stripe_price_id: str = ""
+    stripe_webhook_secrets: tuple[str, ...] = ()
+    stripe_api_base: str | None = None
+    webhook_tolerance_seconds: int = 300
+    past_due_grace: timedelta = timedelta(days=3)
+    base_url: str | None = None
+    session_lifetime: timedelta = timedelta(days=14)
+    session_cookie_secure: bool = False
+    ratelimit_storage_uri: str = "memory://"
+    login_rate_limit: str = "5 per minute"
+    max_content_length: int = 1024 * 1024
+    local_default: bool = False
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:  # secrets never reach a log line
+        return (
+            f"Settings(database_url={_redact_url(self.database_url)!r}, "
+            f"stripe_api_base={self.stripe_api_base!r}, local_default={self.local_default})"
+        )
+
+    @classmethod
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, *, local_default: bool = False
+    ) -> "Settings":
+        """Read and check the settings.
+
+        `local_default` is the embedded local run (`make run` without Stripe keys): a
+        development secret key is allowed there and only there.
+        """
+        env = os.environ if env is None else env
+        secret_key = env.get("SECRET_KEY", "")
+        if not secret_key:
+            if not local_default:
+                raise ConfigurationError(
+                    "SECRET_KEY is not set: set it to a random string of at least "
+                    f"{MIN_SECRET_KEY_LENGTH} characters (python -c 'import secrets; "
+                    "print(secrets.token_urlsafe(48))')."
+                )
+            secret_key = LOCAL_SECRET_KEY
+        elif len(secret_key) < MIN_SECRET_KEY_LENGTH:
+            raise ConfigurationError(
+                f"SECRET_KEY is too short: use at least {MIN_SECRET_KEY_LENGTH} random characters."
+            )
+        stripe_key = env.get("STRIPE_SECRET_KEY", "")
+        if stripe_key and not stripe_key.startswith(
+            ("sk_test_", "sk_live_", "rk_test_", "rk_live_")
+        ):
+            raise ConfigurationError("STRIPE_SECRET_KEY must start with sk_test_ or sk_live_.")
+        webhook_secrets = tuple(
+            s.strip() for s in env.get("STRIPE_WEBHOOK_SECRET", "").split(",") if s.strip()
+        )
+        if any(not s.startswith("whsec_") for s in webhook_secrets):
+            raise ConfigurationError(
+                "STRIPE_WEBHOOK_SECRET must be whsec_... secrets, separated by commas."
+            )
+        if stripe_key:
+            if not env.get("STRIPE_PRICE_ID", "").startswith("price_"):
+                raise ConfigurationError("STRIPE_PRICE_ID must be set to a price_... id.")
+            if not webhook_secrets:
+                raise ConfigurationError("STRIPE_WEBHOOK_SECRET must be set (whsec_...).")
+        base_url = env.get("BASE_URL") or None
+        if base_url and not base_url.startswith(("http://", "https://")):
+            raise ConfigurationError("BASE_URL must start with http:// or https://.")
+        return cls(
+            secret_key=secret_key,
+            database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            stripe_secret_key=stripe_key,
+            stripe_price_id=env.get("STRIPE_PRICE_ID", ""),
+            stripe_webhook_secrets=webhook_secrets,
+            stripe_api_base=env.get("STRIPE_API_BASE") or None,
+            webhook_tolerance_seconds=_int(env, "STRIPE_WEBHOOK_TOLERANCE", 300, minimum=1),
+            past_due_grace=timedelta(days=_int(env, "PAST_DUE_GRACE_DAYS", 3, minimum=0)),
+            base_url=base_url,
+            session_lifetime=timedelta(
+                minutes=_int(env, "SESSION_LIFETIME_MINUTES", 14 * 24 * 60, minimum=1)
+            ),
+            session_cookie_secure=_bool(
+                env, "SESSION_COOKIE_SECURE", bool(base_url and base_url.startswith("https://"))
+            ),
+            ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI") or "memory://",
+            login_rate_limit=env.get("LOGIN_RATE_LIMIT") or "5 per minute",
+            max_content_length=_int(env, "MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1024),
+            local_default=local_default,
+        )
+
+
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number, not {raw!r}.") from None
+    if value < minimum:
+        raise ConfigurationError(f"{name} must be at least {minimum}.")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigurationError(f"{name} must be true or false, not {raw!r}.")
+
+
+def _redact_url(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
