@@ -1,0 +1,1 @@
+"""Local run: the embedded default (SQLite and the Stripe emulator, no keys)."""
