@@ -1,0 +1,80 @@
+"""A small HTTP client that behaves like a browser for forms: cookies and CSRF tokens."""
+
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import requests
+from flask import Flask
+from werkzeug.serving import make_server
+
+from entrypoints.container import Container
+
+_CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: Flask
+
+    @property
+    def container(self) -> Container:
+        return self.app.extensions["container"]  # type: ignore[no-any-return]
+
+
+@contextmanager
+def serve(app: Flask) -> Iterator[LiveServer]:
+    """Serve `app` over real HTTP on 127.0.0.1 and a free port, for the block's duration."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+class Browser:
+    """requests.Session with the habits of a person's browser: it reads the CSRF token
+    from the page it is on and sends it with the form."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.http = requests.Session()
+        self.last_page = ""
+
+    def get(self, path: str, **kwargs: object) -> requests.Response:
+        response = self.http.get(self._url(path), timeout=10, **kwargs)  # type: ignore[arg-type]
+        self.last_page = response.text
+        return response
+
+    def submit(
+        self, path: str, data: dict[str, str] | None = None, *, follow: bool = False
+    ) -> requests.Response:
+        """POST a form from the current page (its CSRF token included)."""
+        fields = {"csrf_token": self.csrf_token(), **(data or {})}
+        response = self.http.post(self._url(path), data=fields, allow_redirects=follow, timeout=10)
+        self.last_page = response.text
+        return response
+
+    def csrf_token(self) -> str:
+        match = _CSRF.search(self.last_page)
+        if match is None:
+            raise AssertionError("the current page has no form with a CSRF token")
+        return match.group(1)
+
+    def register(self, email: str, password: str) -> requests.Response:
+        self.get("/register")
+        return self.submit("/register", {"email": email, "password": password})
+
+    def log_in(self, email: str, password: str, next_path: str = "") -> requests.Response:
+        self.get("/login")
+        query = f"?next={next_path}" if next_path else ""
+        return self.submit(f"/login{query}", {"email": email, "password": password})
+
+    def _url(self, path: str) -> str:
+        return path if path.startswith("http") else f"{self.base_url}{path}"

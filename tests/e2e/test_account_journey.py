@@ -1,0 +1,81 @@
+"""Register, log in, read free content, be offered a subscription, log out: over HTTP,
+with the real adapters (SQLite, argon2id)."""
+
+from tests.e2e.support import Browser
+
+EMAIL = "reader@example.com"
+PASSWORD = "a long enough passphrase"
+
+
+def test_a_new_user_registers_logs_in_reads_free_is_offered_premium_and_logs_out(
+    browser: Browser,
+) -> None:
+    registered = browser.register(EMAIL, PASSWORD)
+    assert registered.status_code == 303
+    assert registered.headers["Location"].endswith("/login")
+
+    logged_in = browser.log_in(EMAIL.upper(), PASSWORD)
+    assert logged_in.status_code == 303
+
+    free = browser.get("/free")
+    assert free.status_code == 200
+    assert "free content available to all users" in free.text
+
+    premium = browser.get("/premium")
+    assert premium.status_code == 403
+    assert "Subscribe" in premium.text
+    assert 'action="/create-checkout-session"' in premium.text
+
+    logged_out = browser.submit("/logout")
+    assert logged_out.status_code == 303
+    after = browser.get("/free", allow_redirects=False)
+    assert after.status_code == 302
+    assert "/login?next=/free" in after.headers["Location"]
+
+
+def test_an_anonymous_visitor_is_sent_to_log_in_and_brought_back(browser: Browser) -> None:
+    for path in ("/free", "/premium", "/account"):
+        response = browser.get(path, allow_redirects=False)
+        assert response.status_code == 302, path
+        assert response.headers["Location"] == f"/login?next={path}"
+
+    browser.register(EMAIL, PASSWORD)
+    browser.get("/login?next=/account")
+    response = browser.submit("/login?next=/account", {"email": EMAIL, "password": PASSWORD})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/account"
+
+
+def test_a_duplicate_email_in_other_letter_case_is_refused_with_a_message(
+    browser: Browser,
+) -> None:
+    assert browser.register(EMAIL, PASSWORD).status_code == 303
+    again = browser.register("  Reader@Example.COM ", "another fine passphrase")
+    assert again.status_code == 409
+    assert "already exists" in again.text
+
+
+def test_a_wrong_password_and_an_unknown_email_get_the_same_answer(browser: Browser) -> None:
+    browser.register(EMAIL, PASSWORD)
+    wrong = browser.log_in(EMAIL, "not the password at all")
+    unknown = browser.log_in("nobody@example.com", PASSWORD)
+    assert wrong.status_code == unknown.status_code == 401
+    assert "Invalid email or password." in wrong.text
+    assert "Invalid email or password." in unknown.text
+    assert browser.get("/free", allow_redirects=False).status_code == 302
+
+
+def test_a_form_without_its_csrf_token_is_refused_and_stores_nothing(browser: Browser) -> None:
+    response = browser.http.post(
+        f"{browser.base_url}/register", data={"email": EMAIL, "password": PASSWORD}, timeout=10
+    )
+    assert response.status_code == 400
+    assert browser.log_in(EMAIL, PASSWORD).status_code == 401
+
+
+def test_an_oversized_form_gets_413_and_stores_nothing(browser: Browser) -> None:
+    browser.get("/register")
+    response = browser.submit("/register", {"email": EMAIL, "password": "x" * 10_000_000})
+    assert response.status_code == 413
+    assert "too large" in response.text
+    assert browser.log_in(EMAIL, PASSWORD).status_code == 401
