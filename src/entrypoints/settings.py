@@ -34,6 +34,8 @@ class Settings:
     session_cookie_secure: bool = False
     ratelimit_storage_uri: str = "memory://"
     login_rate_limit: str = "5 per minute"
+    login_rate_limit_per_address: str = "30 per minute"
+    trusted_proxy_hops: int = 0
     max_content_length: int = 1024 * 1024
     local_default: bool = False
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -105,6 +107,8 @@ class Settings:
             ),
             ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI") or "memory://",
             login_rate_limit=env.get("LOGIN_RATE_LIMIT") or "5 per minute",
+            login_rate_limit_per_address=env.get("LOGIN_RATE_LIMIT_PER_ADDRESS") or "30 per minute",
+            trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0, minimum=0),
             max_content_length=_int(env, "MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1024),
             local_default=local_default,
         )

@@ -56,7 +56,7 @@ def provision(
         )
         price_id = price.id
     endpoint = client.v1.webhook_endpoints.create(
-        params={"url": webhook_url, "enabled_events": list(WEBHOOK_EVENTS)}
+        params={"url": webhook_url, "enabled_events": list(WEBHOOK_EVENTS)},  # type: ignore[arg-type]
     )
     return Provisioned(
         price_id=str(price_id),

@@ -5,11 +5,13 @@ from dotenv import load_dotenv
 from flask import Flask, redirect, request, url_for
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from entrypoints.container import Container
 from entrypoints.flask_app import auth, billing, cli, content, webhook
 from entrypoints.flask_app.errors import register_error_handlers
+from entrypoints.flask_app.rate_limit import install_rate_limits
 from entrypoints.flask_app.security import add_security_headers
 from entrypoints.flask_app.session_user import SessionUser
 from entrypoints.settings import Settings
@@ -56,6 +58,11 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     container.wire(modules=[auth, billing, content, webhook, cli])
     for blueprint in (auth.bp, billing.bp, content.bp, webhook.bp):
         app.register_blueprint(blueprint)
+    install_rate_limits(app, settings)
+    if settings.trusted_proxy_hops:
+        # Behind N proxies, the client's address and scheme come from their headers.
+        hops = settings.trusted_proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     cli.register(app)
     return app
 
