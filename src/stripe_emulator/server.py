@@ -1,0 +1,213 @@
+"""The Flask application: authentication, idempotency keys, errors, and the blueprints.
+
+``/v1/...`` is Stripe's API (:mod:`.api`), ``/checkout/...`` and ``/portal/...``
+are the hosted pages (:mod:`.pages`), ``/_emulator/...`` the control endpoints
+for tests (:mod:`.control`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import logging
+import re
+import threading
+from dataclasses import dataclass
+
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
+
+from .api import api, json_response
+from .control import control
+from .errors import StripeError
+from .forms import Params, decode_form
+from .ids import new_id
+from .objects import API_VERSION
+from .pages import pages
+from .services import Services
+from .store import RequestContext, current_request
+
+log = logging.getLogger(__name__)
+
+_NO_KEY = (
+    "You did not provide an API key. You need to provide your API key in the Authorization "
+    "header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See "
+    "https://stripe.com/docs/api#authentication for details."
+)
+_MAX_IDEMPOTENCY_KEY = 255
+_KEY_PREFIX = re.compile(r"^(?:sk|pk|rk)_(?:test|live)_")
+
+
+def mask_key(key: str) -> str:
+    """An API key as Stripe shows it in errors: ``sk_test_****abcd``, never in full."""
+    match = _KEY_PREFIX.match(key)
+    prefix = match.group(0) if match else ""
+    rest = key[len(prefix) :]
+    return f"{prefix}****{rest[-4:] if len(rest) >= 8 else ''}"
+
+
+def _api_key() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer":
+        return value.strip()
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return ""
+        return decoded.partition(":")[0]
+    return None
+
+
+def _authenticate() -> str:
+    key = _api_key()
+    if not key:
+        raise StripeError(_NO_KEY, status=401)
+    if not key.startswith("sk_test_"):
+        raise StripeError(f"Invalid API Key provided: {mask_key(key)}", status=401)
+    return key
+
+
+@dataclass
+class _Saved:
+    fingerprint: str
+    status: int
+    body: bytes
+
+
+class IdempotencyCache:
+    """Responses saved per (API key, ``Idempotency-Key``), replayed for a retried request.
+
+    Only successful responses and card errors (402) are saved; a request that
+    failed validation may be retried with the same key, as on Stripe.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._saved: dict[tuple[str, str], _Saved] = {}
+        self._in_progress: set[tuple[str, str]] = set()
+
+    def begin(self, scope: tuple[str, str], fingerprint: str) -> Response | None:
+        """A replayed response, an error, or None to go ahead (the key is then in use)."""
+        with self._lock:
+            saved = self._saved.get(scope)
+            if saved is not None:
+                if saved.fingerprint != fingerprint:
+                    raise StripeError(
+                        "Keys for idempotent requests can only be used with the same parameters "
+                        "they were first used with. Try using a key other than "
+                        f"'{scope[1]}' if you meant to execute a different request.",
+                        error_type="idempotency_error",
+                    )
+                response = Response(saved.body, status=saved.status, mimetype="application/json")
+                response.headers["Idempotent-Replayed"] = "true"
+                return response
+            if scope in self._in_progress:
+                raise StripeError(
+                    "There is currently another in-progress request using this idempotent key "
+                    "(that probably means you submitted twice, and the other request is still "
+                    "going through). Please retry this request later.",
+                    status=409,
+                    code="idempotency_key_in_use",
+                )
+            self._in_progress.add(scope)
+            return None
+
+    def finish(self, scope: tuple[str, str], fingerprint: str, response: Response) -> None:
+        with self._lock:
+            if 200 <= response.status_code < 300 or response.status_code == 402:
+                self._saved[scope] = _Saved(fingerprint, response.status_code, response.get_data())
+
+    def release(self, scope: tuple[str, str]) -> None:
+        with self._lock:
+            self._in_progress.discard(scope)
+
+
+def create_app(services: Services) -> Flask:
+    """The emulator's WSGI application over ``services``."""
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    app.extensions["stripe_emulator"] = services
+    idempotency = IdempotencyCache()
+
+    @app.before_request
+    def prepare() -> Response | None:
+        g.request_id = new_id("req_")
+        if not request.path.startswith("/v1/"):
+            return None
+        key = _authenticate()
+        pairs = list(request.args.items(multi=True))
+        if request.method == "POST":
+            pairs += list(request.form.items(multi=True))
+        g.params = Params(decode_form(pairs))
+        idempotency_key = request.headers.get("Idempotency-Key")
+        g.context_token = current_request.set(RequestContext(g.request_id, idempotency_key))
+        if request.method != "POST" or not idempotency_key:
+            return None
+        if len(idempotency_key) > _MAX_IDEMPOTENCY_KEY:
+            raise StripeError(
+                f"Idempotency-Key must be at most {_MAX_IDEMPOTENCY_KEY} characters long."
+            )
+        scope = (hashlib.sha256(key.encode()).hexdigest(), idempotency_key)
+        fingerprint = json.dumps([request.method, request.path, g.params.raw()], sort_keys=True)
+        replay = idempotency.begin(scope, fingerprint)
+        if replay is None:
+            g.idempotency = (scope, fingerprint)
+        return replay
+
+    @app.after_request
+    def finish(response: Response) -> Response:
+        response.headers["Request-Id"] = g.get("request_id", "")
+        if request.path.startswith("/v1/"):
+            response.headers["Stripe-Version"] = request.headers.get("Stripe-Version", API_VERSION)
+            if request.headers.get("Idempotency-Key"):
+                response.headers["Idempotency-Key"] = request.headers["Idempotency-Key"]
+        pending = g.get("idempotency")
+        if pending is not None:
+            idempotency.finish(pending[0], pending[1], response)
+        return response
+
+    @app.teardown_request
+    def release(_error: BaseException | None) -> None:
+        pending = g.get("idempotency")
+        if pending is not None:
+            idempotency.release(pending[0])
+        token = g.get("context_token")
+        if token is not None:
+            current_request.reset(token)
+
+    @app.errorhandler(StripeError)
+    def stripe_error(error: StripeError) -> Response:
+        return json_response(error.body(), error.status)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        status = error.code or 500
+        if request.path.startswith("/v1/") or request.path == "/v1":
+            message = (
+                f"Unrecognized request URL ({request.method}: {request.path}). "
+                "Please see https://stripe.com/docs."
+                if status in (404, 405)
+                else error.description or "Invalid request."
+            )
+            return json_response(StripeError(message, status=status).body(), status)
+        response = error.get_response()
+        return Response(response.get_data(), status=status, mimetype=response.mimetype)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        body = StripeError(
+            "An unexpected error occurred in the Stripe emulator.",
+            status=500,
+            error_type="api_error",
+        ).body()
+        return json_response(body, 500)
+
+    app.register_blueprint(api)
+    app.register_blueprint(control)
+    app.register_blueprint(pages)
+    return app
