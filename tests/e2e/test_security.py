@@ -1,0 +1,353 @@
+"""Accounts against attack: sessions, redirects, rate limits, headers, logs."""
+
+import json
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.routing import Rule
+
+from adapters.argon2_hasher import (
+    DEFAULT_PARAMETERS,
+    OWASP_MINIMUM,
+    Argon2Parameters,
+    Argon2PasswordHasher,
+)
+from adapters.memory import FakePasswordHasher
+from domain.email import EmailAddress
+from entrypoints.flask_app import create_app
+from tests.e2e.conftest import sqlite_settings
+from tests.support import stripe_events as se
+
+EMAIL = "guard@example.com"
+PASSWORD = "correct horse battery"
+STRIPE_KEY = "sk_test_security_0123456789"
+SIGNING_SECRET = "whsec_test_security_0123456789"
+
+
+def make_app(tmp_path: Path, **overrides: Any) -> Flask:
+    settings = sqlite_settings(
+        tmp_path,
+        stripe_secret_key=STRIPE_KEY,
+        stripe_price_id="price_test_1",
+        stripe_webhook_secrets=(SIGNING_SECRET,),
+        stripe_api_base="http://127.0.0.1:9",
+        **overrides,
+    )
+    app = create_app(settings)
+    app.extensions["container"].hasher.override(FakePasswordHasher())
+    return app
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Flask:
+    return make_app(tmp_path)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def token(client: FlaskClient, path: str = "/login") -> str:
+    match = re.search(
+        r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', client.get(path).text
+    )
+    assert match is not None
+    return match.group(1)
+
+
+def register(client: FlaskClient, email: str = EMAIL, password: str = PASSWORD) -> Any:
+    return client.post(
+        "/register",
+        data={"csrf_token": token(client, "/register"), "email": email, "password": password},
+    )
+
+
+def log_in(
+    client: FlaskClient, email: str = EMAIL, password: str = PASSWORD, query: str = ""
+) -> Any:
+    return client.post(
+        f"/login{query}", data={"csrf_token": token(client), "email": email, "password": password}
+    )
+
+
+def user_id_of(app: Flask, email: str) -> str:
+    with app.extensions["container"].uow() as uow:
+        user = uow.users.get_by_email(EmailAddress(email))
+    assert user is not None
+    return user.id
+
+
+def session_cookie(client: FlaskClient) -> str | None:
+    cookie = client.get_cookie("session")
+    return cookie.value if cookie else None
+
+
+# -- sessions ---------------------------------------------------------------------------
+
+
+def test_a_forged_session_cookie_is_refused(app: Flask, client: FlaskClient) -> None:
+    register(client)
+    log_in(client)
+    assert client.get("/account").status_code == 200
+    real = session_cookie(client)
+    assert real is not None
+
+    attacker = app.test_client()
+    tampered = real[:-4] + ("AAAA" if not real.endswith("AAAA") else "BBBB")
+    attacker.set_cookie("session", tampered)
+    assert attacker.get("/account").status_code == 302
+
+    # A cookie signed with another key (a guessed or leaked default) is refused too.
+    other = Flask("other")
+    other.secret_key = "local-development-only-secret-key-not-for-production"
+    with other.test_request_context():
+        from flask.sessions import SecureCookieSessionInterface
+
+        serializer = SecureCookieSessionInterface().get_signing_serializer(other)
+        assert serializer is not None
+        user_id = (
+            app.extensions["container"].uow().__enter__().users.get_by_email(EmailAddress(EMAIL)).id
+        )
+        forged = serializer.dumps({"_user_id": user_id, "_fresh": True})
+    attacker.set_cookie("session", forged)
+    assert attacker.get("/account").status_code == 302
+
+
+def test_the_session_cookie_is_httponly_and_samesite_lax(client: FlaskClient) -> None:
+    register(client)
+    response = log_in(client)
+    header = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
+    assert "HttpOnly" in header
+    assert "SameSite=Lax" in header
+    assert "Secure" not in header  # plain http locally: a Secure cookie would never return
+
+
+def test_the_session_cookie_is_secure_when_served_over_https(tmp_path: Path) -> None:
+    client = make_app(tmp_path, session_cookie_secure=True).test_client()
+    response = client.get("/login", base_url="https://localhost")
+    header = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
+    assert "Secure" in header
+
+
+def test_the_session_changes_at_log_in_and_is_cleared_at_log_out(client: FlaskClient) -> None:
+    register(client)
+    before_token = token(client)
+    before = session_cookie(client)
+    log_in(client)
+    after = session_cookie(client)
+    assert before != after
+    assert token(client, "/account") != before_token  # nothing from before survives
+
+    client.post("/logout", data={"csrf_token": token(client, "/account")})
+    assert client.get("/account").status_code == 302
+
+
+def test_the_session_lifetime_is_configurable(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    app = make_app(tmp_path, session_lifetime=timedelta(minutes=30))
+    client = app.test_client()
+    register(client)
+    response = log_in(client)
+    header = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
+    assert "Expires=" in header
+    assert app.permanent_session_lifetime == timedelta(minutes=30)
+
+
+# -- redirects --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "http:/evil.example",
+        "javascript:alert(1)",
+        "/%0d%0aSet-Cookie:x=y",
+        " //evil.example",
+    ],
+)
+def test_next_never_redirects_off_the_site(client: FlaskClient, target: str) -> None:
+    register(client)
+    from urllib.parse import quote
+
+    response = log_in(client, query=f"?next={quote(target, safe='')}")
+    assert response.status_code == 303
+    location = response.headers["Location"]
+    assert location in ("/", "/%0d%0aSet-Cookie:x=y"), location
+    assert "evil" not in location
+
+
+def test_next_inside_the_site_is_followed(client: FlaskClient) -> None:
+    register(client)
+    response = log_in(client, query="?next=/premium")
+    assert response.headers["Location"] == "/premium"
+
+
+# -- rate limits ------------------------------------------------------------------------
+
+
+def test_the_sixth_wrong_password_within_a_minute_gets_429(client: FlaskClient) -> None:
+    register(client)
+    answers = [log_in(client, password=f"wrong password {i}").status_code for i in range(6)]
+    assert answers == [401, 401, 401, 401, 401, 429]
+    refused = log_in(client)  # even the right password waits now
+    assert refused.status_code == 429
+    assert "Too many attempts" in refused.text
+    assert refused.headers.get("Retry-After")
+
+
+def test_the_limit_is_per_account(client: FlaskClient) -> None:
+    register(client)
+    register(client, email="other@example.com")
+    for i in range(6):
+        log_in(client, password=f"wrong password {i}")
+    assert log_in(client, email="other@example.com").status_code == 303
+
+
+def test_the_limit_is_per_address_too(tmp_path: Path) -> None:
+    client = make_app(tmp_path, login_rate_limit_per_address="3 per minute").test_client()
+    answers = [log_in(client, email=f"nobody{i}@example.com").status_code for i in range(4)]
+    assert answers == [401, 401, 401, 429]
+
+
+def test_an_unknown_email_and_a_wrong_password_get_the_same_page(client: FlaskClient) -> None:
+    register(client)
+    wrong = log_in(client, password="not the password")
+    unknown = log_in(client, email="nobody@example.com")
+    assert wrong.status_code == unknown.status_code == 401
+    strip = lambda text: re.sub(r'value="[^"]*"', "", text)  # noqa: E731
+    assert strip(wrong.text).replace(EMAIL, "X") == strip(unknown.text).replace(
+        "nobody@example.com", "X"
+    )
+
+
+# -- passwords --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("guard@example.com", "must not be your email"),
+        ("password123", "most common"),
+        ("short", "at least 8 characters"),
+    ],
+)
+def test_a_weak_password_is_refused_with_the_reason(
+    client: FlaskClient, password: str, reason: str
+) -> None:
+    response = register(client, password=password)
+    assert response.status_code == 400
+    assert reason in response.text
+    assert log_in(client, password=password).status_code == 401
+
+
+def test_argon2id_parameters_are_at_or_above_owasp_minimum() -> None:
+    assert DEFAULT_PARAMETERS.memory_cost_kib >= 19 * 1024
+    assert DEFAULT_PARAMETERS.time_cost >= 2
+    assert DEFAULT_PARAMETERS.parallelism >= 1
+    with pytest.raises(ValueError, match="OWASP"):
+        Argon2PasswordHasher(
+            Argon2Parameters(time_cost=1, memory_cost_kib=19 * 1024, parallelism=1)
+        )
+
+
+def test_log_in_rehashes_when_the_parameters_change(app: Flask, client: FlaskClient) -> None:
+    container = app.extensions["container"]
+    container.hasher.override(Argon2PasswordHasher(OWASP_MINIMUM))
+    register(client)
+    with container.uow() as uow:
+        old_hash = uow.users.get_by_email(EmailAddress(EMAIL)).password_hash
+    assert "m=19456,t=2,p=1" in old_hash
+
+    stronger = Argon2Parameters(time_cost=3, memory_cost_kib=32 * 1024, parallelism=1)
+    container.hasher.override(Argon2PasswordHasher(stronger))
+    container.dummy_hash.reset()
+    assert log_in(client).status_code == 303
+    with container.uow() as uow:
+        new_hash = uow.users.get_by_email(EmailAddress(EMAIL)).password_hash
+    assert "m=32768,t=3,p=1" in new_hash
+    assert log_in(client).status_code == 303
+
+
+# -- headers and sizes ------------------------------------------------------------------
+
+
+def _get_routes(app: Flask) -> list[str]:
+    rules: list[Rule] = [r for r in app.url_map.iter_rules() if "GET" in (r.methods or set())]
+    paths = [r.rule for r in rules if not r.arguments]
+    return [*paths, "/static/style.css", "/no-such-page", "/success?session_id=cs_x"]
+
+
+def test_every_page_carries_the_security_headers(app: Flask, client: FlaskClient) -> None:
+    register(client)
+    anonymous = app.test_client()
+    log_in(client)
+    paths = _get_routes(app)
+    assert {"/", "/free", "/premium", "/account", "/login", "/register", "/cancel"} <= set(paths)
+    for who in (anonymous, client):
+        for path in paths:
+            response = who.get(path)
+            headers = response.headers
+            csp = headers.get("Content-Security-Policy", "")
+            assert "script-src 'self'" in csp, path
+            assert "'unsafe-inline'" not in csp, path
+            assert "frame-ancestors 'none'" in csp, path
+            assert headers.get("X-Frame-Options") == "DENY", path
+            assert headers.get("X-Content-Type-Options") == "nosniff", path
+            assert headers.get("Referrer-Policy") == "strict-origin-when-cross-origin", path
+
+
+def test_no_page_has_an_inline_script(app: Flask, client: FlaskClient) -> None:
+    register(client)
+    log_in(client)
+    for path in _get_routes(app):
+        text = client.get(path).get_data(as_text=True)
+        assert "<script" not in text.lower(), path
+        assert " onclick=" not in text.lower(), path
+
+
+def test_a_body_above_max_content_length_gets_413(client: FlaskClient) -> None:
+    big = b"{" + b" " * (1024 * 1024 + 10) + b"}"
+    response = client.post(
+        "/webhook", data=big, headers={"Stripe-Signature": se.sign(big, SIGNING_SECRET)}
+    )
+    assert response.status_code == 413
+
+
+# -- logs -------------------------------------------------------------------------------
+
+
+def test_logs_never_carry_a_password_cookie_or_secret(
+    app: Flask, client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    register(client)
+    log_in(client, password="a wrong password here")
+    log_in(client)
+    cookie = session_cookie(client)
+    client.get("/premium")
+    client.post("/create-checkout-session", data={"csrf_token": token(client, "/account")})
+    event = se.event("customer.subscription.updated", se.subscription())
+    payload = json.dumps(event).encode()
+    client.post(
+        "/webhook", data=payload, headers={"Stripe-Signature": se.sign(payload, SIGNING_SECRET)}
+    )
+    client.post(
+        "/webhook", data=payload, headers={"Stripe-Signature": se.sign(payload, "whsec_test_wrong")}
+    )
+    logged = "\n".join(f"{r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
+    assert caplog.records, "the flow should log something"
+    for secret in (PASSWORD, "a wrong password here", cookie, STRIPE_KEY, SIGNING_SECRET):
+        assert secret and secret not in logged
+    assert SIGNING_SECRET not in repr(app.extensions["container"].settings())
+    assert STRIPE_KEY not in repr(app.extensions["container"].settings())
