@@ -71,6 +71,11 @@ class InboxRecord:
     note: str | None = None
 
 
+class ConcurrentUpdate(Exception):
+    """Raised by `UnitOfWork.commit` when another transaction saved the same user since this
+    one loaded it. Nothing of this transaction is stored; run it again (`retry_on_conflict`)."""
+
+
 class EventAlreadyRecorded(Exception):
     """Raised by `UnitOfWork.commit` when another transaction recorded the same event first."""
 
@@ -100,8 +105,9 @@ class UnitOfWork(abc.ABC):
 
     Used as a context manager. Nothing is stored until `commit`; leaving the block
     without committing (or with an exception) rolls everything back. A conflict found
-    at commit time (a duplicate email, an event recorded concurrently) raises the
-    domain error and leaves nothing half-written.
+    at commit time leaves nothing half-written and raises: `EmailAlreadyRegistered`
+    (a duplicate email), `EventAlreadyRecorded` (the same event recorded concurrently),
+    `ConcurrentUpdate` (a user saved by another transaction since it was loaded here).
     """
 
     users: UserRepository

@@ -3,6 +3,7 @@ import threading
 from collections.abc import Callable, Sequence
 
 from application.ports import (
+    ConcurrentUpdate,
     EventAlreadyRecorded,
     EventInbox,
     EventStatus,
@@ -31,6 +32,7 @@ class InMemoryUserRepository(UserRepository):
         self._store = store
         self.pending: dict[str, User] = {}
         self.added: set[str] = set()
+        self.loaded: dict[str, User] = {}  # as first read, for the optimistic check
 
     def _all(self) -> list[User]:
         merged = {**self._store.users, **self.pending}
@@ -39,6 +41,8 @@ class InMemoryUserRepository(UserRepository):
     def _find(self, match: Callable[[User], bool]) -> User | None:
         for user in self._all():
             if match(user):
+                if user.id not in self.pending:
+                    self.loaded.setdefault(user.id, copy.deepcopy(user))
                 return copy.deepcopy(user)
         return None
 
@@ -95,9 +99,9 @@ class InMemoryEventInbox(EventInbox):
 class InMemoryUnitOfWork(UnitOfWork):
     """A transaction over an `InMemoryStore`: changes are private until `commit`.
 
-    Commit checks what the database's constraints check: a unique email, and that no
-    other transaction recorded one of our new events since we looked (optimistic, like
-    a unique key).
+    Commit checks what the database checks: a unique email, that no other transaction
+    recorded one of our new events since we looked (a unique key), and that no other
+    transaction saved a user we save since we loaded it (the optimistic version).
     """
 
     def __init__(self, store: InMemoryStore | None = None) -> None:
@@ -123,6 +127,10 @@ class InMemoryUnitOfWork(UnitOfWork):
                 if clash:
                     self._begin()
                     raise EmailAlreadyRegistered()
+            for user_id, loaded in self._users.loaded.items():
+                if user_id in self._users.pending and self.store.users.get(user_id) != loaded:
+                    self._begin()
+                    raise ConcurrentUpdate(user_id)
             for event_id, seen in self._events.seen.items():
                 if event_id in self._events.pending and self.store.events.get(event_id) != seen:
                     self._begin()

@@ -3,12 +3,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from adapters.sqlalchemy.repository import SqlAlchemyEventInbox, SqlAlchemyUserRepository
-from application.ports import EventAlreadyRecorded, UnitOfWork
+from application.ports import ConcurrentUpdate, EventAlreadyRecorded, UnitOfWork
 from domain.errors import EmailAlreadyRegistered
-
-
-class ConcurrentUpdate(RuntimeError):
-    """Another transaction changed the same user first; the caller retries."""
 
 
 class SqlAlchemyUnitOfWork(UnitOfWork):

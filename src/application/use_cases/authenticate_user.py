@@ -1,6 +1,7 @@
+from contextlib import suppress
 from dataclasses import dataclass
 
-from application.ports import PasswordHasher, UnitOfWork
+from application.ports import ConcurrentUpdate, PasswordHasher, UnitOfWork
 from domain.email import EmailAddress
 from domain.errors import InvalidCredentials, InvalidEmail
 from domain.password_policy import MAX_LENGTH
@@ -49,7 +50,9 @@ class AuthenticateUser:
             if self._hasher.needs_rehash(user.password_hash):
                 user.password_hash = self._hasher.hash(password)
                 uow.users.save(user)
-                uow.commit()
+                # Saved meanwhile by another request? Then the next log-in rehashes.
+                with suppress(ConcurrentUpdate):
+                    uow.commit()
         return user
 
     def _dummy(self) -> str:

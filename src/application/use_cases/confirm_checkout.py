@@ -2,6 +2,7 @@ from dataclasses import dataclass
 
 from application.billing import apply_event
 from application.ports import Clock, PaymentGateway, UnitOfWork
+from application.retry import retry_on_conflict
 from domain.billing import BillingEvent, BillingEventKind
 from domain.errors import CheckoutNotYours
 
@@ -46,7 +47,10 @@ class ConfirmCheckout:
             customer_id=session.customer_id,
             subscription_id=session.subscription_id,
         )
+        retry_on_conflict(lambda: self._apply(event))
+        return ConfirmCheckoutResult(paid=True)
+
+    def _apply(self, event: BillingEvent) -> None:
         with self._uow as uow:
             apply_event(uow, self._gateway, event)
             uow.commit()
-        return ConfirmCheckoutResult(paid=True)

@@ -10,6 +10,7 @@ from application.ports import (
     PaymentGateway,
     UnitOfWork,
 )
+from application.retry import retry_on_conflict
 from domain.billing import BillingEvent
 
 log = logging.getLogger(__name__)
@@ -48,20 +49,23 @@ class HandleBillingEvent:
     def execute(self, command: HandleBillingEventCommand) -> HandleBillingEventResult:
         event = command.event
         try:
-            with self._uow as uow:
-                done = uow.events.get(event.id)
-                if done is not None and done.status is not EventStatus.FAILED:
-                    return HandleBillingEventResult(done.status, True, "already handled")
-                outcome = apply_event(uow, self._gateway, event)
-                status = EventStatus.PROCESSED if outcome.applied else EventStatus.IGNORED
-                uow.events.record(self._record(event, status, note=outcome.note))
-                uow.commit()
+            return retry_on_conflict(lambda: self._apply_once(event))
         except EventAlreadyRecorded:
             return HandleBillingEventResult(EventStatus.PROCESSED, True, "handled concurrently")
         except Exception as error:
             log.warning("billing event %s (%s) failed: %s", event.id, event.provider_type, error)
             self._record_failure(event, error)
             raise
+
+    def _apply_once(self, event: BillingEvent) -> HandleBillingEventResult:
+        with self._uow as uow:
+            done = uow.events.get(event.id)
+            if done is not None and done.status is not EventStatus.FAILED:
+                return HandleBillingEventResult(done.status, True, "already handled")
+            outcome = apply_event(uow, self._gateway, event)
+            status = EventStatus.PROCESSED if outcome.applied else EventStatus.IGNORED
+            uow.events.record(self._record(event, status, note=outcome.note))
+            uow.commit()
         return HandleBillingEventResult(status, False, outcome.note)
 
     def _record(

@@ -1,6 +1,8 @@
 from dataclasses import dataclass, field
+from functools import partial
 
 from application.ports import PaymentGateway, UnitOfWork
+from application.retry import retry_on_conflict
 from domain.subscription import Subscription
 from domain.user import SnapshotOutcome
 
@@ -19,13 +21,12 @@ class Change:
 
     def describe(self) -> str:
         old = self.before.status.value if self.before else "unknown"
-        return (
-            f"{self.user_email}: {self.subscription_id} {old} -> {self.after.status.value}"
-            f" (period end {self.after.current_period_end:%Y-%m-%d %H:%M}, cancel at period end"
-            f" {'yes' if self.after.cancel_at_period_end else 'no'})"
-            if self.after.current_period_end
-            else f"{self.user_email}: {self.subscription_id} {old} -> {self.after.status.value}"
-        )
+        text = f"{self.user_email}: {self.subscription_id} {old} -> {self.after.status.value}"
+        if self.after.current_period_end:
+            text += f", period end {self.after.current_period_end:%Y-%m-%d %H:%M}"
+        if self.after.cancel_at_period_end:
+            text += ", cancels at period end"
+        return text
 
 
 @dataclass
@@ -51,19 +52,26 @@ class ReconcileSubscriptions:
         with self._uow as uow:
             user_ids = [user.id for user in uow.users.list_billed()]
         for user_id in user_ids:
-            with self._uow as uow:
-                user = uow.users.get(user_id)
-                if user is None or user.customer_id is None:
-                    continue
+            changes = retry_on_conflict(partial(self._reconcile, user_id))
+            if changes is not None:
                 report.checked_users += 1
-                for current in self._gateway.list_subscriptions(user.customer_id):
-                    before = user.subscriptions.get(current.id)
-                    if before is not None and current.same_state_as(before):
-                        continue
-                    if user.apply_subscription(current, authoritative=True) is (
-                        SnapshotOutcome.APPLIED
-                    ):
-                        report.changes.append(Change(user.email.value, current.id, before, current))
-                uow.users.save(user)
-                uow.commit()
+                report.changes.extend(changes)
         return report
+
+    def _reconcile(self, user_id: str) -> list[Change] | None:
+        """One user, one transaction; None when the user has no billing customer."""
+        with self._uow as uow:
+            user = uow.users.get(user_id)
+            if user is None or user.customer_id is None:
+                return None
+            changes = []
+            for current in self._gateway.list_subscriptions(user.customer_id):
+                before = user.subscriptions.get(current.id)
+                if before is not None and current.same_state_as(before):
+                    continue
+                outcome = user.apply_subscription(current, authoritative=True)
+                if outcome is SnapshotOutcome.APPLIED:
+                    changes.append(Change(user.email.value, current.id, before, current))
+            uow.users.save(user)
+            uow.commit()
+        return changes

@@ -1,6 +1,8 @@
 from dataclasses import dataclass
+from functools import partial
 
 from application.ports import CheckoutRedirect, PaymentGateway, UnitOfWork
+from application.retry import retry_on_conflict
 from domain.errors import AlreadySubscribed, UserNotFound
 
 
@@ -25,8 +27,18 @@ class StartSubscription:
         self._gateway = gateway
 
     def execute(self, command: StartSubscriptionCommand) -> CheckoutRedirect:
+        customer_id = retry_on_conflict(partial(self._customer_of, command.user_id))
+        return self._gateway.create_checkout_session(
+            user_id=command.user_id,
+            customer_id=customer_id,
+            success_url=command.success_url,
+            cancel_url=command.cancel_url,
+        )
+
+    def _customer_of(self, user_id: str) -> str:
+        """The user's billing customer, created and stored on first need."""
         with self._uow as uow:
-            user = uow.users.get(command.user_id)
+            user = uow.users.get(user_id)
             if user is None:
                 raise UserNotFound()
             if user.has_live_subscription:
@@ -35,11 +47,5 @@ class StartSubscription:
                 user.link_customer(self._gateway.create_customer(user.id, user.email))
                 uow.users.save(user)
                 uow.commit()
-            customer_id = user.customer_id
-        assert customer_id is not None  # linked above
-        return self._gateway.create_checkout_session(
-            user_id=user.id,
-            customer_id=customer_id,
-            success_url=command.success_url,
-            cancel_url=command.cancel_url,
-        )
+            assert user.customer_id is not None
+            return user.customer_id
