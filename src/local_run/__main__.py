@@ -24,6 +24,7 @@ EMULATOR_KEY = "sk_test_local_emulator"  # the emulator accepts any sk_test_ key
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    logging.getLogger("stripe").setLevel(logging.WARNING)  # one line per API call is noise
     load_dotenv()
     host = os.environ.get("HOST", "127.0.0.1")
     try:
