@@ -1,0 +1,89 @@
+"""The use cases wired to the in-memory fakes, and a few steps most tests share."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pytest
+
+from adapters.memory import (
+    FakePasswordHasher,
+    FakePaymentGateway,
+    InMemoryStore,
+    InMemoryUnitOfWork,
+    ManualClock,
+)
+from application.ports import InboxRecord
+from application.use_cases.handle_billing_event import (
+    HandleBillingEvent,
+    HandleBillingEventCommand,
+    HandleBillingEventResult,
+)
+from application.use_cases.register_user import RegisterUser, RegisterUserCommand
+from application.use_cases.start_subscription import (
+    StartSubscription,
+    StartSubscriptionCommand,
+)
+from domain.billing import BillingEvent
+from domain.user import User
+from tests.unit.builders import T0
+
+PASSWORD = "correct horse battery"
+SUCCESS_URL = "https://app.test/success?session_id={CHECKOUT_SESSION_ID}"
+CANCEL_URL = "https://app.test/cancel"
+
+
+@dataclass
+class World:
+    """The fakes one test shares: the 'database', the provider, the clock, the hasher."""
+
+    clock: ManualClock
+    store: InMemoryStore
+    uow: InMemoryUnitOfWork
+    hasher: FakePasswordHasher
+    gateway: FakePaymentGateway
+
+    def register(self, email: str = "ann@example.com", password: str = PASSWORD) -> User:
+        return RegisterUser(self.uow, self.hasher, self.clock).execute(
+            RegisterUserCommand(email, password)
+        )
+
+    def stored(self, user_id: str) -> User:
+        """The user as committed (what another request would read)."""
+        return self.store.users[user_id]
+
+    def inbox(self, event_id: str) -> InboxRecord:
+        return self.store.events[event_id]
+
+    def start_checkout(self, user: User) -> str:
+        redirect = StartSubscription(self.uow, self.gateway).execute(
+            StartSubscriptionCommand(user.id, SUCCESS_URL, CANCEL_URL)
+        )
+        return redirect.session_id
+
+    def handler(self) -> HandleBillingEvent:
+        return HandleBillingEvent(self.uow, self.gateway, self.clock)
+
+    def deliver(self, events: Iterable[BillingEvent]) -> list[HandleBillingEventResult]:
+        handler = self.handler()
+        return [handler.execute(HandleBillingEventCommand(event)) for event in events]
+
+    def subscribe(self, user: User) -> tuple[str, list[BillingEvent]]:
+        """Checkout paid at the provider; returns the subscription id and the events sent
+        (not delivered yet)."""
+        events = self.gateway.pay_checkout(self.start_checkout(user))
+        subscription_id = events[0].subscription_id
+        assert subscription_id is not None
+        return subscription_id, events
+
+
+@pytest.fixture
+def world() -> World:
+    clock = ManualClock(T0)
+    store = InMemoryStore()
+    return World(
+        clock=clock,
+        store=store,
+        uow=InMemoryUnitOfWork(store),
+        hasher=FakePasswordHasher(),
+        gateway=FakePaymentGateway(clock),
+    )

@@ -1,0 +1,148 @@
+"""Any order and any duplication of a subscription's events ends in the same stored state.
+
+A lifecycle is generated against the fake provider: only operations legal in the
+current state, with the clock advanced by a generated amount between them (often zero,
+so timestamps tie). Its events are then delivered through `HandleBillingEvent` in
+order, and again in a generated permutation with generated duplicates. Both deliveries
+must store the same subscriptions, equal to the provider's truth, and grant premium
+exactly when the domain rule grants it on that truth.
+"""
+
+import copy
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from adapters.memory import FakePaymentGateway, InMemoryStore, InMemoryUnitOfWork, ManualClock
+from application.ports import EventStatus
+from application.use_cases.handle_billing_event import (
+    HandleBillingEvent,
+    HandleBillingEventCommand,
+)
+from domain.billing import BillingEvent
+from domain.email import EmailAddress
+from domain.subscription import Subscription, SubscriptionStatus
+from domain.user import User
+from tests.unit.builders import T0
+
+S = SubscriptionStatus
+
+advances = st.one_of(
+    st.just(timedelta(0)),
+    st.integers(1, 600).map(lambda m: timedelta(minutes=m)),
+    st.integers(1, 45).map(lambda d: timedelta(days=d)),
+)
+
+
+@dataclass
+class Lifecycle:
+    clock: ManualClock
+    gateway: FakePaymentGateway
+    user: User  # as stored before any event: registered, customer linked
+    operations: list[str]
+
+    @property
+    def events(self) -> list[BillingEvent]:
+        return self.gateway.events
+
+    def current(self) -> Subscription | None:
+        customer = self.gateway.customers[self.user.customer_id or ""]
+        return (
+            self.gateway.subscriptions[customer.subscriptions[-1]]
+            if customer.subscriptions
+            else None
+        )
+
+
+def legal_operations(current: Subscription | None) -> list[str]:
+    if current is None or current.status.is_terminal:
+        return ["pay_checkout"]
+    legal = ["cancel_now", "resume" if current.cancel_at_period_end else "schedule_cancel"]
+    if current.status is S.PAST_DUE:
+        legal.append("recover")
+    legal.append("renew")  # ends the subscription when it is set to cancel
+    if not current.cancel_at_period_end:
+        legal.append("fail_renewal")
+    return legal
+
+
+def run(lifecycle: Lifecycle, operation: str) -> None:
+    gateway, current = lifecycle.gateway, lifecycle.current()
+    if operation == "pay_checkout":
+        checkout = gateway.create_checkout_session(
+            user_id=lifecycle.user.id,
+            customer_id=lifecycle.user.customer_id or "",
+            success_url="https://app.test/success",
+            cancel_url="https://app.test/cancel",
+        )
+        gateway.pay_checkout(checkout.session_id)
+    else:
+        assert current is not None
+        action: Callable[[str], list[BillingEvent]] = getattr(gateway, operation)
+        action(current.id)
+    lifecycle.operations.append(operation)
+
+
+@st.composite
+def lifecycles(draw: st.DrawFn) -> Lifecycle:
+    clock = ManualClock(T0)
+    gateway = FakePaymentGateway(clock)
+    user = User.register(EmailAddress("ann@example.com"), "fake$v1$salt$digest", T0)
+    user.link_customer(gateway.create_customer(user.id, user.email))
+    lifecycle = Lifecycle(clock, gateway, user, [])
+    run(lifecycle, "pay_checkout")
+    for _ in range(draw(st.integers(0, 10))):
+        clock.advance(draw(advances))
+        run(lifecycle, draw(st.sampled_from(legal_operations(lifecycle.current()))))
+    clock.advance(draw(advances))
+    return lifecycle
+
+
+def deliver(lifecycle: Lifecycle, events: Sequence[BillingEvent]) -> User:
+    """Deliver `events` to a fresh service that knows only the user; return the user."""
+    store = InMemoryStore()
+    uow = InMemoryUnitOfWork(store)
+    with uow:
+        uow.users.add(copy.deepcopy(lifecycle.user))
+        uow.commit()
+    handler = HandleBillingEvent(uow, lifecycle.gateway, lifecycle.clock)
+    seen: set[str] = set()
+    for event in events:
+        result = handler.execute(HandleBillingEventCommand(event))
+        assert result.status is not EventStatus.FAILED
+        assert result.duplicate == (event.id in seen)
+        seen.add(event.id)
+    assert {record.event_id for record in store.events.values()} == seen
+    return store.users[lifecycle.user.id]
+
+
+@st.composite
+def deliveries(draw: st.DrawFn, events: list[BillingEvent]) -> list[BillingEvent]:
+    """Every event at least once, some more than once, in any order."""
+    duplicates = draw(st.lists(st.sampled_from(events), max_size=len(events)))
+    return draw(st.permutations(events + duplicates))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lifecycle=lifecycles(), data=st.data())
+def test_any_order_and_duplication_of_events_ends_in_the_in_order_state(
+    lifecycle: Lifecycle, data: st.DataObject
+) -> None:
+    in_order = deliver(lifecycle, lifecycle.events)
+    shuffled = deliver(lifecycle, data.draw(deliveries(lifecycle.events), label="delivery"))
+
+    assert shuffled.subscriptions == in_order.subscriptions
+    assert shuffled.customer_id == in_order.customer_id == lifecycle.user.customer_id
+
+    truth = lifecycle.gateway.subscriptions
+    assert set(in_order.subscriptions) == set(truth)
+    for subscription_id, stored in in_order.subscriptions.items():
+        assert stored.same_state_as(truth[subscription_id]), lifecycle.operations
+
+    now = lifecycle.clock.now()
+    expected = any(s.grants_premium(now) for s in truth.values())
+    assert in_order.has_premium(now) is expected
+    assert shuffled.has_premium(now) is expected

@@ -1,0 +1,84 @@
+from datetime import timedelta
+
+import pytest
+
+from application.use_cases.get_account import AccountView, GetAccount, GetAccountCommand
+from domain.errors import UserNotFound
+from domain.subscription import SubscriptionStatus
+from tests.unit.application.conftest import World
+
+
+def account(world: World, user_id: str, grace: timedelta | None = None) -> AccountView:
+    use_case = (
+        GetAccount(world.uow, world.clock)
+        if grace is None
+        else GetAccount(world.uow, world.clock, grace)
+    )
+    return use_case.execute(GetAccountCommand(user_id))
+
+
+def test_a_new_account_has_no_plan(world: World) -> None:
+    ann = world.register("Ann@Example.com")
+    assert account(world, ann.id) == AccountView(
+        email="ann@example.com",
+        has_premium=False,
+        has_billing_account=False,
+        subscription=None,
+        past_due=False,
+        access_until=None,
+    )
+
+
+def test_a_subscriber_sees_the_plan_and_has_a_billing_account(world: World) -> None:
+    ann = world.register()
+    subscription_id, events = world.subscribe(ann)
+    world.deliver(events)
+    view = account(world, ann.id)
+    assert view.has_premium
+    assert view.has_billing_account
+    assert view.subscription is not None
+    assert view.subscription.id == subscription_id
+    assert view.subscription.status is SubscriptionStatus.ACTIVE
+    assert not view.past_due
+    assert view.access_until is None
+
+
+def test_a_scheduled_cancellation_shows_until_when_access_lasts(world: World) -> None:
+    ann = world.register()
+    subscription_id, events = world.subscribe(ann)
+    world.deliver(events)
+    world.deliver(world.gateway.schedule_cancel(subscription_id))
+    view = account(world, ann.id)
+    assert view.has_premium
+    assert view.access_until == world.gateway.subscriptions[subscription_id].current_period_end
+
+
+def test_a_failed_payment_shows_the_past_due_warning(world: World) -> None:
+    ann = world.register()
+    subscription_id, events = world.subscribe(ann)
+    world.deliver(events)
+    world.clock.advance(timedelta(days=30))
+    world.deliver(world.gateway.fail_renewal(subscription_id))
+    view = account(world, ann.id)
+    assert view.past_due
+    assert view.has_premium
+    assert not account(world, ann.id, grace=timedelta(0)).has_premium
+
+
+def test_after_a_new_subscription_the_live_one_is_shown(world: World) -> None:
+    ann = world.register()
+    first, events = world.subscribe(ann)
+    world.deliver(events)
+    world.clock.advance(timedelta(days=1))
+    world.deliver(world.gateway.cancel_now(first))
+    world.clock.advance(timedelta(days=1))
+    second, events = world.subscribe(ann)
+    world.deliver(events)
+    view = account(world, ann.id)
+    assert view.subscription is not None
+    assert view.subscription.id == second
+
+
+def test_an_unknown_user_is_not_found(world: World) -> None:
+    with pytest.raises(UserNotFound):
+        account(world, "no-such-user")

@@ -1,0 +1,350 @@
+import json
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from adapters.memory import FakePaymentGateway, InMemoryUnitOfWork
+from application.ports import EventStatus
+from application.use_cases.handle_billing_event import (
+    HandleBillingEvent,
+    HandleBillingEventCommand,
+    HandleBillingEventResult,
+)
+from domain.billing import BillingEvent, BillingEventKind
+from domain.errors import PaymentProviderError
+from domain.subscription import Subscription, SubscriptionStatus
+from tests.unit.application.conftest import CANCEL_URL, SUCCESS_URL, World
+from tests.unit.builders import T0, a_subscription
+
+S = SubscriptionStatus
+
+
+def handle(world: World, event: BillingEvent) -> HandleBillingEventResult:
+    return world.handler().execute(HandleBillingEventCommand(event))
+
+
+def by_type(events: list[BillingEvent], provider_type: str) -> BillingEvent:
+    (event,) = [e for e in events if e.provider_type == provider_type]
+    return event
+
+
+def test_the_checkout_events_in_order_grant_premium_and_are_recorded_processed(
+    world: World,
+) -> None:
+    ann = world.register()
+    subscription_id, events = world.subscribe(ann)
+    results = world.deliver(events)
+    assert results[0].status is EventStatus.PROCESSED
+    assert all(r.status is not EventStatus.FAILED for r in results)
+    assert not any(r.duplicate for r in results)
+    stored = world.stored(ann.id)
+    assert stored.has_premium(world.clock.now())
+    assert stored.subscriptions[subscription_id].same_state_as(
+        world.gateway.subscriptions[subscription_id]
+    )
+    for event in events:
+        record = world.inbox(event.id)
+        assert record.provider_type == event.provider_type
+        assert record.payload == event.payload
+        assert record.received_at == world.clock.now()
+        assert record.error is None
+
+
+def test_a_duplicate_delivery_is_answered_again_with_no_second_effect(world: World) -> None:
+    ann = world.register()
+    subscription_id, events = world.subscribe(ann)
+    checkout_completed = events[0]
+    first = handle(world, checkout_completed)
+    applied = world.stored(ann.id)
+    record = world.inbox(checkout_completed.id)
+    # The provider's state moves on; a second run of the checkout event would fetch it.
+    world.clock.advance(timedelta(hours=1))
+    world.gateway.schedule_cancel(subscription_id)
+    commits = world.uow.commits
+
+    again = handle(world, checkout_completed)
+
+    assert (first.status, first.duplicate) == (EventStatus.PROCESSED, False)
+    assert (again.status, again.duplicate) == (EventStatus.PROCESSED, True)
+    assert world.stored(ann.id) == applied
+    assert world.inbox(checkout_completed.id) == record
+    assert world.uow.commits == commits
+
+
+def test_an_unknown_event_type_is_ignored_and_recorded(world: World) -> None:
+    ann = world.register()
+    event = BillingEvent(
+        id="evt_unknown",
+        kind=BillingEventKind.UNHANDLED,
+        provider_type="customer.tax_id.created",
+        occurred_at=T0,
+        customer_id="cus_1",
+        payload='{"id": "evt_unknown"}',
+    )
+    result = handle(world, event)
+    assert (result.status, result.duplicate) == (EventStatus.IGNORED, False)
+    assert "customer.tax_id.created" in result.note
+    record = world.inbox("evt_unknown")
+    assert record.status is EventStatus.IGNORED
+    assert record.note == result.note
+    assert world.stored(ann.id).subscriptions == {}
+    assert handle(world, event).duplicate
+
+
+def test_an_event_about_an_unknown_user_is_ignored_and_recorded(world: World) -> None:
+    ann = world.register()
+    event = BillingEvent(
+        id="evt_stranger",
+        kind=BillingEventKind.SUBSCRIPTION_CHANGED,
+        provider_type="customer.subscription.updated",
+        occurred_at=T0,
+        user_ref="somebody-else",
+        customer_id="cus_stranger",
+        subscription_id="sub_stranger",
+        snapshot=a_subscription(id="sub_stranger", customer_id="cus_stranger"),
+    )
+    result = handle(world, event)
+    assert result.status is EventStatus.IGNORED
+    assert "no user" in result.note
+    assert world.inbox("evt_stranger").status is EventStatus.IGNORED
+    assert world.stored(ann.id).subscriptions == {}
+    assert world.stored(ann.id).customer_id is None
+
+
+def test_subscription_deleted_removes_premium_finding_the_user_by_subscription(
+    world: World,
+) -> None:
+    ann = world.register()
+    subscription_id, events = world.subscribe(ann)
+    world.deliver(events)
+    world.clock.advance(timedelta(days=3))
+    deleted = by_type(world.gateway.cancel_now(subscription_id), "customer.subscription.deleted")
+    assert deleted.user_ref is None  # the seed read an undefined user id here
+
+    result = handle(world, deleted)
+
+    assert result.status is EventStatus.PROCESSED
+    stored = world.stored(ann.id)
+    assert stored.subscriptions[subscription_id].status is S.CANCELED
+    assert not stored.has_premium(world.clock.now())
+
+
+def test_subscription_deleted_finds_the_user_by_customer_when_the_subscription_is_new(
+    world: World,
+) -> None:
+    ann = world.register()
+    subscription_id, _lost = world.subscribe(ann)  # none of the checkout events arrive
+    world.clock.advance(timedelta(minutes=1))
+    deleted = world.gateway.cancel_now(subscription_id)[0]
+
+    assert handle(world, deleted).status is EventStatus.PROCESSED
+
+    stored = world.stored(ann.id)
+    assert stored.subscriptions[subscription_id].status is S.CANCELED
+    assert not stored.has_premium(world.clock.now())
+
+
+def test_a_late_subscription_event_does_not_undo_a_newer_one(world: World) -> None:
+    ann = world.register()
+    subscription_id, events = world.subscribe(ann)
+    world.deliver(events)
+    world.clock.advance(timedelta(hours=1))
+    scheduled = world.gateway.schedule_cancel(subscription_id)[0]
+    world.clock.advance(timedelta(hours=1))
+    resumed = world.gateway.resume(subscription_id)[0]
+
+    assert handle(world, resumed).status is EventStatus.PROCESSED
+    late = handle(world, scheduled)
+
+    assert (late.status, late.note) == (EventStatus.IGNORED, "subscription stale")
+    assert not world.stored(ann.id).subscriptions[subscription_id].cancel_at_period_end
+
+
+def test_two_states_at_the_same_moment_are_settled_by_the_provider(world: World) -> None:
+    ann = world.register()
+    subscription_id, events = world.subscribe(ann)
+    world.deliver(events)
+    world.clock.advance(timedelta(hours=1))
+    scheduled = world.gateway.schedule_cancel(subscription_id)[0]
+    resumed = world.gateway.resume(subscription_id)[0]  # same instant
+    assert scheduled.occurred_at == resumed.occurred_at
+
+    world.deliver([resumed, scheduled])
+
+    stored = world.stored(ann.id).subscriptions[subscription_id]
+    assert stored.same_state_as(world.gateway.subscriptions[subscription_id])
+    assert not stored.cancel_at_period_end
+
+
+def test_a_failed_renewal_makes_the_subscription_past_due(world: World) -> None:
+    ann = world.register()
+    subscription_id, events = world.subscribe(ann)
+    world.deliver(events)
+    world.clock.advance(timedelta(days=30))
+    failed = by_type(world.gateway.fail_renewal(subscription_id), "invoice.payment_failed")
+
+    assert handle(world, failed).status is EventStatus.PROCESSED
+
+    assert world.stored(ann.id).subscriptions[subscription_id].status is S.PAST_DUE
+
+
+def test_an_event_about_a_subscription_the_provider_does_not_know_is_ignored(
+    world: World,
+) -> None:
+    ann = world.register()
+    world.start_checkout(ann)
+    customer_id = world.stored(ann.id).customer_id
+    event = BillingEvent(
+        id="evt_gone",
+        kind=BillingEventKind.INVOICE_PAID,
+        provider_type="invoice.paid",
+        occurred_at=T0,
+        customer_id=customer_id,
+        subscription_id="sub_gone",
+    )
+    result = handle(world, event)
+    assert result.status is EventStatus.IGNORED
+    assert "sub_gone" in result.note
+    assert world.stored(ann.id).subscriptions == {}
+
+
+def unlinked_paid_checkout(world: World) -> tuple[str, list[BillingEvent]]:
+    """A user whose customer was created at the provider but never linked here."""
+    ann = world.register()
+    customer_id = world.gateway.create_customer(ann.id, ann.email)
+    checkout = world.gateway.create_checkout_session(
+        user_id=ann.id, customer_id=customer_id, success_url=SUCCESS_URL, cancel_url=CANCEL_URL
+    )
+    return ann.id, world.gateway.pay_checkout(checkout.session_id)
+
+
+def test_a_gateway_failure_rolls_back_records_the_failure_and_re_raises(world: World) -> None:
+    user_id, events = unlinked_paid_checkout(world)
+    checkout_completed = events[0]
+    before = world.stored(user_id)
+    world.gateway.fail_next = PaymentProviderError("Stripe is down")
+
+    with pytest.raises(PaymentProviderError, match="Stripe is down"):
+        handle(world, checkout_completed)
+
+    assert world.stored(user_id) == before  # the customer link made before the fetch is undone
+    assert world.stored(user_id).customer_id is None
+    record = world.inbox(checkout_completed.id)
+    assert record.status is EventStatus.FAILED
+    assert record.error == "PaymentProviderError: Stripe is down"
+    assert record.payload == checkout_completed.payload
+
+
+def test_a_retry_after_a_failure_applies_the_event_exactly_once(world: World) -> None:
+    user_id, events = unlinked_paid_checkout(world)
+    checkout_completed = events[0]
+    world.gateway.fail_next = PaymentProviderError("Stripe is down")
+    with pytest.raises(PaymentProviderError):
+        handle(world, checkout_completed)
+
+    retry = handle(world, checkout_completed)
+    again = handle(world, checkout_completed)
+
+    assert (retry.status, retry.duplicate) == (EventStatus.PROCESSED, False)
+    assert again.duplicate
+    stored = world.stored(user_id)
+    assert stored.customer_id == checkout_completed.customer_id
+    assert list(stored.subscriptions) == [checkout_completed.subscription_id]
+    assert stored.has_premium(world.clock.now())
+    record = world.inbox(checkout_completed.id)
+    assert (record.status, record.error) == (EventStatus.PROCESSED, None)
+    assert [r.event_id for r in world.store.events.values()].count(checkout_completed.id) == 1
+
+
+def test_a_long_error_is_recorded_shortened(world: World) -> None:
+    _, events = unlinked_paid_checkout(world)
+    world.gateway.fail_next = PaymentProviderError("x" * 5000)
+    with pytest.raises(PaymentProviderError):
+        handle(world, events[0])
+    error = world.inbox(events[0].id).error
+    assert error is not None
+    assert error.startswith("PaymentProviderError: xxx")
+    assert len(error) == 500
+
+
+class GatewayWithAHook(FakePaymentGateway):
+    """Runs `hook` once, in the middle of the first subscription fetch."""
+
+    hook: Callable[[], None] | None = None
+
+    def get_subscription(self, subscription_id: str) -> Subscription | None:
+        hook, self.hook = self.hook, None
+        if hook is not None:
+            hook()
+        return super().get_subscription(subscription_id)
+
+
+def test_a_concurrent_delivery_of_the_same_event_has_one_effect(world: World) -> None:
+    gateway = GatewayWithAHook(world.clock)
+    world.gateway = gateway
+    user_id, events = unlinked_paid_checkout(world)
+    checkout_completed = events[0]
+    other_worker = HandleBillingEvent(InMemoryUnitOfWork(world.store), gateway, world.clock)
+    results: list[HandleBillingEventResult] = []
+    gateway.hook = lambda: results.append(
+        other_worker.execute(HandleBillingEventCommand(checkout_completed))
+    )
+
+    ours = handle(world, checkout_completed)
+
+    assert results[0].status is EventStatus.PROCESSED
+    assert not results[0].duplicate
+    assert (ours.status, ours.duplicate) == (EventStatus.PROCESSED, True)
+    assert world.inbox(checkout_completed.id).status is EventStatus.PROCESSED
+    assert list(world.stored(user_id).subscriptions) == [checkout_completed.subscription_id]
+
+
+def test_an_event_from_the_fakes_json_round_trips_through_translate(world: World) -> None:
+    ann = world.register()
+    _, events = world.subscribe(ann)
+    for event in events:
+        assert world.gateway.translate_event(event.payload) == event
+    data = json.loads(events[1].payload)
+    assert data["snapshot"]["status"] == "active"
+
+
+def test_a_snapshot_event_does_not_call_the_provider(world: World) -> None:
+    ann = world.register()
+    subscription_id, events = world.subscribe(ann)
+    created = by_type(events, "customer.subscription.created")
+    world.gateway.fail_next = PaymentProviderError("must not be called")
+    assert handle(world, created).status is EventStatus.PROCESSED
+    assert world.gateway.fail_next is not None
+    assert subscription_id in world.stored(ann.id).subscriptions
+
+
+def test_a_recovered_payment_restores_premium_after_the_grace(world: World) -> None:
+    ann = world.register()
+    subscription_id, events = world.subscribe(ann)
+    world.deliver(events)
+    world.clock.advance(timedelta(days=30))
+    world.deliver(world.gateway.fail_renewal(subscription_id))
+    world.clock.advance(timedelta(days=5))
+    assert not world.stored(ann.id).has_premium(world.clock.now())
+    world.deliver(world.gateway.recover(subscription_id))
+    assert world.stored(ann.id).has_premium(world.clock.now())
+
+
+def test_an_event_stamped_before_the_stored_state_but_fetched_moves_nothing_back(
+    world: World,
+) -> None:
+    ann = world.register()
+    subscription_id, events = world.subscribe(ann)
+    world.deliver(events)
+    world.clock.advance(timedelta(days=1))
+    world.deliver(world.gateway.schedule_cancel(subscription_id))
+    stored_as_of = world.stored(ann.id).subscriptions[subscription_id].as_of
+    old_invoice = replace(by_type(events, "invoice.paid"), id="evt_old_invoice_again")
+
+    handle(world, old_invoice)
+
+    stored = world.stored(ann.id).subscriptions[subscription_id]
+    assert stored.as_of >= stored_as_of
+    assert stored.cancel_at_period_end
