@@ -80,9 +80,14 @@ class Subscription:
         return False
 
     def is_newer_than(self, other: "Subscription") -> bool | None:
-        """True/False when the timestamps decide; None when they tie and the states differ."""
-        if self.as_of != other.as_of:
-            return self.as_of > other.as_of
+        """True/False when the timestamps decide; None when they tie and the states differ.
+
+        Timestamps are compared in whole seconds, the provider's resolution: a state we
+        fetched at 12:00:00.7 and an event stamped 12:00:00 cannot be ordered by time.
+        """
+        mine, theirs = _whole_seconds(self.as_of), _whole_seconds(other.as_of)
+        if mine != theirs:
+            return mine > theirs
         if self.same_state_as(other):
             return False
         if other.status.is_terminal and not self.status.is_terminal:
@@ -93,3 +98,7 @@ class Subscription:
 
     def same_state_as(self, other: "Subscription") -> bool:
         return replace(self, as_of=other.as_of) == other
+
+
+def _whole_seconds(moment: datetime) -> datetime:
+    return moment.replace(microsecond=0)

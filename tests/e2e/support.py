@@ -2,9 +2,10 @@
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import requests
 from flask import Flask
@@ -28,13 +29,28 @@ class LiveServer:
 @contextmanager
 def serve(app: Flask) -> Iterator[LiveServer]:
     """Serve `app` over real HTTP on 127.0.0.1 and a free port, for the block's duration."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    with serve_later() as (url, install):
+        install(app)
+        yield LiveServer(url, app)
+
+
+@contextmanager
+def serve_later() -> Iterator[tuple[str, Callable[[Flask], None]]]:
+    """Listen first, give the app later: for an app whose settings need its own URL
+    (the webhook endpoint registered with Stripe names it)."""
+    holder: dict[str, Flask] = {}
+
+    def dispatch(environ: Any, start_response: Any) -> Any:
+        return holder["app"](environ, start_response)
+
+    server = make_server("127.0.0.1", 0, dispatch, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
+        yield f"http://127.0.0.1:{server.server_port}", lambda app: holder.update(app=app)
     finally:
         server.shutdown()
+        server.server_close()
         thread.join(timeout=5)
 
 

@@ -1,0 +1,112 @@
+"""Subscribe through the emulator's checkout, over HTTP, with the real Stripe adapter
+and SDK: the journey a new user takes after `make run`."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from application.ports import EventStatus
+from tests.e2e.stripe_stack import StripeStack, open_portal, portal_action, stripe_stack, subscribe
+from tests.e2e.support import Browser
+
+EMAIL = "payer@example.com"
+PASSWORD = "a fine passphrase"
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[StripeStack]:
+    with stripe_stack(tmp_path) as stack:
+        yield stack
+
+
+@pytest.fixture
+def browser(stack: StripeStack) -> Browser:
+    browser = Browser(stack.server.url)
+    browser.register(EMAIL, PASSWORD)
+    assert browser.log_in(EMAIL, PASSWORD).status_code == 303
+    return browser
+
+
+def inbox(stack: StripeStack) -> dict[str, EventStatus]:
+    with stack.server.container.uow() as uow:
+        return {r.provider_type: r.status for r in uow.events.list()}
+
+
+def test_paying_with_4242_lands_on_success_and_opens_premium(
+    stack: StripeStack, browser: Browser
+) -> None:
+    assert browser.get("/premium").status_code == 403
+    paid = subscribe(browser)
+    assert paid.status_code == 303
+    assert paid.headers["Location"].startswith(f"{stack.server.url}/success?session_id=cs_test_")
+
+    success = browser.get(paid.headers["Location"])
+    assert success.status_code == 200
+    assert "Thank you for subscribing" in success.text
+    assert browser.get("/premium").status_code == 200
+
+    assert stack.emulator.delivery.wait_idle(10)
+    events = inbox(stack)
+    assert events["checkout.session.completed"] is EventStatus.PROCESSED
+    assert "customer.subscription.created" in events
+    assert "invoice.paid" in events
+    account = browser.get("/account").text
+    assert "active" in account
+    assert "Manage billing" in account
+
+
+def test_a_declined_card_says_so_and_premium_stays_closed(
+    stack: StripeStack, browser: Browser
+) -> None:
+    declined = subscribe(browser, card="4000 0000 0000 0002")
+    assert declined.status_code == 402
+    assert "Your card was declined." in declined.text
+    assert stack.emulator.delivery.wait_idle(10)
+    assert browser.get("/premium").status_code == 403
+
+
+def test_success_grants_premium_before_any_webhook_arrives(
+    stack: StripeStack, browser: Browser
+) -> None:
+    stack.emulator.delivery.set_mode("delay")
+    paid = subscribe(browser)
+    assert browser.get(paid.headers["Location"]).status_code == 200
+    assert inbox(stack) == {}  # nothing delivered yet
+    assert browser.get("/premium").status_code == 200
+
+    stack.emulator.delivery.flush()  # the late webhooks change nothing
+    assert stack.emulator.delivery.wait_idle(10)
+    assert browser.get("/premium").status_code == 200
+
+
+def test_someone_elses_checkout_session_is_refused_on_success(
+    stack: StripeStack, browser: Browser
+) -> None:
+    paid = subscribe(browser)
+    other = Browser(stack.server.url)
+    other.register("other@example.com", PASSWORD)
+    other.log_in("other@example.com", PASSWORD)
+    response = other.get(paid.headers["Location"].replace(stack.server.url, ""))
+    assert response.status_code == 403
+    assert other.get("/premium").status_code == 403
+
+
+def test_subscribing_again_while_subscribed_opens_the_billing_portal(
+    stack: StripeStack, browser: Browser
+) -> None:
+    browser.get(subscribe(browser).headers["Location"])
+    browser.get("/account")
+    again = browser.submit("/create-checkout-session")
+    assert again.status_code == 303
+    assert "/portal/" in again.headers["Location"]
+
+
+def test_canceling_in_the_portal_removes_premium(stack: StripeStack, browser: Browser) -> None:
+    browser.get(subscribe(browser).headers["Location"])
+    assert stack.emulator.delivery.wait_idle(10)
+    portal = open_portal(browser)
+    assert portal_action(browser, portal, "Cancel now").status_code in (302, 303)
+    assert stack.emulator.delivery.wait_idle(10)
+    assert inbox(stack)["customer.subscription.deleted"] is EventStatus.PROCESSED
+    assert browser.get("/premium").status_code == 403
