@@ -1,0 +1,109 @@
+"""The main journey in a real browser (headless Chromium driven by Playwright):
+register, log in, subscribe, pay on the emulator's checkout page, read premium content.
+
+Skipped when Chromium or Playwright is missing (a new laptop); CI installs Chromium
+and sets REQUIRE_BROWSER=1, which turns the skip into a failure.
+"""
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.stripe_stack import StripeStack, stripe_stack
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _browser_or_skip() -> None:
+    missing = None
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing = "the playwright package"
+    if not Path(CHROMIUM).exists():
+        missing = f"Chromium at {CHROMIUM} (apt-get install chromium)"
+    if missing:
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"browser test required but {missing} is missing")
+        pytest.skip(f"no {missing}; set REQUIRE_BROWSER=1 to make this a failure")
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[StripeStack]:
+    _browser_or_skip()
+    with stripe_stack(tmp_path, real_hasher=True) as stack:
+        yield stack
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> Iterator[object]:
+    _browser_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        yield page
+        browser.close()
+
+
+def test_a_person_subscribes_in_a_browser_and_reads_premium_content(
+    stack: StripeStack, page: object, tmp_path: Path
+) -> None:
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    shots = Path(os.environ.get("BROWSER_SCREENSHOTS", tmp_path))
+    base = stack.server.url
+
+    page.goto(f"{base}/register")
+    page.fill("input[name=email]", "browser@example.com")
+    page.fill("input[name=password]", "a browser passphrase")
+    page.click("button[type=submit]")
+    expect(page.get_by_text("Registration successful")).to_be_visible()
+
+    page.fill("input[name=email]", "browser@example.com")
+    page.fill("input[name=password]", "a browser passphrase")
+    page.click("main button[type=submit]")
+    expect(page.get_by_text("Signed in as browser@example.com")).to_be_visible()
+
+    page.goto(f"{base}/premium")
+    expect(page.get_by_role("heading", name="Subscribers only")).to_be_visible()
+    page.screenshot(path=str(shots / "1-subscribe-offer.png"))
+    page.get_by_role("button", name="Subscribe").click()
+
+    page.wait_for_url(f"{stack.emulator.url}/checkout/**")
+    page.fill("input[name=card_number]", "4000 0000 0000 0002")
+    page.fill("input[name=card_expiry]", "12 / 34")
+    page.fill("input[name=card_cvc]", "123")
+    page.locator("form button[type=submit]").click()
+    expect(page.get_by_text("Your card was declined.")).to_be_visible()
+    page.screenshot(path=str(shots / "2-declined.png"))
+
+    page.fill("input[name=card_number]", "4242 4242 4242 4242")
+    page.fill("input[name=card_expiry]", "12 / 34")
+    page.fill("input[name=card_cvc]", "123")
+    page.locator("form button[type=submit]").click()
+
+    page.wait_for_url(f"{base}/success?session_id=*")
+    expect(page.get_by_role("heading", name="Thank you for subscribing")).to_be_visible()
+    page.screenshot(path=str(shots / "3-success.png"))
+
+    page.get_by_role("link", name="Read premium content").click()
+    expect(page.get_by_role("heading", name="Premium content")).to_be_visible()
+    page.goto(f"{base}/account")
+    expect(page.locator("dd.status")).to_have_text("active")
+    page.screenshot(path=str(shots / "4-account.png"))
