@@ -363,7 +363,8 @@ def create_price() -> Response:
     if len(currency) != _CURRENCY_LENGTH or not currency.isalpha():
         raise parameter_invalid("currency", f"Invalid currency: {currency}.")
     if p.has("unit_amount"):
-        unit_amount = p.required_integer("unit_amount", minimum=0)
+        unit_amount = p.integer("unit_amount", required=True, minimum=0, maximum=99_999_999)
+        assert unit_amount is not None
     elif p.has("unit_amount_decimal"):
         decimal = p.required_string("unit_amount_decimal")
         if not decimal.isdigit():
@@ -607,7 +608,7 @@ def create_checkout_session() -> Response:
         extras.subscription_description = data.string("description")
         extras.trial_period_days = data.integer("trial_period_days", minimum=1, maximum=730)
     now = store.now(customer["test_clock"] if customer else None)
-    expires_at = p.integer("expires_at")
+    expires_at = p.timestamp("expires_at")
     if expires_at is not None and not now + 1800 <= expires_at <= now + DAY:
         raise parameter_invalid(
             "expires_at", "expires_at must be between 30 minutes and 24 hours from now."
@@ -701,7 +702,8 @@ def _subscription_items(store: Store, p: Params) -> list[LineRequest]:
                 "The price specified is set to `type=one_time` but this field only accepts "
                 "prices with `type=recurring`.",
             )
-        lines.append(LineRequest(price, item.integer("quantity", minimum=1) or 1))
+        quantity = item.integer("quantity", minimum=1, maximum=999_999) or 1
+        lines.append(LineRequest(price, quantity))
     if not lines:
         raise parameter_missing("items")
     return lines
@@ -797,7 +799,7 @@ def _trial_end(p: Params, now: int) -> int | None:
         return now + days * DAY
     if p.raw().get("trial_end") == "now":
         return None
-    trial_end = p.integer("trial_end")
+    trial_end = p.timestamp("trial_end")
     if trial_end is not None and trial_end <= now:
         raise parameter_invalid("trial_end", "Invalid timestamp: must be in the future.")
     return trial_end
@@ -883,7 +885,7 @@ def _cancel_at(p: Params, subscription: Json) -> int:
     raw = p.raw().get("cancel_at")
     if raw in ("min_period_end", "max_period_end"):
         return current_period_end(subscription)
-    return p.required_integer("cancel_at")
+    return p.required_timestamp("cancel_at")
 
 
 def _pause_collection(p: Params) -> Json:
@@ -896,7 +898,7 @@ def _pause_collection(p: Params) -> Json:
         "behavior": pause.required_string(
             "behavior", choices=("keep_as_draft", "mark_uncollectible", "void")
         ),
-        "resumes_at": pause.integer("resumes_at"),
+        "resumes_at": pause.timestamp("resumes_at"),
     }
 
 
@@ -923,7 +925,8 @@ def _item_changes(store: Store, p: Params, subscription: Json) -> list[ItemChang
                     entry.name("price"),
                     "The new price must be recurring and in the subscription's currency.",
                 )
-        changes.append(ItemChange(items[item_id], price, entry.integer("quantity", minimum=1)))
+        quantity = entry.integer("quantity", minimum=1, maximum=999_999)
+        changes.append(ItemChange(items[item_id], price, quantity))
     return changes
 
 
@@ -934,10 +937,12 @@ def cancel_subscription(subscription_id: str) -> Response:
     s = services()
     subscription = s.store.get(s.store.subscriptions, subscription_id, "subscription")
     if subscription["status"] in ("canceled", "incomplete_expired"):
+        # Stripe treats a canceled subscription as deleted here.
         raise StripeError(
-            f"This subscription has already been canceled: {subscription_id}",
-            code="resource_missing",
+            f"No such subscription: '{subscription_id}'",
             status=404,
+            code="resource_missing",
+            param="id",
         )
     comment = feedback = None
     details = p.nested("cancellation_details")
@@ -1179,7 +1184,7 @@ def create_test_clock() -> Response:
     store = services().store
     clock = objects.test_clock(
         created=int(store.now()),
-        frozen_time=p.required_integer("frozen_time", minimum=0),
+        frozen_time=p.required_timestamp("frozen_time"),
         name=p.string("name", max_length=300),
     )
     store.test_clocks[clock["id"]] = clock
@@ -1207,7 +1212,12 @@ def delete_test_clock(clock_id: str) -> Response:
     store = services().store
     clock = store.get(store.test_clocks, clock_id, "test_helpers.test_clock")
     customers = {c for c, obj in store.customers.items() if obj["test_clock"] == clock_id}
-    for collection in (store.subscriptions, store.invoices, store.checkout_sessions):
+    for collection in (
+        store.subscriptions,
+        store.invoices,
+        store.checkout_sessions,
+        store.portal_sessions,
+    ):
         for object_id in [k for k, v in collection.items() if v.get("customer") in customers]:
             del collection[object_id]
     for customer_id in customers:
@@ -1223,5 +1233,5 @@ def advance_test_clock(clock_id: str) -> Response:
     p.check_known(("frozen_time",))
     s = services()
     clock = s.store.get(s.store.test_clocks, clock_id, "test_helpers.test_clock")
-    s.billing.advance_test_clock(clock, p.required_integer("frozen_time", minimum=0))
+    s.billing.advance_test_clock(clock, p.required_timestamp("frozen_time"))
     return respond(clock)

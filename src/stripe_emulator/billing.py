@@ -32,6 +32,7 @@ from .store import Cycle, Json, Store, changed_attributes
 log = logging.getLogger(__name__)
 
 DAY = 86400
+MAX_ADVANCE = 100 * 366 * DAY
 _MAX_STEPS = 100_000
 
 LIVE_STATUSES = frozenset({"trialing", "active", "past_due", "unpaid", "paused"})
@@ -599,8 +600,10 @@ class Billing:
 
     def advance_default_clock(self, seconds: float) -> int:
         """Move the default clock forward and run everything that fell due; returns its time."""
-        if seconds < 0:
-            raise StripeError("The clock can only move forward.", param="seconds")
+        if not 0 <= seconds <= MAX_ADVANCE:
+            raise StripeError(
+                f"seconds must be between 0 and {MAX_ADVANCE} (100 years).", param="seconds"
+            )
         self.store.clock_offset += seconds
         now = self.store.now()
         self.run_due(None, now)

@@ -10,6 +10,7 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .delivery import DeliveryController
+from .errors import StripeError
 from .server import create_app
 from .services import Services
 from .store import Json, Settings, Store
@@ -18,6 +19,7 @@ log = logging.getLogger("stripe_emulator")
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 12111
+_POLL_INTERVAL = 0.05  # how quickly serve_forever notices stop()
 
 
 class _RequestLog(WSGIRequestHandler):
@@ -87,7 +89,12 @@ class Emulator:
         self._stopping.clear()
         self._delivery.start()
         self._threads = [
-            threading.Thread(target=server.serve_forever, name="stripe-emulator-http", daemon=True)
+            threading.Thread(
+                target=server.serve_forever,
+                kwargs={"poll_interval": _POLL_INTERVAL},
+                name="stripe-emulator-http",
+                daemon=True,
+            )
         ]
         if self.tick_interval:
             self._threads.append(
@@ -170,10 +177,14 @@ class Emulator:
     def advance(self, seconds: float) -> int:
         """Move the default clock forward and run the billing engine; returns the new time.
 
-        Customers created without a test clock live on the default clock.
+        Customers created without a test clock live on the default clock. Raises
+        ValueError for a negative or absurd (over 100 years) ``seconds``.
         """
         with self._store.lock:
-            return self._services.billing.advance_default_clock(seconds)
+            try:
+                return self._services.billing.advance_default_clock(seconds)
+            except StripeError as error:
+                raise ValueError(error.message) from None
 
     # -- set-up helpers -------------------------------------------------------
 

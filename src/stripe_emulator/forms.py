@@ -17,6 +17,7 @@ from .errors import StripeError, parameter_invalid, parameter_missing, parameter
 _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 _SEGMENT = re.compile(r"\[([^\[\]]*)\]")
 _MAX_DEPTH = 8
+MAX_TIMESTAMP = 32_503_680_000  # 3000-01-01: far enough, and safe for calendar arithmetic
 _MAX_INDEX = 1000
 # Keys under these names are free-form strings, never list indices.
 _FREE_FORM = frozenset({"metadata"})
@@ -188,6 +189,15 @@ class Params:
 
     def required_integer(self, key: str, *, minimum: int | None = None) -> int:
         value = self.integer(key, required=True, minimum=minimum)
+        assert value is not None
+        return value
+
+    def timestamp(self, key: str, *, required: bool = False) -> int | None:
+        """A Unix time between 1970 and the year 3000 (further would overflow dates)."""
+        return self.integer(key, required=required, minimum=0, maximum=MAX_TIMESTAMP)
+
+    def required_timestamp(self, key: str) -> int:
+        value = self.timestamp(key, required=True)
         assert value is not None
         return value
 

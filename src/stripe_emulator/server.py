@@ -143,6 +143,7 @@ def create_app(services: Services) -> Flask:
         if request.method == "POST":
             pairs += list(request.form.items(multi=True))
         g.params = Params(decode_form(pairs))
+        g.params.strings("expand")  # refuse a malformed expand before changing anything
         idempotency_key = request.headers.get("Idempotency-Key")
         g.context_token = current_request.set(RequestContext(g.request_id, idempotency_key))
         if request.method != "POST" or not idempotency_key:

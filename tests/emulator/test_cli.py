@@ -1,0 +1,53 @@
+"""``python -m stripe_emulator``."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+
+from stripe_emulator.__main__ import parse_args
+
+
+def test_help_works() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "stripe_emulator", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 0
+    assert "--port" in result.stdout
+    assert "--host" in result.stdout
+
+
+def test_defaults_are_loopback_and_12111() -> None:
+    args = parse_args([])
+    assert (args.host, args.port) == ("127.0.0.1", 12111)
+
+
+def test_it_serves_and_logs_its_url() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "stripe_emulator", "--port", "0"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        deadline = time.monotonic() + 20
+        url = None
+        while url is None and time.monotonic() < deadline:
+            line = process.stderr.readline()
+            found = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
+            url = found.group(1) if found else None
+        assert url is not None
+        with urllib.request.urlopen(f"{url}/_emulator/health", timeout=5) as response:  # noqa: S310
+            assert json.load(response) == {"ok": True}
+    finally:
+        process.terminate()
+        process.wait(10)
+    assert process.returncode == 0
