@@ -1,0 +1,218 @@
+"""One contract for the payment gateway, run against the in-memory fake and against the
+Stripe adapter talking to the Stripe emulator over HTTP (real SDK, real signatures)."""
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import pytest
+import requests
+
+from adapters.memory import FakePaymentGateway, ManualClock
+from adapters.stripe import StripePaymentGateway, StripeSettings
+from adapters.stripe.provision import provision
+from application.ports import PaymentGateway
+from domain.billing import BillingEventKind
+from domain.email import EmailAddress
+from domain.errors import CheckoutNotFound, InvalidWebhook
+from domain.subscription import SubscriptionStatus
+from stripe_emulator import Emulator
+from tests.support import stripe_events as se
+
+KEY = "sk_test_contract"
+
+
+class Provider(Protocol):
+    """What the provider does on its own (a person paying, Stripe sending events)."""
+
+    def pay(self, session_id: str, url: str) -> None: ...
+
+    def sign(self, payload: bytes) -> str: ...
+
+    def event_payloads(self) -> list[str]: ...
+
+
+@dataclass
+class FakeProvider:
+    gateway: FakePaymentGateway
+
+    def pay(self, session_id: str, url: str) -> None:
+        self.gateway.pay_checkout(session_id)
+
+    def sign(self, payload: bytes) -> str:
+        import hashlib
+        import hmac
+
+        return hmac.new(self.gateway.webhook_secret.encode(), payload, hashlib.sha256).hexdigest()
+
+    def event_payloads(self) -> list[str]:
+        return [event.payload for event in self.gateway.events]
+
+
+@dataclass
+class EmulatedStripe:
+    emulator: Emulator
+    secret: str
+
+    def pay(self, session_id: str, url: str) -> None:
+        card = {"card_number": "4242424242424242", "card_expiry": "12/34", "card_cvc": "123"}
+        response = requests.post(url, data=card, allow_redirects=False, timeout=10)
+        assert response.status_code == 303, response.text[:300]
+
+    def sign(self, payload: bytes) -> str:
+        return se.sign(payload, self.secret)
+
+    def event_payloads(self) -> list[str]:
+        response = requests.get(
+            f"{self.emulator.url}/v1/events?limit=100",
+            headers={"Authorization": f"Bearer {KEY}"},
+            timeout=10,
+        )
+        return [json.dumps(event) for event in reversed(response.json()["data"])]
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[Emulator]:
+    with Emulator(port=0, tick_interval=None) as emu:
+        yield emu
+
+
+@pytest.fixture(params=["fake", "stripe-emulator"])
+def pair(request: pytest.FixtureRequest) -> tuple[PaymentGateway, Provider]:
+    if request.param == "fake":
+        fake = FakePaymentGateway(ManualClock(datetime.now(UTC)))
+        return fake, FakeProvider(fake)
+    emulator: Emulator = request.getfixturevalue("emulator")
+    # The webhook endpoint is only registered for its signing secret; nothing listens.
+    made = provision(KEY, webhook_url="http://127.0.0.1:9/webhook", api_base=emulator.url)
+    gateway = StripePaymentGateway(
+        StripeSettings(KEY, made.price_id, (made.webhook_secret,), api_base=emulator.url)
+    )
+    return gateway, EmulatedStripe(emulator, made.webhook_secret)
+
+
+def _checkout(gateway: PaymentGateway, user_id: str) -> tuple[str, Any]:
+    """A customer and an open checkout for `user_id` (unique per test: one emulator serves
+    the module, and Stripe refuses an idempotency key reused with other parameters)."""
+    customer = gateway.create_customer(user_id, EmailAddress(f"{user_id}@example.com"))
+    checkout = gateway.create_checkout_session(
+        user_id=user_id,
+        customer_id=customer,
+        success_url="http://127.0.0.1:9/success?session_id={CHECKOUT_SESSION_ID}",
+        cancel_url="http://127.0.0.1:9/cancel",
+    )
+    return customer, checkout
+
+
+def test_a_customer_is_created_once_per_user(pair: tuple[PaymentGateway, Provider]) -> None:
+    gateway, _ = pair
+    first = gateway.create_customer("user-a", EmailAddress("one@example.com"))
+    again = gateway.create_customer("user-a", EmailAddress("one@example.com"))
+    other = gateway.create_customer("user-b", EmailAddress("two@example.com"))
+    assert first == again
+    assert other != first
+
+
+def test_an_unpaid_checkout_is_tied_to_its_user_and_not_paid(
+    pair: tuple[PaymentGateway, Provider],
+) -> None:
+    gateway, _ = pair
+    customer, checkout = _checkout(gateway, "user-1")
+    assert checkout.url.startswith("http")
+    session = gateway.get_checkout_session(checkout.session_id)
+    assert session.user_ref == "user-1"
+    assert session.customer_id == customer
+    assert session.paid is False
+    assert session.subscription_id is None
+
+
+def test_a_paid_checkout_names_an_active_subscription(
+    pair: tuple[PaymentGateway, Provider],
+) -> None:
+    gateway, provider = pair
+    customer, checkout = _checkout(gateway, "user-2")
+    provider.pay(checkout.session_id, checkout.url)
+
+    session = gateway.get_checkout_session(checkout.session_id)
+    assert session.paid is True
+    assert session.subscription_id is not None
+    subscription = gateway.get_subscription(session.subscription_id)
+    assert subscription is not None
+    assert subscription.status is SubscriptionStatus.ACTIVE
+    assert subscription.customer_id == customer
+    assert subscription.current_period_end is not None
+    assert subscription.current_period_start is not None
+    assert subscription.current_period_end > subscription.current_period_start
+    listed = gateway.list_subscriptions(customer)
+    assert [s.id for s in listed] == [session.subscription_id]
+
+
+def test_cancel_ends_the_subscription_now(pair: tuple[PaymentGateway, Provider]) -> None:
+    gateway, provider = pair
+    customer, checkout = _checkout(gateway, "user-3")
+    provider.pay(checkout.session_id, checkout.url)
+    subscription_id = gateway.get_checkout_session(checkout.session_id).subscription_id
+    assert subscription_id is not None
+
+    canceled = gateway.cancel_subscription(subscription_id)
+    assert canceled.status is SubscriptionStatus.CANCELED
+    assert canceled.ended_at is not None
+    current = gateway.get_subscription(subscription_id)
+    assert current is not None
+    assert current.status is SubscriptionStatus.CANCELED
+    assert [s.status for s in gateway.list_subscriptions(customer)] == [SubscriptionStatus.CANCELED]
+
+
+def test_unknown_ids_are_not_found(pair: tuple[PaymentGateway, Provider]) -> None:
+    gateway, _ = pair
+    assert gateway.get_subscription("sub_does_not_exist") is None
+    with pytest.raises(CheckoutNotFound):
+        gateway.get_checkout_session("cs_test_does_not_exist")
+
+
+def test_the_portal_is_a_url_for_the_customer(pair: tuple[PaymentGateway, Provider]) -> None:
+    gateway, _ = pair
+    customer, _ = _checkout(gateway, "user-4")
+    url = gateway.create_portal_session(customer, "http://127.0.0.1:9/account")
+    assert url.startswith("http")
+
+
+def test_the_providers_own_events_verify_and_translate(
+    pair: tuple[PaymentGateway, Provider],
+) -> None:
+    gateway, provider = pair
+    customer, checkout = _checkout(gateway, "user-5")
+    provider.pay(checkout.session_id, checkout.url)
+    subscription_id = gateway.get_checkout_session(checkout.session_id).subscription_id
+
+    translated = []
+    for payload in provider.event_payloads():
+        body = payload.encode()
+        translated.append(gateway.parse_webhook(body, provider.sign(body)))
+    ours = [e for e in translated if e.subscription_id == subscription_id]
+    kinds = {e.kind for e in ours}
+    assert BillingEventKind.CHECKOUT_COMPLETED in kinds
+    assert BillingEventKind.SUBSCRIPTION_CHANGED in kinds
+    assert BillingEventKind.INVOICE_PAID in kinds
+    completed = next(e for e in ours if e.kind is BillingEventKind.CHECKOUT_COMPLETED)
+    assert completed.user_ref == "user-5"
+    assert completed.customer_id == customer
+    created = next(e for e in ours if e.provider_type == "customer.subscription.created")
+    assert created.snapshot is not None
+    assert created.snapshot.status is SubscriptionStatus.ACTIVE
+    assert gateway.translate_event(created.payload) == created
+
+
+def test_a_wrong_or_missing_signature_is_refused(pair: tuple[PaymentGateway, Provider]) -> None:
+    gateway, provider = pair
+    _, checkout = _checkout(gateway, "user-6")
+    provider.pay(checkout.session_id, checkout.url)
+    body = provider.event_payloads()[-1].encode()
+    with pytest.raises(InvalidWebhook):
+        gateway.parse_webhook(body, None)
+    with pytest.raises(InvalidWebhook):
+        gateway.parse_webhook(body, provider.sign(body + b" "))
+    with pytest.raises(InvalidWebhook):
+        gateway.parse_webhook(b"not an event", provider.sign(b"not an event"))

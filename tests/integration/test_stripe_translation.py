@@ -1,0 +1,146 @@
+"""Stripe events (built from Stripe's fixture objects) into the domain's BillingEvent."""
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from adapters.stripe import StripePaymentGateway, StripeSettings
+from domain.billing import BillingEventKind
+from domain.errors import InvalidWebhook
+from domain.subscription import SubscriptionStatus
+from tests.support import stripe_events as se
+
+SECRET = "whsec_test_translation"
+
+
+def gateway(key: str = "sk_test_translation") -> StripePaymentGateway:
+    return StripePaymentGateway(
+        StripeSettings(key, "price_test_1", (SECRET,), api_base="http://127.0.0.1:9")
+    )
+
+
+def translate(data: dict[str, object]) -> object:
+    return gateway().translate_event(json.dumps(data))
+
+
+def moment(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def test_a_subscription_event_carries_the_snapshot_with_the_period_of_its_item() -> None:
+    obj = se.subscription(
+        id="sub_1",
+        customer="cus_1",
+        status="past_due",
+        period_start=1_780_000_000,
+        period_end=1_782_592_000,
+        cancel_at_period_end=True,
+        cancel_at=1_782_592_000,
+        user_id="u1",
+    )
+    event = gateway().translate_event(
+        json.dumps(
+            se.event("customer.subscription.updated", obj, created=1_780_000_100, id="evt_1")
+        )
+    )
+    assert event.kind is BillingEventKind.SUBSCRIPTION_CHANGED
+    assert event.id == "evt_1"
+    assert event.occurred_at == moment(1_780_000_100)
+    assert (event.user_ref, event.customer_id, event.subscription_id) == ("u1", "cus_1", "sub_1")
+    snapshot = event.snapshot
+    assert snapshot is not None
+    assert snapshot.status is SubscriptionStatus.PAST_DUE
+    assert snapshot.as_of == moment(1_780_000_100)
+    assert snapshot.current_period_start == moment(1_780_000_000)
+    assert snapshot.current_period_end == moment(1_782_592_000)
+    assert snapshot.cancel_at_period_end is True
+    assert snapshot.cancel_at == moment(1_782_592_000)
+    assert snapshot.price_id == "price_test_1"
+
+
+def test_the_fixture_subscription_as_stripe_ships_it_translates() -> None:
+    event = gateway().translate_event(
+        json.dumps(se.event("customer.subscription.created", se.fixture("subscription")))
+    )
+    assert event.snapshot is not None
+    assert event.snapshot.id == se.fixture("subscription")["id"]
+
+
+def test_the_older_shape_with_the_period_on_the_subscription_is_read_too() -> None:
+    obj = se.subscription()
+    for item in obj["items"]["data"]:
+        del item["current_period_start"], item["current_period_end"]
+    obj["current_period_start"], obj["current_period_end"] = 1_700_000_000, 1_702_592_000
+    event = gateway().translate_event(json.dumps(se.event("customer.subscription.updated", obj)))
+    assert event.snapshot is not None
+    assert event.snapshot.current_period_end == moment(1_702_592_000)
+
+
+@pytest.mark.parametrize(
+    ("type_", "kind"),
+    [
+        ("customer.subscription.created", BillingEventKind.SUBSCRIPTION_CHANGED),
+        ("customer.subscription.paused", BillingEventKind.SUBSCRIPTION_CHANGED),
+        ("customer.subscription.resumed", BillingEventKind.SUBSCRIPTION_CHANGED),
+        ("customer.subscription.deleted", BillingEventKind.SUBSCRIPTION_ENDED),
+    ],
+)
+def test_each_subscription_event_type_has_its_kind(type_: str, kind: BillingEventKind) -> None:
+    event = gateway().translate_event(json.dumps(se.event(type_, se.subscription())))
+    assert event.kind is kind
+
+
+def test_an_invoice_names_its_subscription_in_parent_subscription_details() -> None:
+    obj = se.invoice(customer="cus_9", subscription="sub_9")
+    for type_, kind in (
+        ("invoice.paid", BillingEventKind.INVOICE_PAID),
+        ("invoice.payment_failed", BillingEventKind.PAYMENT_FAILED),
+    ):
+        event = gateway().translate_event(json.dumps(se.event(type_, obj)))
+        assert event.kind is kind
+        assert (event.customer_id, event.subscription_id) == ("cus_9", "sub_9")
+        assert event.snapshot is None  # fetched when applied
+
+
+def test_a_completed_checkout_names_user_customer_and_subscription() -> None:
+    obj = se.checkout_session(user_id="u7", customer="cus_7", subscription="sub_7")
+    event = gateway().translate_event(json.dumps(se.event("checkout.session.completed", obj)))
+    assert event.kind is BillingEventKind.CHECKOUT_COMPLETED
+    assert (event.user_ref, event.customer_id, event.subscription_id) == ("u7", "cus_7", "sub_7")
+
+
+def test_an_expanded_customer_object_is_read_as_its_id() -> None:
+    obj = se.checkout_session(user_id="u7", customer="cus_7", subscription="sub_7")
+    obj["customer"] = {**se.fixture("customer"), "id": "cus_expanded"}
+    event = gateway().translate_event(json.dumps(se.event("checkout.session.completed", obj)))
+    assert event.customer_id == "cus_expanded"
+
+
+def test_an_unknown_type_is_unhandled_not_an_error() -> None:
+    event = gateway().translate_event(json.dumps(se.event("charge.refunded", se.fixture("charge"))))
+    assert event.kind is BillingEventKind.UNHANDLED
+
+
+@pytest.mark.parametrize(
+    "breakage",
+    [
+        {"status": "no_such_status"},
+        {"id": None},
+        {"items": {"data": [{"current_period_end": "tomorrow"}]}},
+        {"cancel_at": 10**20},
+    ],
+)
+def test_a_subscription_without_the_expected_shape_is_refused(breakage: dict[str, object]) -> None:
+    obj = {**se.subscription(), **breakage}
+    with pytest.raises(InvalidWebhook):
+        translate(se.event("customer.subscription.updated", obj))
+
+
+def test_a_live_event_is_refused_on_a_test_key_and_a_test_event_on_a_live_key() -> None:
+    live = json.dumps(se.event("customer.subscription.updated", se.subscription(), livemode=True))
+    with pytest.raises(InvalidWebhook, match="mode"):
+        gateway().parse_webhook(live.encode(), se.sign(live.encode(), SECRET))
+    test = json.dumps(se.event("customer.subscription.updated", se.subscription()))
+    with pytest.raises(InvalidWebhook, match="mode"):
+        gateway("sk_live_translation").parse_webhook(test.encode(), se.sign(test.encode(), SECRET))
