@@ -53,6 +53,8 @@ class InMemoryUserRepository(UserRepository):
         self.added.add(user.id)
 
     def save(self, user: User) -> None:
+        if user.id not in self.pending and user.id not in self._store.users:
+            raise LookupError(f"save() of a user that was never added: {user.id}")
         self.pending[user.id] = copy.deepcopy(user)
 
     def get(self, user_id: str) -> User | None:
