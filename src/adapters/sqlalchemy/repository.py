@@ -79,16 +79,28 @@ class SqlAlchemyUserRepository(UserRepository):
 class SqlAlchemyEventInbox(EventInbox):
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._rows: dict[str, EventRow] = {}  # rows this transaction wrote
+        self._absent: set[str] = set()  # ids `get` found missing in this transaction
 
     def get(self, event_id: str) -> InboxRecord | None:
+        if event_id in self._rows:
+            return _record(self._rows[event_id])
         row = self._session.get(EventRow, event_id)
+        if row is None:
+            self._absent.add(event_id)
         return _record(row) if row else None
 
     def record(self, record: InboxRecord) -> None:
-        row = self._session.get(EventRow, record.event_id)
+        row = self._rows.get(record.event_id)
+        if row is None and record.event_id not in self._absent:
+            row = self._session.get(EventRow, record.event_id)
         if row is None:
+            # Insert, even if another transaction has committed the id since we found it
+            # missing: the primary key then fails our commit (EventAlreadyRecorded) instead
+            # of our record silently overwriting theirs.
             row = EventRow(event_id=record.event_id)
             self._session.add(row)
+        self._rows[record.event_id] = row
         row.provider_type = record.provider_type
         row.status = record.status.value
         row.received_at = record.received_at
