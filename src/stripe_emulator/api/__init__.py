@@ -1,0 +1,13 @@
+"""The ``/v1`` REST API: parse Stripe-encoded parameters, act on the state, answer JSON.
+
+Authentication, idempotency keys and error bodies are handled in
+:mod:`stripe_emulator.server`; every handler runs with ``g.params`` (the decoded
+parameters) and holds the store's lock while it reads or changes state. The
+routes are grouped by resource; importing the modules registers them on
+:data:`api`.
+"""
+
+from . import catalog, events, sessions, subscriptions
+from .common import api, json_response
+
+__all__ = ["api", "catalog", "events", "json_response", "sessions", "subscriptions"]

@@ -1,0 +1,122 @@
+"""Helpers shared by the ``/v1`` routes: the blueprint, parameters, JSON answers, lists."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g
+
+from .. import objects
+from ..errors import parameter_invalid, resource_missing
+from ..forms import Params
+from ..services import Services
+from ..store import Json
+
+api = Blueprint("stripe_api", __name__, url_prefix="/v1")
+
+LIST_PARAMS = ("limit", "starting_after", "ending_before", "created")
+
+
+def services() -> Services:
+    return current_app.extensions["stripe_emulator"]  # type: ignore[no-any-return]
+
+
+def params() -> Params:
+    return g.params  # type: ignore[no-any-return]
+
+
+def respond(obj: Json, status: int = 200) -> Response:
+    """Answer ``obj`` as JSON, expanding what the request's ``expand[]`` asks for."""
+    store = services().store
+    body = store.render(obj, params().strings("expand"))
+    return json_response(body, status)
+
+
+def json_response(body: Any, status: int = 200) -> Response:
+    return Response(json.dumps(body, indent=2) + "\n", status=status, mimetype="application/json")
+
+
+def url_param(p: Params, key: str, *, required: bool = False) -> str | None:
+    """A URL parameter; only http(s) URLs are accepted, as on Stripe."""
+    url = p.string(key, required=required, max_length=5000)
+    if url is not None and not url.startswith(("http://", "https://")):
+        raise parameter_invalid(p.name(key), f"Not a valid URL: {p.name(key)}")
+    return url
+
+
+# -- lists ------------------------------------------------------------------
+
+
+def _created_filter(p: Params) -> Callable[[Json], bool]:
+    if not p.has("created"):
+        return lambda obj: True
+    bounds = p.nested("created") if isinstance(p.raw().get("created"), dict) else None
+    if bounds is None:
+        exact = p.integer("created")
+        return lambda obj: exact is None or obj["created"] == exact
+    bounds.check_known(("gt", "gte", "lt", "lte"))
+    gt, gte = bounds.integer("gt"), bounds.integer("gte")
+    lt, lte = bounds.integer("lt"), bounds.integer("lte")
+
+    def accept(obj: Json) -> bool:
+        created = obj["created"]
+        return (
+            (gt is None or created > gt)
+            and (gte is None or created >= gte)
+            and (lt is None or created < lt)
+            and (lte is None or created <= lte)
+        )
+
+    return accept
+
+
+def list_response(
+    items: Iterable[Json], url: str, predicate: Callable[[Json], bool] | None = None
+) -> Response:
+    """A Stripe list of ``items`` (given oldest first), newest first, paginated."""
+    p = params()
+    accept_created = _created_filter(p)
+    ordered = [
+        obj
+        for obj in reversed(list(items))
+        if accept_created(obj) and (predicate is None or predicate(obj))
+    ]
+    limit = p.integer("limit", minimum=1, maximum=100) or 10
+    starting_after, ending_before = p.string("starting_after"), p.string("ending_before")
+    ids = [obj["id"] for obj in ordered]
+    if starting_after is not None:
+        if starting_after not in ids:
+            raise resource_missing("object", starting_after, param="starting_after")
+        start = ids.index(starting_after) + 1
+        page, has_more = ordered[start : start + limit], len(ordered) > start + limit
+    elif ending_before is not None:
+        if ending_before not in ids:
+            raise resource_missing("object", ending_before, param="ending_before")
+        end = ids.index(ending_before)
+        page, has_more = ordered[max(0, end - limit) : end], end - limit > 0
+    else:
+        page, has_more = ordered[:limit], len(ordered) > limit
+    store = services().store
+    body = store.render(objects.list_object(page, url, has_more=has_more), p.strings("expand"))
+    return json_response(body)
+
+
+def _with_lock(handler: Callable[..., Response]) -> Callable[..., Response]:
+    """Run a handler while holding the store's lock."""
+
+    def wrapper(**kwargs: Any) -> Response:
+        with services().store.lock:
+            return handler(**kwargs)
+
+    wrapper.__name__ = handler.__name__
+    wrapper.__doc__ = handler.__doc__
+    return wrapper
+
+
+def route(rule: str, methods: list[str]) -> Callable[[Callable[..., Response]], Any]:
+    def decorate(handler: Callable[..., Response]) -> Any:
+        return api.route(rule, methods=methods)(_with_lock(handler))
+
+    return decorate

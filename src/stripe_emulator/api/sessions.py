@@ -1,0 +1,227 @@
+"""Checkout sessions and billing-portal sessions (their pages are in :mod:`..pages`)."""
+
+from __future__ import annotations
+
+from flask import Response
+
+from .. import objects
+from ..billing import DAY, LineRequest
+from ..errors import StripeError, parameter_invalid, parameter_missing
+from ..forms import Params, new_metadata
+from ..store import CheckoutExtras, Store
+from .common import LIST_PARAMS, list_response, params, respond, route, services, url_param
+
+# -- checkout sessions --------------------------------------------------------
+
+_CHECKOUT_IGNORED = (
+    "adaptive_pricing",
+    "allow_promotion_codes",
+    "automatic_tax",
+    "billing_address_collection",
+    "consent_collection",
+    "currency",
+    "custom_fields",
+    "custom_text",
+    "customer_creation",
+    "customer_update",
+    "discounts",
+    "invoice_creation",
+    "payment_method_collection",
+    "payment_method_configuration",
+    "payment_method_options",
+    "payment_method_types",
+    "phone_number_collection",
+    "saved_payment_method_options",
+    "submit_type",
+    "tax_id_collection",
+    "ui_mode",
+)
+
+
+def _checkout_lines(store: Store, p: Params) -> list[LineRequest]:
+    lines = []
+    for line in p.hashes("line_items"):
+        line.check_known(("price", "quantity", "adjustable_quantity", "tax_rates"))
+        price_id = line.required_string("price")
+        price = store.get_param(store.prices, price_id, "price", line.name("price"))
+        if not price["active"]:
+            raise parameter_invalid(
+                line.name("price"), f"The price specified is inactive: {price_id}."
+            )
+        if price["recurring"] is None:
+            raise parameter_invalid(
+                line.name("price"),
+                "`mode=subscription` needs recurring prices; the emulator supports no "
+                "one-time prices in checkout.",
+            )
+        quantity = line.integer("quantity", minimum=1, maximum=999_999)
+        if quantity is None:
+            raise parameter_missing(line.name("quantity"))
+        lines.append(LineRequest(price, quantity))
+    if not lines:
+        raise parameter_missing("line_items")
+    first = lines[0].price
+    for index, line in enumerate(lines[1:], start=1):
+        if line.price["currency"] != first["currency"] or (
+            line.price["recurring"]["interval"],
+            line.price["recurring"]["interval_count"],
+        ) != (first["recurring"]["interval"], first["recurring"]["interval_count"]):
+            raise parameter_invalid(
+                f"line_items[{index}][price]",
+                "All prices of a subscription must share currency and billing interval.",
+            )
+    return lines
+
+
+@route("/checkout/sessions", ["POST"])
+def create_checkout_session() -> Response:
+    p = params()
+    p.check_known(
+        (
+            "mode",
+            "customer",
+            "customer_email",
+            "client_reference_id",
+            "line_items",
+            "success_url",
+            "cancel_url",
+            "metadata",
+            "subscription_data",
+            "expires_at",
+            "locale",
+            *_CHECKOUT_IGNORED,
+        )
+    )
+    s = services()
+    store = s.store
+    mode = p.required_string("mode", choices=("payment", "setup", "subscription"))
+    if mode != "subscription":
+        raise parameter_invalid("mode", "The emulator supports `mode=subscription` only.")
+    customer_id, customer_email = p.string("customer"), p.string("customer_email")
+    if customer_id and customer_email:
+        raise StripeError(
+            "You may only specify one of these parameters: customer, customer_email.",
+            param="customer_email",
+        )
+    customer = (
+        store.get_param(store.customers, customer_id, "customer", "customer")
+        if customer_id
+        else None
+    )
+    success_url = url_param(p, "success_url", required=True)
+    assert success_url is not None
+    lines = _checkout_lines(store, p)
+    data = p.nested("subscription_data")
+    extras = CheckoutExtras(
+        lines=[], subscription_metadata={}, subscription_description=None, trial_period_days=None
+    )
+    if data is not None:
+        data.check_known(
+            (
+                "metadata",
+                "description",
+                "trial_period_days",
+                "billing_cycle_anchor",
+                "default_tax_rates",
+                "proration_behavior",
+                "trial_settings",
+            )
+        )
+        extras.subscription_metadata = new_metadata(data.metadata())
+        extras.subscription_description = data.string("description")
+        extras.trial_period_days = data.integer("trial_period_days", minimum=1, maximum=730)
+    now = store.now(customer["test_clock"] if customer else None)
+    expires_at = p.timestamp("expires_at")
+    if expires_at is not None and not now + 1800 <= expires_at <= now + DAY:
+        raise parameter_invalid(
+            "expires_at", "expires_at must be between 30 minutes and 24 hours from now."
+        )
+    session = s.checkout.create(
+        customer=customer,
+        customer_email=customer_email,
+        client_reference_id=p.string("client_reference_id", max_length=200),
+        lines=lines,
+        success_url=success_url,
+        cancel_url=url_param(p, "cancel_url"),
+        metadata=new_metadata(p.metadata()),
+        extras=extras,
+        expires_at=expires_at,
+        locale=p.string("locale"),
+    )
+    return respond(session)
+
+
+@route("/checkout/sessions/<session_id>", ["GET"])
+def retrieve_checkout_session(session_id: str) -> Response:
+    params().check_known(())
+    store = services().store
+    return respond(store.get(store.checkout_sessions, session_id, "checkout.session"))
+
+
+@route("/checkout/sessions/<session_id>/line_items", ["GET"])
+def checkout_session_line_items(session_id: str) -> Response:
+    params().check_known(LIST_PARAMS)
+    store = services().store
+    store.get(store.checkout_sessions, session_id, "checkout.session")
+    items = []
+    for line in store.checkout_extras[session_id].lines:
+        price = store.prices[line.price_id]
+        product = store.products.get(price["product"])
+        items.append(
+            objects.checkout_item(
+                item_id=line.item_id,
+                price_obj=price,
+                product_name=product["name"] if product else price["product"],
+                quantity=line.quantity,
+            )
+        )
+    return list_response(reversed(items), f"/v1/checkout/sessions/{session_id}/line_items")
+
+
+@route("/checkout/sessions/<session_id>/expire", ["POST"])
+def expire_checkout_session(session_id: str) -> Response:
+    params().check_known(())
+    s = services()
+    session = s.store.get(s.store.checkout_sessions, session_id, "checkout.session")
+    if session["status"] != "open":
+        raise StripeError(
+            f'Only Checkout Sessions with a status in ["open"] can be expired. '
+            f'This Checkout Session has a status of "{session["status"]}".',
+            param="session",
+        )
+    s.checkout.expire(session)
+    return respond(session)
+
+
+@route("/checkout/sessions", ["GET"])
+def list_checkout_sessions() -> Response:
+    p = params()
+    p.check_known((*LIST_PARAMS, "customer", "status", "subscription", "payment_intent"))
+    customer, subscription = p.string("customer"), p.string("subscription")
+    status = p.string("status", choices=("open", "complete", "expired"))
+    return list_response(
+        services().store.checkout_sessions.values(),
+        "/v1/checkout/sessions",
+        lambda x: (
+            (customer is None or x["customer"] == customer)
+            and (status is None or x["status"] == status)
+            and (subscription is None or x["subscription"] == subscription)
+        ),
+    )
+
+
+# -- billing portal -----------------------------------------------------------
+
+
+@route("/billing_portal/sessions", ["POST"])
+def create_portal_session() -> Response:
+    p = params()
+    p.check_known(("customer", "return_url", "locale", "configuration", "on_behalf_of"))
+    s = services()
+    customer = s.store.get_param(
+        s.store.customers, p.required_string("customer"), "customer", "customer"
+    )
+    session = s.portal.create(
+        customer, return_url=url_param(p, "return_url"), locale=p.string("locale")
+    )
+    return respond(session)
