@@ -46,7 +46,9 @@ class Argon2PasswordHasher(PasswordHasher):
     def verify(self, password_hash: str, password: str) -> bool:
         try:
             return self._argon2.verify(password_hash, _encode(password))
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
+        # UnicodeEncodeError: argon2-cffi encodes the hash as ASCII, and a corrupt stored
+        # hash may not be.
+        except (VerifyMismatchError, VerificationError, InvalidHashError, UnicodeEncodeError):
             return False
 
     def needs_rehash(self, password_hash: str) -> bool:
