@@ -133,7 +133,7 @@ def test_only_canceled_and_incomplete_expired_are_terminal() -> None:
 class TestIsNewerThan:
     def test_a_later_snapshot_is_newer_whatever_its_state(self) -> None:
         stored = a_subscription(status=S.CANCELED)
-        later = a_subscription(status=S.ACTIVE, as_of=T0 + TINY)
+        later = a_subscription(status=S.ACTIVE, as_of=T0 + SECOND)
         assert later.is_newer_than(stored) is True
         assert stored.is_newer_than(later) is False
 
@@ -156,6 +156,20 @@ class TestIsNewerThan:
         ended = a_subscription(status=S.CANCELED, ended_at=T0)
         assert ended.is_newer_than(live) is True
         assert live.is_newer_than(ended) is False
+
+    def test_stamps_within_one_whole_second_tie_as_the_provider_cannot_order_them(
+        self,
+    ) -> None:
+        # Stripe stamps events in whole seconds; a state fetched at .7 s is no newer than
+        # an event stamped at the start of that second.
+        event = a_subscription(status=S.CANCELED, as_of=T0)
+        fetched = a_subscription(as_of=T0 + timedelta(milliseconds=700))
+        assert fetched.is_newer_than(event) is False  # terminal wins the tie
+        assert event.is_newer_than(fetched) is True
+        assert a_subscription(as_of=T0 + SECOND - TINY).is_newer_than(a_subscription()) is False
+        tied = a_subscription(as_of=T0 + SECOND - TINY, cancel_at_period_end=True)
+        assert tied.is_newer_than(a_subscription()) is None
+        assert a_subscription(as_of=T0 + SECOND).is_newer_than(a_subscription(as_of=T0)) is True
 
     def test_two_different_terminal_states_at_the_same_moment_are_undecided(self) -> None:
         canceled = a_subscription(status=S.CANCELED)

@@ -1,0 +1,48 @@
+"""Each port's implementations, as parametrized fixtures: one contract, every adapter."""
+
+from collections.abc import Callable
+
+import pytest
+
+from adapters.argon2_hasher import OWASP_MINIMUM, Argon2PasswordHasher
+from adapters.memory import FakePasswordHasher, InMemoryStore, InMemoryUnitOfWork
+from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+from application.ports import PasswordHasher, UnitOfWork
+
+NewUnitOfWork = Callable[[], UnitOfWork]
+
+
+@pytest.fixture(
+    params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+)
+def new_uow(request: pytest.FixtureRequest) -> NewUnitOfWork:
+    """Makes units of work over one fresh, empty database (each call: a new transaction)."""
+    if request.param == "memory":
+        store = InMemoryStore()
+        return lambda: InMemoryUnitOfWork(store)
+    session_factory = request.getfixturevalue(f"{request.param}_session_factory")
+    return lambda: SqlAlchemyUnitOfWork(session_factory)
+
+
+@pytest.fixture(params=["fake", "argon2"])
+def hasher(request: pytest.FixtureRequest) -> PasswordHasher:
+    if request.param == "fake":
+        return FakePasswordHasher()
+    # The cheapest parameters it accepts: the contract is about behaviour, not cost.
+    return Argon2PasswordHasher(OWASP_MINIMUM)
+
+
+@pytest.fixture
+def upgraded(hasher: PasswordHasher) -> PasswordHasher:
+    """The same kind of hasher with newer parameters than `hasher`."""
+    if isinstance(hasher, FakePasswordHasher):
+        return FakePasswordHasher(version=hasher.version + 1)
+    assert isinstance(hasher, Argon2PasswordHasher)
+    parameters = hasher.parameters
+    return Argon2PasswordHasher(
+        type(parameters)(
+            time_cost=parameters.time_cost + 1,
+            memory_cost_kib=parameters.memory_cost_kib,
+            parallelism=parameters.parallelism,
+        )
+    )
