@@ -1,0 +1,159 @@
+"""The whole subscription lifecycle through the emulator, its clock moved by the test:
+failed renewals and the past-due grace, a card fixed in the portal, cancellation at
+period end, and reconciliation after lost webhooks."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from application.ports import Clock
+from stripe_emulator import Emulator
+from tests.e2e.stripe_stack import (
+    StripeStack,
+    open_portal,
+    portal_action,
+    stripe_stack,
+    subscribe,
+)
+from tests.e2e.support import Browser
+
+DAY = 24 * 3600
+EMAIL = "cycle@example.com"
+PASSWORD = "a fine passphrase"
+
+
+class EmulatorClock(Clock):
+    """The app reads the time the emulator's default clock shows (moved by the test)."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self._emulator = emulator
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self._emulator.now(), UTC)
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[StripeStack]:
+    with stripe_stack(tmp_path) as stack:
+        stack.server.container.clock.override(EmulatorClock(stack.emulator))
+        yield stack
+
+
+@pytest.fixture
+def browser(stack: StripeStack) -> Browser:
+    browser = Browser(stack.server.url)
+    browser.register(EMAIL, PASSWORD)
+    assert browser.log_in(EMAIL, PASSWORD).status_code == 303
+    return browser
+
+
+def period_end(stack: StripeStack) -> float:
+    """When the stored subscription's current period ends, in emulator seconds."""
+    with stack.server.container.uow() as uow:
+        [user] = uow.users.list_billed()
+    subscription = user.current_subscription
+    assert subscription is not None
+    assert subscription.current_period_end is not None
+    return subscription.current_period_end.timestamp()
+
+
+def advance_to(stack: StripeStack, moment: float) -> None:
+    stack.emulator.advance(moment - stack.emulator.now())
+    assert stack.emulator.delivery.wait_idle(10)
+
+
+def premium(browser: Browser) -> int:
+    return browser.get("/premium").status_code
+
+
+def test_a_failed_renewal_keeps_premium_for_the_grace_then_refuses_until_the_card_is_fixed(
+    stack: StripeStack, browser: Browser
+) -> None:
+    paid = subscribe(browser, card="4000 0000 0000 0341")  # pays now, fails later
+    browser.get(paid.headers["Location"])
+    assert stack.emulator.delivery.wait_idle(10)
+    assert premium(browser) == 200
+
+    renewal = period_end(stack)
+    advance_to(stack, renewal + 3600)  # the renewal fails: past_due
+    account = browser.get("/account").text
+    assert "past due" in account
+    assert "Your last payment failed" in account
+    assert premium(browser) == 200  # inside the 3-day grace
+
+    advance_to(stack, renewal + 2.5 * DAY)
+    assert premium(browser) == 200
+
+    advance_to(stack, renewal + 3.5 * DAY)  # past the grace (the day-3 retry failed too)
+    assert premium(browser) == 403
+
+    portal = open_portal(browser)
+    fixed = portal_action(browser, portal, "Update card", card_number="4242 4242 4242 4242")
+    assert fixed.status_code in (302, 303)
+    assert stack.emulator.delivery.wait_idle(10)
+    assert premium(browser) == 200
+    assert "active" in browser.get("/account").text
+
+
+def test_canceling_at_period_end_keeps_premium_until_then(
+    stack: StripeStack, browser: Browser
+) -> None:
+    browser.get(subscribe(browser).headers["Location"])
+    assert stack.emulator.delivery.wait_idle(10)
+
+    portal = open_portal(browser)
+    assert portal_action(browser, portal, "Cancel at period end").status_code in (302, 303)
+    assert stack.emulator.delivery.wait_idle(10)
+    assert premium(browser) == 200
+    assert "Access ends" in browser.get("/account").text
+
+    end = period_end(stack)
+    advance_to(stack, end - 3600)
+    assert premium(browser) == 200
+
+    advance_to(stack, end + 60)  # past the period end: Stripe ends it
+    assert premium(browser) == 403
+    assert "canceled" in browser.get("/account").text
+
+
+def test_resuming_in_the_portal_undoes_the_scheduled_cancellation(
+    stack: StripeStack, browser: Browser
+) -> None:
+    browser.get(subscribe(browser).headers["Location"])
+    portal = open_portal(browser)
+    portal_action(browser, portal, "Cancel at period end")
+    portal_action(browser, portal, "Resume")
+    assert stack.emulator.delivery.wait_idle(10)
+    advance_to(stack, period_end(stack) + 2 * DAY)  # renewed, not ended
+    assert premium(browser) == 200
+    assert "Access ends" not in browser.get("/account").text
+
+
+def test_reconcile_brings_users_right_when_every_webhook_was_dropped(
+    stack: StripeStack, browser: Browser
+) -> None:
+    stack.emulator.delivery.set_mode("drop")
+    subscribe(browser)  # paid, but the user never comes back to /success
+    assert premium(browser) == 403  # we were told nothing
+
+    cli = stack.server.app.test_cli_runner()
+    first = cli.invoke(args=["reconcile"])
+    assert first.exit_code == 0, first.output
+    assert f"{EMAIL}: sub_" in first.output
+    assert "unknown -> active" in first.output
+    assert "changed 1" in first.output
+    assert premium(browser) == 200
+
+    portal = open_portal(browser)
+    portal_action(browser, portal, "Cancel now")
+    assert premium(browser) == 200  # the deletion was dropped too
+
+    second = cli.invoke(args=["reconcile"])
+    assert "active -> canceled" in second.output
+    assert premium(browser) == 403
+
+    third = cli.invoke(args=["reconcile"])
+    assert "changed 0" in third.output
+    assert stack.emulator.delivery.dropped  # the emulator really dropped them
