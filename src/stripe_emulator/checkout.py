@@ -128,9 +128,10 @@ class Checkout:
         return session
 
     def _email(self, session: Json) -> str | None:
+        email: str | None = session["customer_email"]
         if session["customer"]:
-            return self.store.customers[session["customer"]]["email"]
-        return session["customer_email"]
+            email = self.store.customers[session["customer"]]["email"]
+        return email
 
     def pay(self, session_id: str, *, email: str | None, card: CardEntry) -> Json:
         """Pay a session from its page: card checks, customer, subscription, first invoice.

@@ -230,7 +230,7 @@ def test_an_idempotency_key_reused_with_other_params_is_refused(emulator: Emulat
 
 def test_the_sdk_idempotency_option_creates_one_customer(client: stripe.StripeClient) -> None:
     options: stripe.RequestOptions = {"idempotency_key": "sdk-customer-1"}
-    params: stripe.CustomerCreateParams = {"email": "once@list.example"}
+    params: stripe.params.CustomerCreateParams = {"email": "once@list.example"}
     first = client.v1.customers.create(params=params, options=options)
     second = client.v1.customers.create(params=params, options=options)
     assert first.id == second.id

@@ -303,7 +303,7 @@ def test_a_declined_default_payment_method_leaves_the_subscription_incomplete(
     own_client: stripe.StripeClient, own_emulator: Emulator
 ) -> None:
     customer = own_client.v1.customers.create(params={"email": "incomplete@example.com"})
-    params: stripe.SubscriptionCreateParams = {
+    params: stripe.params.SubscriptionCreateParams = {
         "customer": customer.id,
         "items": [{"price": new_price(own_client)}],
         "default_payment_method": "pm_card_chargeDeclined",

@@ -8,7 +8,7 @@ from .. import objects
 from ..billing import DAY, LineRequest
 from ..errors import StripeError, parameter_invalid, parameter_missing
 from ..forms import Params, new_metadata
-from ..store import CheckoutExtras, Store
+from ..store import CheckoutExtras, Json, Store
 from .common import LIST_PARAMS, list_response, params, respond, route, services, url_param
 
 # -- checkout sessions --------------------------------------------------------
@@ -60,12 +60,13 @@ def _checkout_lines(store: Store, p: Params) -> list[LineRequest]:
         lines.append(LineRequest(price, quantity))
     if not lines:
         raise parameter_missing("line_items")
-    first = lines[0].price
-    for index, line in enumerate(lines[1:], start=1):
-        if line.price["currency"] != first["currency"] or (
-            line.price["recurring"]["interval"],
-            line.price["recurring"]["interval_count"],
-        ) != (first["recurring"]["interval"], first["recurring"]["interval_count"]):
+
+    def billing(price: Json) -> tuple[str, str, int]:
+        recurring = price["recurring"]
+        return price["currency"], recurring["interval"], recurring["interval_count"]
+
+    for index, requested in enumerate(lines[1:], start=1):
+        if billing(requested.price) != billing(lines[0].price):
             raise parameter_invalid(
                 f"line_items[{index}][price]",
                 "All prices of a subscription must share currency and billing interval.",

@@ -349,7 +349,7 @@ def list_subscriptions() -> Response:
             return True
         if status == "ended":
             return x["status"] in ("canceled", "incomplete_expired")
-        return x["status"] == status
+        return bool(x["status"] == status)
 
     return list_response(
         services().store.subscriptions.values(),
