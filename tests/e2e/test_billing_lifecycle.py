@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from dependency_injector import providers
 
-from application.ports import Clock
+from application.ports import Clock, EventStatus
 from stripe_emulator import Emulator
 from tests.e2e.stripe_stack import (
     StripeStack,
@@ -18,6 +19,7 @@ from tests.e2e.stripe_stack import (
     subscribe,
 )
 from tests.e2e.support import Browser
+from tests.support.crashing import CrashingUnitOfWork
 
 DAY = 24 * 3600
 EMAIL = "cycle@example.com"
@@ -157,3 +159,26 @@ def test_reconcile_brings_users_right_when_every_webhook_was_dropped(
     third = cli.invoke(args=["reconcile"])
     assert "changed 0" in third.output
     assert stack.emulator.delivery.dropped  # the emulator really dropped them
+
+
+def test_a_webhook_that_crashes_half_way_answers_500_and_stripes_retry_applies_it_once(
+    stack: StripeStack, browser: Browser
+) -> None:
+    container = stack.server.container
+    container.uow.override(providers.Factory(CrashingUnitOfWork, container.session_factory))
+    CrashingUnitOfWork.crashes = 1
+    subscribe(browser)  # no visit to /success: only the webhooks tell
+    assert stack.emulator.delivery.wait_idle(10)
+
+    attempts = stack.emulator.delivery.attempts
+    failed = [a for a in attempts if a.status_code == 500]
+    assert len(failed) == 1
+    retried = [a for a in attempts if a.event_id == failed[0].event_id]
+    assert [a.status_code for a in retried] == [500, 200]
+    assert premium(browser) == 200
+    with container.uow() as uow:
+        records = uow.events.list()
+        [user] = uow.users.list_billed()
+    assert len({r.event_id for r in records}) == len(records)
+    assert all(r.status is not EventStatus.FAILED for r in records)
+    assert len(user.subscriptions) == 1
