@@ -1,0 +1,81 @@
+"""Operator commands: migrate, events list, events replay."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from adapters.memory import FakePasswordHasher, FakePaymentGateway, ManualClock
+from domain.email import EmailAddress
+from domain.errors import PaymentProviderError
+from domain.user import User
+from entrypoints.flask_app import create_app
+from entrypoints.settings import Settings
+from tests.e2e.conftest import TEST_SECRET_KEY
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Flask:
+    settings = Settings(secret_key=TEST_SECRET_KEY, database_url=f"sqlite:///{tmp_path / 'cli.db'}")
+    app = create_app(settings)
+    container = app.extensions["container"]
+    container.hasher.override(FakePasswordHasher())
+    container.gateway.override(FakePaymentGateway(ManualClock(datetime(2026, 5, 1, tzinfo=UTC))))
+    return app
+
+
+def test_migrate_creates_the_schema_and_can_run_again(app: Flask) -> None:
+    cli = app.test_cli_runner()
+    for _ in range(2):
+        result = cli.invoke(args=["migrate"])
+        assert result.exit_code == 0, result.output
+        assert "up to date" in result.output
+    with app.extensions["container"].uow() as uow:
+        assert uow.users.list_billed() == []
+
+
+def test_a_failed_event_is_listed_and_replayed_once_the_cause_is_gone(app: Flask) -> None:
+    cli = app.test_cli_runner()
+    cli.invoke(args=["migrate"])
+    container = app.extensions["container"]
+    gateway: FakePaymentGateway = container.gateway()
+    with container.uow() as uow:
+        user = User.register(EmailAddress("ops@example.com"), "hash", gateway.clock.now())
+        user.link_customer(gateway.create_customer(user.id, user.email))
+        uow.users.add(user)
+        uow.commit()
+    checkout = gateway.create_checkout_session(
+        user_id=user.id, customer_id=user.customer_id or "", success_url="s", cancel_url="c"
+    )
+    completed = gateway.pay_checkout(checkout.session_id)[0]  # fetches the subscription
+    payload, signature = gateway.signed(completed)
+
+    gateway.fail_next = PaymentProviderError("provider down")
+    client = app.test_client()
+    failed = client.post("/webhook", data=payload, headers={"Stripe-Signature": signature})
+    assert failed.status_code == 503  # a 5xx: Stripe retries
+    assert failed.get_data(as_text=True) == "provider down"
+
+    listed = cli.invoke(args=["events", "list", "--status", "failed"])
+    assert completed.id in listed.output
+    assert "provider down" in listed.output
+
+    replayed = cli.invoke(args=["events", "replay", "--all-failed"])
+    assert replayed.exit_code == 0, replayed.output
+    assert f"replayed {completed.id}" in replayed.output
+    assert cli.invoke(args=["events", "list", "--status", "failed"]).output == ""
+
+    again = cli.invoke(args=["events", "replay", completed.id, "evt_unknown"])
+    assert f"skipped  {completed.id}: already processed" in again.output
+    assert "skipped  evt_unknown: no such event in the inbox" in again.output
+    with container.uow() as uow:
+        stored = uow.users.get(user.id)
+    assert stored is not None
+    assert len(stored.subscriptions) == 1
+
+
+def test_replay_without_ids_or_flag_is_a_usage_error(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["events", "replay"])
+    assert result.exit_code == 2
+    assert "--all-failed" in result.output
