@@ -2,6 +2,7 @@
 
 import json
 import logging
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -351,3 +352,26 @@ def test_logs_never_carry_a_password_cookie_or_secret(
         assert secret and secret not in logged
     assert SIGNING_SECRET not in repr(app.extensions["container"].settings())
     assert STRIPE_KEY not in repr(app.extensions["container"].settings())
+
+
+def test_rate_limit_counters_go_to_redis_when_configured(tmp_path: Path) -> None:
+    redis = pytest.importorskip("redis")
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    server = redis.Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        server.ping()
+    except redis.RedisError as error:
+        message = f"Redis not reachable at {url}; set REQUIRE_REDIS=1 to make this a failure"
+        if os.environ.get("REQUIRE_REDIS") == "1":
+            pytest.fail(f"{message} ({error})")
+        pytest.skip(message)
+    server.flushdb()
+    app = make_app(tmp_path, ratelimit_storage_uri=url)
+    client = app.test_client()
+    answers = [log_in(client, password=f"wrong {i}").status_code for i in range(6)]
+    assert answers == [401] * 5 + [429]
+    assert any(b"login-account" in key for key in server.keys("*"))
+    # A second worker (another app on the same Redis) sees the same counters.
+    other = make_app(tmp_path / "other", ratelimit_storage_uri=url).test_client()
+    assert log_in(other, password="wrong again").status_code == 429
+    server.flushdb()
