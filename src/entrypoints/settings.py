@@ -5,9 +5,11 @@ A missing or malformed setting stops start-up with a message naming the variable
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+
+from limits import parse_many
 
 DEFAULT_DATABASE_URL = f"sqlite:///{Path('instance') / 'app.db'}"
 # Only for the embedded local default; start-up refuses it anywhere else.
@@ -38,7 +40,6 @@ class Settings:
     trusted_proxy_hops: int = 0
     max_content_length: int = 1024 * 1024
     local_default: bool = False
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:  # secrets never reach a log line
         return (
@@ -125,6 +126,15 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> in
     if value < minimum:
         raise ConfigurationError(f"{name} must be at least {minimum}.")
     return value
+
+
+def _rate(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = env.get(name) or default
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must read like '5 per minute', not {raw!r}.") from None
+    return raw
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:

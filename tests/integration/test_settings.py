@@ -38,6 +38,8 @@ def test_the_local_default_gets_a_development_key_only_there() -> None:
         ({"BASE_URL": "example.com"}, "BASE_URL"),
         ({"SESSION_COOKIE_SECURE": "maybe"}, "SESSION_COOKIE_SECURE"),
         ({"MAX_CONTENT_LENGTH": "12"}, "MAX_CONTENT_LENGTH"),
+        ({"LOGIN_RATE_LIMIT": "often"}, "LOGIN_RATE_LIMIT"),
+        ({"TRUSTED_PROXY_HOPS": "x"}, "TRUSTED_PROXY_HOPS"),
     ],
 )
 def test_a_malformed_setting_stops_start_up_naming_the_variable(
