@@ -107,8 +107,10 @@ class Settings:
                 env, "SESSION_COOKIE_SECURE", bool(base_url and base_url.startswith("https://"))
             ),
             ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI") or "memory://",
-            login_rate_limit=env.get("LOGIN_RATE_LIMIT") or "5 per minute",
-            login_rate_limit_per_address=env.get("LOGIN_RATE_LIMIT_PER_ADDRESS") or "30 per minute",
+            login_rate_limit=_rate(env, "LOGIN_RATE_LIMIT", "5 per minute"),
+            login_rate_limit_per_address=_rate(
+                env, "LOGIN_RATE_LIMIT_PER_ADDRESS", "30 per minute"
+            ),
             trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0, minimum=0),
             max_content_length=_int(env, "MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1024),
             local_default=local_default,
