@@ -148,12 +148,13 @@ class Checkout:
                 raise PageError(f"This checkout session is {session['status']}.", 409)
             now = self.store.now_for_customer(session["customer"])
             digits = _checked_card(card, now)
+            typed = (email or session["customer_email"] or "").strip()
+            valid_email = typed if _EMAIL.match(typed) else None
             customer = self.store.customers.get(session["customer"] or "")
             if customer is None:
-                email = (email or session["customer_email"] or "").strip()
-                if not _EMAIL.match(email):
+                if valid_email is None:
                     raise PageError("Enter a valid email address.", 400)
-                customer = self.billing.create_customer(email=email)
+                customer = self.billing.create_customer(email=valid_email)
             method = self.billing.add_card(customer["id"], digits)
             extras = self.store.checkout_extras[session_id]
             lines = [
@@ -179,13 +180,24 @@ class Checkout:
                 subscription=subscription["id"],
                 invoice=subscription["latest_invoice"],
                 customer_details=objects.checkout_customer_details(
-                    customer["email"], customer["name"]
+                    customer["email"] or valid_email, customer["name"]
                 ),
                 url=None,
             )
             self.store.record_event("checkout.session.completed", session, created=now)
             outbox.send(self.store, now)
             return dict(session)
+
+
+@dataclass(frozen=True)
+class PortalView:
+    """What the portal page shows: copies taken under the store's lock."""
+
+    session: Json
+    customer: Json
+    subscriptions: list[Json]
+    card_last4: str | None
+    product_names: dict[str, str]
 
 
 class Portal:
@@ -209,8 +221,8 @@ class Portal:
         self.store.portal_sessions[session_id] = session
         return session
 
-    def page(self, session_id: str) -> tuple[Json, Json, list[Json], str | None]:
-        """The session, its customer, the customer's subscriptions and card's last 4."""
+    def page(self, session_id: str) -> PortalView:
+        """What the portal page shows for ``session_id``."""
         with self.store.lock:
             session, customer = self._session(session_id)
             subscriptions = [
@@ -227,7 +239,16 @@ class Portal:
                     if found is not None:
                         method = found
                         break
-            return dict(session), dict(customer), subscriptions, method.last4 if method else None
+            names = {
+                product_id: product["name"] for product_id, product in self.store.products.items()
+            }
+            return PortalView(
+                session=dict(session),
+                customer=dict(customer),
+                subscriptions=subscriptions,
+                card_last4=method.last4 if method else None,
+                product_names=names,
+            )
 
     def _session(self, session_id: str) -> tuple[Json, Json]:
         session = self.store.portal_sessions.get(session_id)

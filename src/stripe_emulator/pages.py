@@ -134,13 +134,14 @@ def checkout_pay(session_id: str) -> BaseResponse:
 
 
 def _portal_page(session_id: str, *, error: str | None = None, status: int = 200) -> Response:
-    session, customer, subscriptions, last4 = _services().portal.page(session_id)
+    view = _services().portal.page(session_id)
     html = render_template(
         "portal.html",
-        session=session,
-        customer=customer,
-        subscriptions=subscriptions,
-        card_last4=last4,
+        session=view.session,
+        customer=view.customer,
+        subscriptions=view.subscriptions,
+        card_last4=view.card_last4,
+        product_names=view.product_names,
         message=PORTAL_MESSAGES.get(request.args.get("done", "")),
         error=error,
     )

@@ -94,6 +94,14 @@ def test_checkout_with_an_email_creates_the_customer(
     assert event_types(emulator, paid.customer.id) == ["customer.created"]
 
 
+def test_without_customer_a_valid_email_is_required(client: stripe.StripeClient) -> None:
+    session = new_session(client)
+    result = pay(str(session.url), GOOD_CARD, email="not-an-email")
+    assert result.status == 400
+    assert "Enter a valid email address." in result.body
+    assert client.v1.checkout.sessions.retrieve(session.id).status == "open"
+
+
 def test_subscription_metadata_comes_from_subscription_data(client: stripe.StripeClient) -> None:
     session = new_session(
         client,

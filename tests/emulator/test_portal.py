@@ -92,6 +92,7 @@ def test_updating_the_card_pays_the_open_invoice_and_reactivates(
     assert failing.status == "past_due"
     invoice_id = str(failing.latest_invoice)
     portal = _portal(own_client, customer_id)
+    assert "The last payment failed." in http_request("GET", portal).body
 
     refused = http_request("POST", f"{portal}/card", form=card_form(DECLINED_CARD))
     assert refused.status == 402
