@@ -15,26 +15,32 @@ from domain.user import User
 class SqlAlchemyUserRepository(UserRepository):
     def __init__(self, session: Session) -> None:
         self._session = session
+        # The rows this transaction loaded or added, held so that they outlive the domain
+        # objects made from them. The session's identity map holds rows only weakly: a
+        # row collected after `get` would be loaded afresh by `save`, with the version
+        # another transaction committed meanwhile, and the optimistic lock would let that
+        # transaction's changes be overwritten.
+        self._rows: dict[str, UserRow] = {}
 
     def add(self, user: User) -> None:
-        self._session.add(
-            UserRow(
-                id=user.id,
-                email=user.email.value,
-                password_hash=user.password_hash,
-                created_at=user.created_at,
-                customer_id=user.customer_id,
-                version=1,
-                subscriptions=[_subscription_row(s) for s in user.subscriptions.values()],
-            )
+        row = UserRow(
+            id=user.id,
+            email=user.email.value,
+            password_hash=user.password_hash,
+            created_at=user.created_at,
+            customer_id=user.customer_id,
+            version=1,
+            subscriptions=[_subscription_row(s) for s in user.subscriptions.values()],
         )
+        self._session.add(row)
+        self._rows[user.id] = row
         try:
             self._session.flush()  # the unique email is checked now, not at commit
         except IntegrityError as error:
             raise EmailAlreadyRegistered() from error
 
     def save(self, user: User) -> None:
-        row = self._session.get(UserRow, user.id)
+        row = self._rows.get(user.id) or self._session.get(UserRow, user.id)
         if row is None:
             raise LookupError(f"save() of a user that was never added: {user.id}")
         row.password_hash = user.password_hash
@@ -49,8 +55,8 @@ class SqlAlchemyUserRepository(UserRepository):
         row.version = row.version + 1
 
     def get(self, user_id: str) -> User | None:
-        row = self._session.get(UserRow, user_id)
-        return _user(row) if row else None
+        row = self._rows.get(user_id) or self._session.get(UserRow, user_id)
+        return self._user(row) if row else None
 
     def get_by_email(self, email: EmailAddress) -> User | None:
         return self._one(select(UserRow).where(UserRow.email == email.value))
@@ -69,23 +75,25 @@ class SqlAlchemyUserRepository(UserRepository):
             .where(UserRow.customer_id.is_not(None))
             .order_by(UserRow.created_at, UserRow.id)
         )
-        return [_user(row) for row in self._session.scalars(query)]
+        return [self._user(row) for row in self._session.scalars(query)]
 
     def _one(self, query: Select[UserRow]) -> User | None:
         row = self._session.scalars(query).first()
-        return _user(row) if row else None
+        return self._user(row) if row else None
+
+    def _user(self, row: UserRow) -> User:
+        self._rows[row.id] = row
+        return _user(row)
 
 
 class SqlAlchemyEventInbox(EventInbox):
     def __init__(self, session: Session) -> None:
         self._session = session
-        self._rows: dict[str, EventRow] = {}  # rows this transaction wrote
+        self._rows: dict[str, EventRow] = {}  # rows this transaction loaded or wrote
         self._absent: set[str] = set()  # ids `get` found missing in this transaction
 
     def get(self, event_id: str) -> InboxRecord | None:
-        if event_id in self._rows:
-            return _record(self._rows[event_id])
-        row = self._session.get(EventRow, event_id)
+        row = self._find(event_id)
         if row is None:
             self._absent.add(event_id)
         return _record(row) if row else None
@@ -93,20 +101,31 @@ class SqlAlchemyEventInbox(EventInbox):
     def record(self, record: InboxRecord) -> None:
         row = self._rows.get(record.event_id)
         if row is None and record.event_id not in self._absent:
-            row = self._session.get(EventRow, record.event_id)
+            row = self._find(record.event_id)
         if row is None:
             # Insert, even if another transaction has committed the id since we found it
             # missing: the primary key then fails our commit (EventAlreadyRecorded) instead
             # of our record silently overwriting theirs.
             row = EventRow(event_id=record.event_id)
             self._session.add(row)
-        self._rows[record.event_id] = row
+            self._rows[record.event_id] = row
         row.provider_type = record.provider_type
         row.status = record.status.value
         row.received_at = record.received_at
         row.payload = record.payload
         row.error = record.error
         row.note = record.note
+
+    def _find(self, event_id: str) -> EventRow | None:
+        if event_id in self._rows:
+            return self._rows[event_id]
+        # No autoflush: looking up an event must not flush the users saved earlier in
+        # this transaction (their conflicts belong to `commit`, as ConcurrentUpdate).
+        with self._session.no_autoflush:
+            row = self._session.get(EventRow, event_id)
+        if row is not None:
+            self._rows[event_id] = row
+        return row
 
     def list(self, status: EventStatus | None = None) -> Sequence[InboxRecord]:
         query = select(EventRow).order_by(EventRow.received_at, EventRow.event_id)
