@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from application.ports import EventAlreadyRecorded, EventStatus, InboxRecord
+from application.ports import ConcurrentUpdate, EventAlreadyRecorded, EventStatus, InboxRecord
 from domain.email import EmailAddress
 from domain.errors import EmailAlreadyRegistered
 from domain.subscription import Subscription, SubscriptionStatus
@@ -163,6 +163,48 @@ def test_a_loaded_user_changed_but_not_saved_stays_as_stored(new_uow: NewUnitOfW
         user.subscriptions["sub_9"] = a_subscription("sub_9")
         uow.commit()
     assert load(new_uow, ann.id) == ann
+
+
+def test_of_two_transactions_saving_one_user_the_second_commit_raises_concurrent_update(
+    new_uow: NewUnitOfWork,
+) -> None:
+    ann = a_user()
+    store(new_uow, ann)
+    with new_uow() as uow_a, new_uow() as uow_b:
+        mine, theirs = uow_a.users.get(ann.id), uow_b.users.get(ann.id)
+        assert mine is not None and theirs is not None
+        mine.subscriptions["sub_a"] = a_subscription("sub_a")
+        theirs.password_hash = "fake$v2$salt$theirs"
+        theirs.subscriptions["sub_b"] = a_subscription("sub_b")
+        uow_a.users.save(mine)
+        uow_a.commit()
+        uow_b.users.save(theirs)
+        uow_b.events.record(a_record())
+        with pytest.raises(ConcurrentUpdate):
+            uow_b.commit()
+    stored = load(new_uow, ann.id)
+    assert stored is not None
+    assert set(stored.subscriptions) == {"sub_a"}
+    assert stored.password_hash == ann.password_hash
+    with new_uow() as uow:
+        assert uow.events.get("evt_1") is None
+
+
+def test_a_transaction_that_only_reads_a_user_does_not_conflict(new_uow: NewUnitOfWork) -> None:
+    ann = a_user()
+    store(new_uow, ann)
+    with new_uow() as reader, new_uow() as writer:
+        assert reader.users.get(ann.id) == ann
+        user = writer.users.get(ann.id)
+        assert user is not None
+        user.link_customer("cus_1")
+        writer.users.save(user)
+        writer.commit()
+        reader.events.record(a_record())
+        reader.commit()
+    with new_uow() as uow:
+        assert uow.events.get("evt_1") is not None
+        assert uow.users.get_by_customer_id("cus_1") is not None
 
 
 def test_saving_a_user_that_was_never_added_is_refused(new_uow: NewUnitOfWork) -> None:

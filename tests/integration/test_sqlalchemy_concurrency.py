@@ -1,0 +1,203 @@
+"""Several workers on one database at once, as gunicorn workers share PostgreSQL.
+
+The use cases run with SqlAlchemyUnitOfWork, in threads started together; the
+database's keys and the optimistic lock must make every race end in one effect.
+"""
+
+import gc
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TypeVar
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from adapters.memory import FakePasswordHasher, FakePaymentGateway, ManualClock
+from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+from application.ports import EventStatus
+from application.use_cases.authenticate_user import AuthenticateUser, AuthenticateUserCommand
+from application.use_cases.confirm_checkout import ConfirmCheckout, ConfirmCheckoutCommand
+from application.use_cases.handle_billing_event import (
+    HandleBillingEvent,
+    HandleBillingEventCommand,
+    HandleBillingEventResult,
+)
+from application.use_cases.register_user import RegisterUser, RegisterUserCommand
+from application.use_cases.start_subscription import (
+    StartSubscription,
+    StartSubscriptionCommand,
+)
+from domain.billing import BillingEvent
+from domain.errors import EmailAlreadyRegistered
+from domain.subscription import SubscriptionStatus
+from domain.user import User
+from tests.unit.builders import T0
+
+WORKERS = 8
+T = TypeVar("T")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def session_factory(request: pytest.FixtureRequest) -> sessionmaker[Session]:
+    factory: sessionmaker[Session] = request.getfixturevalue(f"{request.param}_session_factory")
+    return factory
+
+
+@dataclass
+class Service:
+    session_factory: sessionmaker[Session]
+    clock: ManualClock
+    gateway: FakePaymentGateway
+
+    def uow(self) -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(self.session_factory)
+
+    def handle(self, event: BillingEvent) -> HandleBillingEventResult:
+        handler = HandleBillingEvent(self.uow(), self.gateway, self.clock)
+        return handler.execute(HandleBillingEventCommand(event))
+
+    def load(self, user_id: str) -> User:
+        with self.uow() as uow:
+            user = uow.users.get(user_id)
+        assert user is not None
+        return user
+
+
+@pytest.fixture
+def service(session_factory: sessionmaker[Session]) -> Service:
+    clock = ManualClock(T0)
+    return Service(session_factory, clock, FakePaymentGateway(clock))
+
+
+def all_at_once(tasks: list[Callable[[], T]]) -> Iterator[T | BaseException]:
+    """Run the tasks in threads released together; yield each result or exception."""
+    barrier = threading.Barrier(len(tasks))
+
+    def run(task: Callable[[], T]) -> T | BaseException:
+        barrier.wait()
+        try:
+            return task()
+        except Exception as error:
+            return error
+
+    with ThreadPoolExecutor(len(tasks)) as pool:
+        yield from pool.map(run, tasks)
+
+
+def register(service: Service, email: str = "ann@example.com") -> User:
+    return RegisterUser(service.uow(), FakePasswordHasher(), service.clock).execute(
+        RegisterUserCommand(email, "correct horse battery")
+    )
+
+
+def paid_checkout(service: Service, user: User) -> tuple[str, list[BillingEvent]]:
+    redirect = StartSubscription(service.uow(), service.gateway).execute(
+        StartSubscriptionCommand(user.id, "https://app.test/ok", "https://app.test/no")
+    )
+    return redirect.session_id, service.gateway.pay_checkout(redirect.session_id)
+
+
+def test_one_event_delivered_to_many_workers_at_once_has_one_effect(service: Service) -> None:
+    ann = register(service)
+    _, events = paid_checkout(service, ann)
+    checkout_completed = events[0]
+
+    results = list(all_at_once([lambda: service.handle(checkout_completed)] * WORKERS))
+
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    answers = [r for r in results if isinstance(r, HandleBillingEventResult)]
+    assert [r.duplicate for r in answers].count(False) == 1
+    assert all(r.status is EventStatus.PROCESSED for r in answers)
+    assert list(service.load(ann.id).subscriptions) == [checkout_completed.subscription_id]
+    with service.uow() as uow:
+        assert [r.event_id for r in uow.events.list()] == [checkout_completed.id]
+
+
+def test_one_email_registered_by_many_workers_at_once_makes_one_account(
+    service: Service,
+) -> None:
+    spellings = [f"{'ANN' if i % 2 else 'ann'}@Example.com" for i in range(WORKERS)]
+
+    results = list(all_at_once([lambda e=e: register(service, e) for e in spellings]))
+
+    users = [r for r in results if isinstance(r, User)]
+    refused = [r for r in results if isinstance(r, EmailAlreadyRegistered)]
+    assert len(users) == 1, results
+    assert len(refused) == WORKERS - 1, results
+    with service.uow() as uow:
+        assert uow.users.get_by_email(users[0].email) == users[0]
+
+
+def test_the_success_page_and_the_webhooks_at_once_store_one_subscription(
+    service: Service,
+) -> None:
+    ann = register(service)
+    session_id, events = paid_checkout(service, ann)
+
+    def confirm() -> object:
+        use_case = ConfirmCheckout(service.uow(), service.gateway, service.clock)
+        return use_case.execute(ConfirmCheckoutCommand(ann.id, session_id))
+
+    tasks: list[Callable[[], object]] = [confirm, confirm]
+    tasks += [lambda e=e: service.handle(e) for e in events]
+    results = list(all_at_once(tasks))
+
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    stored = service.load(ann.id)
+    assert list(stored.subscriptions) == [events[0].subscription_id]
+    assert stored.has_premium(service.clock.now())
+
+
+def test_different_events_about_one_user_at_once_all_take_effect(service: Service) -> None:
+    ann = register(service)
+    _, events = paid_checkout(service, ann)
+    subscription_id = events[0].subscription_id or ""
+    for event in events:
+        service.handle(event)
+    service.clock.advance(timedelta(days=1))
+    later = service.gateway.schedule_cancel(subscription_id)
+    service.clock.advance(timedelta(days=1))
+    later += service.gateway.resume(subscription_id)
+    service.clock.advance(timedelta(days=30))
+    later += service.gateway.renew(subscription_id)
+
+    results = list(all_at_once([lambda e=e: service.handle(e) for e in later]))
+
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    stored = service.load(ann.id).subscriptions[subscription_id]
+    assert stored.same_state_as(service.gateway.subscriptions[subscription_id])
+    with service.uow() as uow:
+        assert len(uow.events.list(EventStatus.FAILED)) == 0
+
+
+def test_a_log_in_that_rehashes_while_a_webhook_cancels_does_not_revive_the_subscription(
+    service: Service,
+) -> None:
+    ann = register(service)  # hashed by FakePasswordHasher version 1
+    _, events = paid_checkout(service, ann)
+    subscription_id = events[0].subscription_id or ""
+    for event in events:
+        service.handle(event)
+    service.clock.advance(timedelta(hours=1))
+    [deleted] = service.gateway.cancel_now(subscription_id)
+
+    class WebhookDuringRehash(FakePasswordHasher):
+        """Rehashing happens between loading the user and saving it: the webhook's
+        transaction commits right then, and the garbage collector happens to run."""
+
+        def hash(self, password: str) -> str:
+            service.handle(deleted)
+            gc.collect()
+            return super().hash(password)
+
+    logged_in = AuthenticateUser(service.uow(), WebhookDuringRehash(version=2)).execute(
+        AuthenticateUserCommand("ann@example.com", "correct horse battery")
+    )
+
+    assert logged_in.id == ann.id
+    stored = service.load(ann.id)
+    assert stored.subscriptions[subscription_id].status is SubscriptionStatus.CANCELED
+    assert not stored.has_premium(service.clock.now())
