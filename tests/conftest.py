@@ -48,13 +48,16 @@ def postgres_server() -> str:
             conn.execute("SELECT 1")
     except psycopg.Error as error:
         shown = make_url(url).render_as_string(hide_password=True)
-        message = (
-            f"PostgreSQL not reachable at {shown}; set REQUIRE_POSTGRES=1 to make this a failure"
-            f" ({type(error).__name__}: {str(error).strip()})"
-        )
+        reason = f"({type(error).__name__}: {str(error).strip()})"
         if os.environ.get("REQUIRE_POSTGRES") == "1":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+            pytest.fail(
+                f"PostgreSQL not reachable at {shown}, and REQUIRE_POSTGRES=1 {reason}",
+                pytrace=False,
+            )
+        pytest.skip(
+            f"PostgreSQL not reachable at {shown}; set REQUIRE_POSTGRES=1 to make this a"
+            f" failure {reason}"
+        )
     return url
 
 

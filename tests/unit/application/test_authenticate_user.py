@@ -1,7 +1,11 @@
 import pytest
 
 from adapters.memory import FakePasswordHasher
-from application.use_cases.authenticate_user import AuthenticateUser, AuthenticateUserCommand
+from application.use_cases.authenticate_user import (
+    AuthenticateUser,
+    AuthenticateUserCommand,
+    make_dummy_hash,
+)
 from domain.errors import InvalidCredentials
 from domain.password_policy import MAX_LENGTH
 from domain.user import User
@@ -46,6 +50,26 @@ def test_wrong_password_and_unknown_email_verify_one_hash_each(world: World) -> 
     assert work_for("ann@example.com", "not the password") == (0, 1)
     assert work_for("bob@example.com", PASSWORD) == (0, 1)
     assert work_for("not an email", PASSWORD) == (0, 1)
+
+
+def test_with_a_shared_dummy_hash_every_request_does_the_same_work_from_the_first(
+    world: World,
+) -> None:
+    # The container makes one use case per request and the dummy hash once per process.
+    world.register("ann@example.com")
+    dummy_hash = make_dummy_hash(world.hasher)
+
+    def work_for(email: str, password: str) -> tuple[int, int]:
+        hashes, verifies = world.hasher.hash_calls, world.hasher.verify_calls
+        with pytest.raises(InvalidCredentials):
+            AuthenticateUser(world.uow, world.hasher, dummy_hash).execute(
+                AuthenticateUserCommand(email, password)
+            )
+        return world.hasher.hash_calls - hashes, world.hasher.verify_calls - verifies
+
+    assert work_for("bob@example.com", PASSWORD) == (0, 1)
+    assert work_for("carol@example.com", PASSWORD) == (0, 1)
+    assert work_for("ann@example.com", "not the password") == (0, 1)
 
 
 def test_the_unknown_email_path_verifies_a_real_hash_of_the_hasher(world: World) -> None:
