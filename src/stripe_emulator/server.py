@@ -37,6 +37,7 @@ _NO_KEY = (
     "https://stripe.com/docs/api#authentication for details."
 )
 _MAX_IDEMPOTENCY_KEY = 255
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _KEY_PREFIX = re.compile(r"^(?:sk|pk|rk)_(?:test|live)_")
 
 
@@ -141,6 +142,11 @@ def create_app(services: Services) -> Flask:
         key = _authenticate()
         pairs = list(request.args.items(multi=True))
         if request.method == "POST":
+            if request.content_length and request.mimetype not in _FORM_TYPES:
+                raise StripeError(
+                    "Invalid request: send parameters form-encoded "
+                    f"(application/x-www-form-urlencoded), not {request.mimetype or 'raw'}."
+                )
             pairs += list(request.form.items(multi=True))
         g.params = Params(decode_form(pairs))
         g.params.strings("expand")  # refuse a malformed expand before changing anything

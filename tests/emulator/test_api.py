@@ -105,6 +105,17 @@ def test_bad_integers_and_malformed_brackets_are_400(emulator: Emulator) -> None
         assert json.loads(result.body)["error"]["type"] == "invalid_request_error"
 
 
+def test_a_json_body_is_refused_with_a_hint(emulator: Emulator) -> None:
+    result = http_request(
+        "POST",
+        f"{emulator.url}/v1/customers",
+        body='{"email": "json@example.com"}',
+        headers={**KEY, "Content-Type": "application/json"},
+    )
+    assert result.status == 400
+    assert "form-encoded" in json.loads(result.body)["error"]["message"]
+
+
 def test_unrecognized_urls_get_stripes_404(emulator: Emulator) -> None:
     result = http_request("GET", f"{emulator.url}/v1/unicorns", headers=KEY)
     assert result.status == 404
