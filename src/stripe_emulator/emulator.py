@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from types import TracebackType
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import (
+    BaseWSGIServer,
+    WSGIRequestHandler,
+    get_sockaddr,
+    make_server,
+    select_address_family,
+)
 
 from .delivery import DeliveryController
 from .errors import StripeError
@@ -28,6 +35,20 @@ class _RequestLog(WSGIRequestHandler):
     def log(self, type: str, message: str, *args: Any) -> None:
         level = logging.WARNING if type == "error" else logging.DEBUG
         logging.getLogger("stripe_emulator.http").log(level, message, *args)
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket; raises OSError (werkzeug would exit the process instead)."""
+    family = select_address_family(host, port)
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(get_sockaddr(host, port, family))
+        sock.listen(128)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 class Emulator:
@@ -76,15 +97,20 @@ class Emulator:
             return self
         if self.host not in ("127.0.0.1", "localhost", "::1"):
             log.warning("Stripe emulator bound to %s: reachable beyond this machine", self.host)
-        server = make_server(
-            self.host,
-            self.port,
-            create_app(self._services),
-            threaded=True,
-            request_handler=_RequestLog,
-        )
+        listening = _listen(self.host, self.port)
+        try:
+            server = make_server(
+                self.host,
+                self.port,
+                create_app(self._services),
+                threaded=True,
+                request_handler=_RequestLog,
+                fd=listening.fileno(),
+            )
+        finally:
+            listening.close()  # the server works on its own duplicate of the socket
         self._server = server
-        self.port = server.server_port
+        self.port = server.port
         self._store.base_url = self.url
         self._stopping.clear()
         self._delivery.start()

@@ -1,4 +1,4 @@
-"""``python -m stripe_emulator``."""
+"""``python -m stripe_emulator`` and the Emulator's life cycle."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ import sys
 import time
 import urllib.request
 
+import pytest
+
+from stripe_emulator import Emulator
 from stripe_emulator.__main__ import parse_args
 
 
@@ -51,3 +54,18 @@ def test_it_serves_and_logs_its_url() -> None:
         process.terminate()
         process.wait(10)
     assert process.returncode == 0
+
+
+def test_a_taken_port_raises_oserror_instead_of_exiting(emulator: Emulator) -> None:
+    with pytest.raises(OSError):
+        Emulator(port=emulator.port).start()
+
+
+def test_stop_and_restart_and_the_context_manager() -> None:
+    with Emulator(port=0) as emu:
+        url = emu.url
+        emu.stop()
+        emu.start()
+        with urllib.request.urlopen(f"{emu.url}/_emulator/health", timeout=5) as response:  # noqa: S310
+            assert response.status == 200
+    assert url.startswith("http://127.0.0.1:")
