@@ -18,9 +18,14 @@ from hypothesis import strategies as st
 
 from adapters.memory import FakePaymentGateway, InMemoryStore, InMemoryUnitOfWork, ManualClock
 from application.ports import EventStatus
+from application.use_cases.confirm_checkout import ConfirmCheckout, ConfirmCheckoutCommand
 from application.use_cases.handle_billing_event import (
     HandleBillingEvent,
     HandleBillingEventCommand,
+)
+from application.use_cases.reconcile_subscriptions import (
+    ReconcileSubscriptions,
+    ReconcileSubscriptionsCommand,
 )
 from domain.billing import BillingEvent
 from domain.email import EmailAddress
@@ -146,3 +151,80 @@ def test_any_order_and_duplication_of_events_ends_in_the_in_order_state(
     expected = any(s.grants_premium(now) for s in truth.values())
     assert in_order.has_premium(now) is expected
     assert shuffled.has_premium(now) is expected
+
+
+# -- deliveries interleaved with the lifecycle ---------------------------------------------
+
+service_advances = st.one_of(
+    advances,
+    st.integers(1, 999).map(lambda ms: timedelta(milliseconds=ms)),  # inside one second
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_events_delivered_late_early_or_twice_while_the_provider_moves_on_end_in_its_truth(
+    data: st.DataObject,
+) -> None:
+    """The service acts while the provider changes: webhooks, the success page and the
+    reconciler run between the provider's operations, with events delayed, repeated and
+    reordered; once everything is delivered the stored state is the provider's."""
+    clock = ManualClock(T0)
+    gateway = FakePaymentGateway(clock)
+    user = User.register(EmailAddress("ann@example.com"), "fake$v1$salt$digest", T0)
+    user.link_customer(gateway.create_customer(user.id, user.email))
+    lifecycle = Lifecycle(clock, gateway, user, [])
+    store = InMemoryStore()
+    uow = InMemoryUnitOfWork(store)
+    with uow:
+        uow.users.add(copy.deepcopy(user))
+        uow.commit()
+    handler = HandleBillingEvent(uow, gateway, clock)
+    pending: list[BillingEvent] = []
+
+    def deliver_one(event: BillingEvent) -> None:
+        assert handler.execute(HandleBillingEventCommand(event)).status is not EventStatus.FAILED
+
+    def deliver_the_rest() -> None:
+        for event in data.draw(deliveries(pending), label="the rest") if pending else []:
+            deliver_one(event)
+        pending.clear()
+
+    def assert_stored_is_the_truth() -> None:
+        stored = store.users[user.id]
+        truth = gateway.subscriptions
+        assert set(stored.subscriptions) == set(truth)
+        for subscription_id, subscription in stored.subscriptions.items():
+            assert subscription.same_state_as(truth[subscription_id]), lifecycle.operations
+        now = clock.now()
+        assert stored.has_premium(now) is any(s.grants_premium(now) for s in truth.values())
+
+    steps = ["operate", "advance", "deliver", "settle", "confirm", "reconcile"]
+    for _ in range(data.draw(st.integers(1, 25), label="steps")):
+        step = data.draw(st.sampled_from(steps), label="step")
+        if step == "operate":
+            sent = len(gateway.events)
+            operation = data.draw(st.sampled_from(legal_operations(lifecycle.current())))
+            run(lifecycle, operation)
+            pending += gateway.events[sent:]
+        elif step == "advance":
+            clock.advance(data.draw(service_advances, label="advance"))
+        elif step == "deliver" and gateway.events:
+            # Any event sent so far: a pending one, or one delivered before (a duplicate).
+            event = data.draw(st.sampled_from(gateway.events), label="event")
+            if event in pending:
+                pending.remove(event)
+            deliver_one(event)
+        elif step == "settle":
+            # Whenever every event sent so far has arrived, the stored state is the truth.
+            deliver_the_rest()
+            assert_stored_is_the_truth()
+        elif step == "confirm" and gateway.checkouts:
+            session_id = data.draw(st.sampled_from(sorted(gateway.checkouts)), label="session")
+            ConfirmCheckout(uow, gateway, clock).execute(
+                ConfirmCheckoutCommand(user.id, session_id)
+            )
+        elif step == "reconcile":
+            ReconcileSubscriptions(uow, gateway).execute(ReconcileSubscriptionsCommand())
+    deliver_the_rest()
+    assert_stored_is_the_truth()
