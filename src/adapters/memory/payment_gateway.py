@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from adapters.stripe.translate import KIND_OF_TYPE
 from application.ports import CheckoutRedirect, Clock, PaymentGateway
 from domain.billing import BillingEvent, BillingEventKind, CheckoutSession
 from domain.email import EmailAddress
@@ -13,17 +14,6 @@ from domain.errors import CheckoutNotFound, InvalidWebhook, PaymentProviderError
 from domain.subscription import Subscription, SubscriptionStatus
 
 PERIOD = timedelta(days=30)
-
-_KIND_OF_TYPE = {
-    "checkout.session.completed": BillingEventKind.CHECKOUT_COMPLETED,
-    "customer.subscription.created": BillingEventKind.SUBSCRIPTION_CHANGED,
-    "customer.subscription.updated": BillingEventKind.SUBSCRIPTION_CHANGED,
-    "customer.subscription.paused": BillingEventKind.SUBSCRIPTION_CHANGED,
-    "customer.subscription.resumed": BillingEventKind.SUBSCRIPTION_CHANGED,
-    "customer.subscription.deleted": BillingEventKind.SUBSCRIPTION_ENDED,
-    "invoice.paid": BillingEventKind.INVOICE_PAID,
-    "invoice.payment_failed": BillingEventKind.PAYMENT_FAILED,
-}
 
 
 @dataclass
@@ -50,6 +40,9 @@ class FakeCustomer:
 
 class FakePaymentGateway(PaymentGateway):
     """A payment provider in memory: customers, checkouts, subscriptions and signed events.
+
+    It speaks Stripe's event names (the same type-to-kind table as the Stripe adapter)
+    but its own payload and signature format.
 
     Besides the port, it offers what a provider's dashboard and clock would do, for
     tests: `pay_checkout`, `renew`, `fail_renewal`, `recover`, `schedule_cancel`,
@@ -155,7 +148,7 @@ class FakePaymentGateway(PaymentGateway):
         snapshot = data.get("snapshot")
         return BillingEvent(
             id=data["id"],
-            kind=_KIND_OF_TYPE.get(data["type"], BillingEventKind.UNHANDLED),
+            kind=KIND_OF_TYPE.get(data["type"], BillingEventKind.UNHANDLED),
             provider_type=data["type"],
             occurred_at=datetime.fromisoformat(data["occurred_at"]),
             livemode=bool(data.get("livemode", False)),
@@ -200,43 +193,20 @@ class FakePaymentGateway(PaymentGateway):
 
     def renew(self, subscription_id: str) -> list[BillingEvent]:
         """The period ends and the renewal is paid (ends it if set to cancel)."""
-        current = self.subscriptions[subscription_id]
-        if current.cancel_at_period_end:
+        if self.subscriptions[subscription_id].cancel_at_period_end:
             return self.cancel_now(subscription_id)
-        start = current.current_period_end or self.clock.now()
-        renewed = self._change(
-            subscription_id,
-            status=SubscriptionStatus.ACTIVE,
-            current_period_start=start,
-            current_period_end=start + PERIOD,
-        )
-        return [
-            self._emit("invoice.paid", renewed, snapshot=False),
-            self._emit("customer.subscription.updated", renewed),
-        ]
+        return self._next_period(subscription_id, SubscriptionStatus.ACTIVE, "invoice.paid")
 
     def fail_renewal(self, subscription_id: str) -> list[BillingEvent]:
         """The period ends and its payment fails: past_due in the new period."""
-        current = self.subscriptions[subscription_id]
-        start = current.current_period_end or self.clock.now()
-        failed = self._change(
-            subscription_id,
-            status=SubscriptionStatus.PAST_DUE,
-            current_period_start=start,
-            current_period_end=start + PERIOD,
+        return self._next_period(
+            subscription_id, SubscriptionStatus.PAST_DUE, "invoice.payment_failed"
         )
-        return [
-            self._emit("invoice.payment_failed", failed, snapshot=False),
-            self._emit("customer.subscription.updated", failed),
-        ]
 
     def recover(self, subscription_id: str) -> list[BillingEvent]:
         """The customer fixed the card and the open invoice is paid."""
         recovered = self._change(subscription_id, status=SubscriptionStatus.ACTIVE)
-        return [
-            self._emit("invoice.paid", recovered, snapshot=False),
-            self._emit("customer.subscription.updated", recovered),
-        ]
+        return self._invoice_then_update("invoice.paid", recovered)
 
     def schedule_cancel(self, subscription_id: str) -> list[BillingEvent]:
         changed = self._change(subscription_id, cancel_at_period_end=True)
@@ -257,6 +227,28 @@ class FakePaymentGateway(PaymentGateway):
         return [self._emit("customer.subscription.deleted", ended)]
 
     # -- helpers ----------------------------------------------------------------------
+
+    def _next_period(
+        self, subscription_id: str, status: SubscriptionStatus, invoice_event: str
+    ) -> list[BillingEvent]:
+        """A renewal opens the next period whether or not its invoice is paid (as Stripe)."""
+        current = self.subscriptions[subscription_id]
+        start = current.current_period_end or self.clock.now()
+        changed = self._change(
+            subscription_id,
+            status=status,
+            current_period_start=start,
+            current_period_end=start + PERIOD,
+        )
+        return self._invoice_then_update(invoice_event, changed)
+
+    def _invoice_then_update(
+        self, invoice_event: str, subscription: Subscription
+    ) -> list[BillingEvent]:
+        return [
+            self._emit(invoice_event, subscription, snapshot=False),
+            self._emit("customer.subscription.updated", subscription),
+        ]
 
     def _change(self, subscription_id: str, **changes: object) -> Subscription:
         current = self.subscriptions[subscription_id]
