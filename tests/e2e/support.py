@@ -9,11 +9,28 @@ from typing import Any
 
 import requests
 from flask import Flask
+from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
+from domain.email import EmailAddress
 from entrypoints.container import Container
 
 _CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
+
+
+def form_token(client: FlaskClient, path: str) -> str:
+    """The CSRF token of the form on `path`, for an in-process Flask test client."""
+    match = _CSRF.search(client.get(path).get_data(as_text=True))
+    if match is None:
+        raise AssertionError(f"{path} has no form with a CSRF token")
+    return match.group(1)
+
+
+def user_id_of(app: Flask, email: str) -> str:
+    with app.extensions["container"].uow() as uow:
+        user = uow.users.get_by_email(EmailAddress(email))
+    assert user is not None, email
+    return user.id
 
 
 @dataclass

@@ -1,13 +1,11 @@
 """No form input makes the register or log-in page answer 500, and a refused form
 stores nothing."""
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -17,8 +15,7 @@ from adapters.memory import FakePasswordHasher, FakePaymentGateway, ManualClock
 from adapters.sqlalchemy.tables import UserRow
 from entrypoints.flask_app import create_app
 from tests.e2e.conftest import sqlite_settings
-
-_CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
+from tests.e2e.support import form_token
 
 # Text as a form can carry it: any unicode (no lone surrogates: they cannot be sent),
 # with the awkward corners weighted in.
@@ -39,12 +36,6 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     yield app
 
 
-def _token(client: FlaskClient, path: str) -> str:
-    match = _CSRF.search(client.get(path).get_data(as_text=True))
-    assert match is not None
-    return match.group(1)
-
-
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -58,7 +49,7 @@ def test_no_form_input_makes_register_or_log_in_answer_500(
 ) -> None:
     client = app.test_client()
     if with_token:
-        fields = {**fields, "csrf_token": _token(client, path)}
+        fields = {**fields, "csrf_token": form_token(client, path)}
     before = _count_all_users(app)
 
     response = client.post(path, data=fields)
@@ -92,7 +83,7 @@ def signed_in_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     container.hasher.override(FakePasswordHasher())
     container.gateway.override(FakePaymentGateway(ManualClock()))
     client = app.test_client()
-    token = _token(client, "/register")
+    token = form_token(client, "/register")
     data = {"csrf_token": token, "email": "fuzz@example.com", "password": "a fine passphrase"}
     assert client.post("/register", data=data).status_code == 303
     yield app
@@ -110,11 +101,11 @@ def test_no_input_to_any_form_of_a_signed_in_user_answers_500(
     signed_in_app: Flask, path: str, fields: dict[str, str], with_token: bool
 ) -> None:
     client = signed_in_app.test_client()
-    token = _token(client, "/login")
+    token = form_token(client, "/login")
     login = {"csrf_token": token, "email": "fuzz@example.com", "password": "a fine passphrase"}
     assert client.post("/login", data=login).status_code == 303
     if with_token:
-        fields = {**fields, "csrf_token": _token(client, "/account")}
+        fields = {**fields, "csrf_token": form_token(client, "/account")}
     before = _count_all_users(signed_in_app)
 
     response = client.post(path, data=fields)

@@ -18,10 +18,9 @@ from adapters.argon2_hasher import (
     Argon2Parameters,
     Argon2PasswordHasher,
 )
-from adapters.memory import FakePasswordHasher
 from domain.email import EmailAddress
-from entrypoints.flask_app import create_app
-from tests.e2e.conftest import sqlite_settings
+from tests.e2e.conftest import offline_stripe_app
+from tests.e2e.support import form_token
 from tests.support import stripe_events as se
 
 EMAIL = "guard@example.com"
@@ -31,17 +30,9 @@ SIGNING_SECRET = "whsec_test_security_0123456789"
 
 
 def make_app(tmp_path: Path, **overrides: Any) -> Flask:
-    settings = sqlite_settings(
-        tmp_path,
-        stripe_secret_key=STRIPE_KEY,
-        stripe_price_id="price_test_1",
-        stripe_webhook_secrets=(SIGNING_SECRET,),
-        stripe_api_base="http://127.0.0.1:9",
-        **overrides,
+    return offline_stripe_app(
+        tmp_path, (SIGNING_SECRET,), stripe_secret_key=STRIPE_KEY, **overrides
     )
-    app = create_app(settings)
-    app.extensions["container"].hasher.override(FakePasswordHasher())
-    return app
 
 
 @pytest.fixture
@@ -55,11 +46,7 @@ def client(app: Flask) -> FlaskClient:
 
 
 def token(client: FlaskClient, path: str = "/login") -> str:
-    match = re.search(
-        r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', client.get(path).text
-    )
-    assert match is not None
-    return match.group(1)
+    return form_token(client, path)
 
 
 def register(client: FlaskClient, email: str = EMAIL, password: str = PASSWORD) -> Any:
@@ -75,13 +62,6 @@ def log_in(
     return client.post(
         f"/login{query}", data={"csrf_token": token(client), "email": email, "password": password}
     )
-
-
-def user_id_of(app: Flask, email: str) -> str:
-    with app.extensions["container"].uow() as uow:
-        user = uow.users.get_by_email(EmailAddress(email))
-    assert user is not None
-    return user.id
 
 
 def session_cookie(client: FlaskClient) -> str | None:

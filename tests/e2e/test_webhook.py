@@ -9,11 +9,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from adapters.memory import FakePasswordHasher
 from application.ports import EventStatus
-from domain.email import EmailAddress
-from entrypoints.flask_app import create_app
-from tests.e2e.conftest import sqlite_settings
+from tests.e2e.conftest import offline_stripe_app
+from tests.e2e.support import form_token, user_id_of
 from tests.support import stripe_events as se
 
 OLD_SECRET = "whsec_test_old_secret"
@@ -22,29 +20,12 @@ NEW_SECRET = "whsec_test_new_secret"
 
 @pytest.fixture
 def app(tmp_path: Path) -> Flask:
-    settings = sqlite_settings(
-        tmp_path,
-        stripe_secret_key="sk_test_webhook_tests",
-        stripe_price_id="price_test_1",
-        stripe_webhook_secrets=(OLD_SECRET, NEW_SECRET),
-        # No API call is expected here; a closed port makes any such call fail fast.
-        stripe_api_base="http://127.0.0.1:9",
-    )
-    app = create_app(settings)
-    app.extensions["container"].hasher.override(FakePasswordHasher())
-    return app
+    return offline_stripe_app(tmp_path, (OLD_SECRET, NEW_SECRET))
 
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
-
-
-def user_id_of(app: Flask, email: str) -> str:
-    with app.extensions["container"].uow() as uow:
-        user = uow.users.get_by_email(EmailAddress(email))
-    assert user is not None
-    return user.id
 
 
 def inbox(app: Flask) -> list[Any]:
@@ -69,12 +50,11 @@ def post_event(
 
 
 def register_and_log_in(client: FlaskClient, email: str = "sub@example.com") -> None:
-    import re
-
-    page = client.get("/register").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
-    assert token is not None
-    data = {"csrf_token": token.group(1), "email": email, "password": "a fine passphrase"}
+    data = {
+        "csrf_token": form_token(client, "/register"),
+        "email": email,
+        "password": "a fine passphrase",
+    }
     assert client.post("/register", data=data).status_code == 303
     assert client.post("/login", data=data).status_code == 303
 
