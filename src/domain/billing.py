@@ -39,10 +39,11 @@ class BillingEvent:
 
 @dataclass(frozen=True)
 class CheckoutSession:
-    """A checkout as the provider reports it."""
+    """A checkout as the provider reports it, and when (`as_of`, by the provider's clock)."""
 
     id: str
     user_ref: str | None
     customer_id: str | None
     subscription_id: str | None
     paid: bool
+    as_of: datetime | None = None

@@ -97,6 +97,7 @@ class FakePaymentGateway(PaymentGateway):
         if checkout is None:
             raise CheckoutNotFound()
         return CheckoutSession(
+            as_of=self.clock.now(),
             id=checkout.id,
             user_ref=checkout.user_id,
             customer_id=checkout.customer_id,

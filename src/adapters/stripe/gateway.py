@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 import stripe
 
@@ -100,6 +101,7 @@ class StripePaymentGateway(PaymentGateway):
             raise CheckoutNotFound() from error
         data = session.to_dict()
         return CheckoutSession(
+            as_of=self._seen_at(session),
             id=str(data["id"]),
             user_ref=data.get("client_reference_id"),
             customer_id=_id_of(data.get("customer")),
@@ -114,14 +116,14 @@ class StripePaymentGateway(PaymentGateway):
                 subscription = self._client.v1.subscriptions.retrieve(subscription_id)
         except _NotFound:
             return None
-        return subscription_from_stripe(subscription.to_dict(), as_of=self._now())
+        return subscription_from_stripe(subscription.to_dict(), as_of=self._seen_at(subscription))
 
     def list_subscriptions(self, customer_id: str) -> Sequence[Subscription]:
         with _translated_errors():
             page = self._client.v1.subscriptions.list(
                 params={"customer": customer_id, "status": "all", "limit": 100}
             )
-            now = self._now()
+            now = self._seen_at(page)
             return [
                 subscription_from_stripe(s.to_dict(), as_of=now) for s in page.auto_paging_iter()
             ]
@@ -131,7 +133,7 @@ class StripePaymentGateway(PaymentGateway):
             subscription = self._client.v1.subscriptions.cancel(
                 subscription_id, options={"idempotency_key": f"cancel-{subscription_id}"}
             )
-        return subscription_from_stripe(subscription.to_dict(), as_of=self._now())
+        return subscription_from_stripe(subscription.to_dict(), as_of=self._seen_at(subscription))
 
     def create_portal_session(self, customer_id: str, return_url: str) -> str:
         with _translated_errors():
@@ -161,6 +163,21 @@ class StripePaymentGateway(PaymentGateway):
             return event_from_json(data, payload)
         except (ValueError, NotAnEvent) as error:
             raise InvalidWebhook("The body is not a Stripe event.") from error
+
+    def _seen_at(self, response_object: object) -> datetime:
+        """When Stripe answered, by Stripe's own clock (its `Date` header).
+
+        A fetched object is stamped with it, so that our clock running ahead of Stripe's
+        cannot make a later Stripe event look older than what we fetched.
+        """
+        response = getattr(response_object, "last_response", None)
+        date = response.headers.get("Date") if response is not None else None
+        if date:
+            try:
+                return parsedate_to_datetime(date).astimezone(UTC)
+            except (TypeError, ValueError):
+                pass
+        return self._now()
 
     def _signature_matches(self, payload: str, header: str) -> bool:
         # Several secrets are accepted while one is being rotated.

@@ -42,7 +42,8 @@ class ConfirmCheckout:
             id=f"confirm:{session.id}",
             kind=BillingEventKind.CHECKOUT_COMPLETED,
             provider_type="checkout.session.completed",
-            occurred_at=self._clock.now(),
+            # The provider's time of the answer: our clock may run ahead of the provider's.
+            occurred_at=session.as_of or self._clock.now(),
             user_ref=session.user_ref,
             customer_id=session.customer_id,
             subscription_id=session.subscription_id,
