@@ -32,5 +32,7 @@ def check_password(password: str, email: EmailAddress | None = None) -> None:
     folded = password.strip().lower()
     if folded in COMMON_PASSWORDS:
         raise WeakPassword("That password is one of the most common ones. Choose another.")
+    if len(set(password)) == 1:
+        raise WeakPassword("The password must not be one character repeated.")
     if email is not None and folded in {email.value, email.value.split("@", 1)[0]}:
         raise WeakPassword("The password must not be your email address.")

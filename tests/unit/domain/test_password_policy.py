@@ -30,10 +30,15 @@ def test_accepts_exactly_1024_characters_and_refuses_1025_saying_so() -> None:
 
 
 def test_counts_characters_not_bytes() -> None:
-    check_password("ÿ" * 8)  # 16 bytes in UTF-8, 8 characters
-    check_password("🔑" * 1024)
+    check_password("ÿé" * 4)  # 16 bytes in UTF-8, 8 characters
+    check_password("🔑k" * 512)
     assert "at least" in reason("🔑" * 7)
     assert "at most" in reason("é" * 1025)
+
+
+@pytest.mark.parametrize("password", [" " * 8, "a" * 8, "é" * 30])
+def test_refuses_one_character_repeated(password: str) -> None:
+    assert reason(password) == "The password must not be one character repeated."
 
 
 def test_refuses_an_empty_password_and_a_non_string() -> None:
@@ -78,6 +83,7 @@ def test_length_is_checked_before_the_other_rules() -> None:
 def test_accepts_any_long_enough_password_that_breaks_no_other_rule(password: str) -> None:
     folded = password.strip().lower()
     assume(folded not in COMMON_PASSWORDS and folded not in {ANN.value, "annabel.lee"})
+    assume(len(set(password)) > 1)
     check_password(password, ANN)
 
 
