@@ -12,6 +12,17 @@ from domain.subscription import Subscription, SubscriptionStatus
 from domain.user import User
 
 
+def violates_unique_email(error: IntegrityError) -> bool:
+    """SQLite names the column (`users.email`), PostgreSQL the constraint (`uq_users_email`)."""
+    text = str(error.orig).lower()
+    return "users.email" in text or "uq_users_email" in text
+
+
+def violates_unique_event(error: IntegrityError) -> bool:
+    text = str(error.orig).lower()
+    return "billing_events.event_id" in text or "pk_billing_events" in text
+
+
 class SqlAlchemyUserRepository(UserRepository):
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -37,7 +48,9 @@ class SqlAlchemyUserRepository(UserRepository):
         try:
             self._session.flush()  # the unique email is checked now, not at commit
         except IntegrityError as error:
-            raise EmailAlreadyRegistered() from error
+            if violates_unique_email(error):
+                raise EmailAlreadyRegistered() from error
+            raise
 
     def save(self, user: User) -> None:
         row = self._rows.get(user.id) or self._session.get(UserRow, user.id)

@@ -2,7 +2,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from adapters.sqlalchemy.repository import SqlAlchemyEventInbox, SqlAlchemyUserRepository
+from adapters.sqlalchemy.repository import (
+    SqlAlchemyEventInbox,
+    SqlAlchemyUserRepository,
+    violates_unique_email,
+    violates_unique_event,
+)
 from application.ports import ConcurrentUpdate, EventAlreadyRecorded, UnitOfWork
 from domain.errors import EmailAlreadyRegistered
 
@@ -34,10 +39,9 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
             self._session.commit()
         except IntegrityError as error:
             self._session.rollback()
-            text = str(error.orig).lower()
-            if "email" in text:
+            if violates_unique_email(error):
                 raise EmailAlreadyRegistered() from error
-            if "billing_events" in text or "event_id" in text:
+            if violates_unique_event(error):
                 raise EventAlreadyRecorded() from error
             raise
         except StaleDataError as error:
