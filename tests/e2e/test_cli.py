@@ -79,3 +79,28 @@ def test_replay_without_ids_or_flag_is_a_usage_error(app: Flask) -> None:
     result = app.test_cli_runner().invoke(args=["events", "replay"])
     assert result.exit_code == 2
     assert "--all-failed" in result.output
+
+
+def test_stripe_provision_prints_the_price_and_signing_secret_to_configure(
+    tmp_path: Path,
+) -> None:
+    from stripe_emulator import Emulator
+
+    with Emulator(port=0, tick_interval=None) as emulator:
+        settings = Settings(
+            secret_key=TEST_SECRET_KEY,
+            database_url=f"sqlite:///{tmp_path / 'p.db'}",
+            stripe_secret_key="sk_test_provision",
+            stripe_api_base=emulator.url,
+        )
+        result = (
+            create_app(settings)
+            .test_cli_runner()
+            .invoke(args=["stripe-provision", "--webhook-url", "https://notes.example/webhook"])
+        )
+        assert result.exit_code == 0, result.output
+        assert "STRIPE_PRICE_ID=price_" in result.output
+        assert "STRIPE_WEBHOOK_SECRET=whsec_" in result.output
+        with emulator.state.lock:
+            urls = [e["url"] for e in emulator.state.webhook_endpoints.values()]
+    assert urls == ["https://notes.example/webhook"]

@@ -57,6 +57,7 @@ def provision(
         price_id = price.id
     endpoint = client.v1.webhook_endpoints.create(
         params={"url": webhook_url, "enabled_events": list(WEBHOOK_EVENTS)},  # type: ignore[arg-type]
+        options={"idempotency_key": f"webhook-endpoint-{webhook_url}"},
     )
     return Provisioned(
         price_id=str(price_id),

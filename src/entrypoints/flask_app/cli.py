@@ -5,6 +5,7 @@ from dependency_injector.wiring import Provide, inject
 from flask import Flask
 
 from adapters.sqlalchemy.database import migrate as run_migrations
+from adapters.stripe.provision import provision
 from application.ports import EventStatus, UnitOfWork
 from application.use_cases.reconcile_subscriptions import (
     ReconcileSubscriptions,
@@ -12,9 +13,11 @@ from application.use_cases.reconcile_subscriptions import (
 )
 from application.use_cases.replay_events import ReplayEvents, ReplayEventsCommand
 from entrypoints.container import Container
+from entrypoints.settings import Settings
 
 
 def register(app: Flask) -> None:
+    app.cli.add_command(stripe_provision)
     app.cli.add_command(migrate)
     app.cli.add_command(reconcile)
     app.cli.add_command(events)
@@ -81,3 +84,18 @@ def replay(
         click.echo(f"failed   {event_id}: {reason}")
     if report.failed:
         raise SystemExit(1)
+
+
+@click.command("stripe-provision")
+@click.option("--webhook-url", required=True, help="Public URL of this service's /webhook.")
+@inject
+def stripe_provision(webhook_url: str, settings: Settings = Provide[Container.settings]) -> None:
+    """Create the product, monthly price and webhook endpoint in the Stripe account of
+    STRIPE_SECRET_KEY, and print the two values to put in the environment."""
+    if not settings.stripe_secret_key:
+        raise click.UsageError("set STRIPE_SECRET_KEY (a sk_test_... key) first")
+    made = provision(
+        settings.stripe_secret_key, webhook_url=webhook_url, api_base=settings.stripe_api_base
+    )
+    click.echo(f"STRIPE_PRICE_ID={made.price_id}")
+    click.echo(f"STRIPE_WEBHOOK_SECRET={made.webhook_secret}")
