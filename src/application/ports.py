@@ -15,6 +15,7 @@ from typing import Self
 
 from domain.billing import BillingEvent, CheckoutSession
 from domain.email import EmailAddress
+from domain.errors import UserNotFound
 from domain.subscription import Subscription
 from domain.user import User
 
@@ -37,6 +38,13 @@ class UserRepository(abc.ABC):
 
     @abc.abstractmethod
     def get(self, user_id: str) -> User | None: ...
+
+    def require(self, user_id: str) -> User:
+        """`get` for a user who must exist (the signed-in one): `UserNotFound` otherwise."""
+        user = self.get(user_id)
+        if user is None:
+            raise UserNotFound()
+        return user
 
     @abc.abstractmethod
     def get_by_email(self, email: EmailAddress) -> User | None: ...

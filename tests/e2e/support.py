@@ -109,5 +109,12 @@ class Browser:
         query = f"?next={next_path}" if next_path else ""
         return self.submit(f"/login{query}", {"email": email, "password": password})
 
+    def sign_up(self, email: str, password: str) -> "Browser":
+        """Register and log in; returns the browser, signed in."""
+        self.register(email, password)
+        response = self.log_in(email, password)
+        assert response.status_code == 303, response.text[:300]
+        return self
+
     def _url(self, path: str) -> str:
         return path if path.startswith("http") else f"{self.base_url}{path}"

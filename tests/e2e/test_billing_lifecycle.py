@@ -45,10 +45,7 @@ def stack(tmp_path: Path) -> Iterator[StripeStack]:
 
 @pytest.fixture
 def browser(stack: StripeStack) -> Browser:
-    browser = Browser(stack.server.url)
-    browser.register(EMAIL, PASSWORD)
-    assert browser.log_in(EMAIL, PASSWORD).status_code == 303
-    return browser
+    return Browser(stack.server.url).sign_up(EMAIL, PASSWORD)
 
 
 def period_end(stack: StripeStack) -> float:

@@ -22,10 +22,7 @@ def stack(tmp_path: Path) -> Iterator[StripeStack]:
 
 @pytest.fixture
 def browser(stack: StripeStack) -> Browser:
-    browser = Browser(stack.server.url)
-    browser.register(EMAIL, PASSWORD)
-    assert browser.log_in(EMAIL, PASSWORD).status_code == 303
-    return browser
+    return Browser(stack.server.url).sign_up(EMAIL, PASSWORD)
 
 
 def inbox(stack: StripeStack) -> dict[str, EventStatus]:

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from application.ports import Clock, UnitOfWork
-from domain.errors import SubscriptionRequired, UserNotFound
+from domain.errors import SubscriptionRequired
 from domain.subscription import DEFAULT_PAST_DUE_GRACE
 
 
@@ -35,9 +35,7 @@ class AccessContent:
 
     def execute(self, command: AccessContentCommand) -> None:
         with self._uow as uow:
-            user = uow.users.get(command.user_id)
-        if user is None:
-            raise UserNotFound()
+            user = uow.users.require(command.user_id)
         if command.tier is ContentTier.PREMIUM and not user.has_premium(
             self._clock.now(), self._grace
         ):

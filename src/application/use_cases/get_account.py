@@ -2,7 +2,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from application.ports import Clock, UnitOfWork
-from domain.errors import UserNotFound
 from domain.subscription import DEFAULT_PAST_DUE_GRACE, Subscription, SubscriptionStatus
 
 
@@ -33,9 +32,7 @@ class GetAccount:
 
     def execute(self, command: GetAccountCommand) -> AccountView:
         with self._uow as uow:
-            user = uow.users.get(command.user_id)
-        if user is None:
-            raise UserNotFound()
+            user = uow.users.require(command.user_id)
         subscription = user.current_subscription
         return AccountView(
             email=user.email.value,

@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 
 from application.ports import PaymentGateway, UnitOfWork
-from domain.errors import NoBillingAccount, UserNotFound
+from domain.errors import NoBillingAccount
 
 
 @dataclass(frozen=True)
@@ -23,9 +23,7 @@ class OpenBillingPortal:
 
     def execute(self, command: OpenBillingPortalCommand) -> str:
         with self._uow as uow:
-            user = uow.users.get(command.user_id)
-        if user is None:
-            raise UserNotFound()
+            user = uow.users.require(command.user_id)
         if user.customer_id is None:
             raise NoBillingAccount()
         return self._gateway.create_portal_session(user.customer_id, command.return_url)

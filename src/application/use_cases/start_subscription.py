@@ -3,7 +3,7 @@ from functools import partial
 
 from application.ports import CheckoutRedirect, PaymentGateway, UnitOfWork
 from application.retry import retry_on_conflict
-from domain.errors import AlreadySubscribed, UserNotFound
+from domain.errors import AlreadySubscribed
 
 
 @dataclass(frozen=True)
@@ -38,9 +38,7 @@ class StartSubscription:
     def _customer_of(self, user_id: str) -> str:
         """The user's billing customer, created and stored on first need."""
         with self._uow as uow:
-            user = uow.users.get(user_id)
-            if user is None:
-                raise UserNotFound()
+            user = uow.users.require(user_id)
             if user.has_live_subscription:
                 raise AlreadySubscribed()
             if user.customer_id is None:
