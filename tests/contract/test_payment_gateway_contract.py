@@ -216,3 +216,22 @@ def test_a_wrong_or_missing_signature_is_refused(pair: tuple[PaymentGateway, Pro
         gateway.parse_webhook(body, provider.sign(body + b" "))
     with pytest.raises(InvalidWebhook):
         gateway.parse_webhook(b"not an event", provider.sign(b"not an event"))
+
+
+@pytest.mark.parametrize("signature", ["t=1,v1=\xe9", "\u00e9\u00e9", "t=\xff"])
+def test_a_signature_that_is_not_ascii_is_refused_not_crashed_on(
+    pair: tuple[PaymentGateway, Provider], signature: str
+) -> None:
+    gateway, _ = pair
+    body = b'{"id": "evt_1", "object": "event"}'
+    with pytest.raises(InvalidWebhook):
+        gateway.parse_webhook(body, signature)
+
+
+@pytest.mark.parametrize("body", [b"[1]", b"null", b"1", b'"text"', b"{}", b"\xff"])
+def test_a_signed_body_that_is_not_an_event_object_is_refused(
+    pair: tuple[PaymentGateway, Provider], body: bytes
+) -> None:
+    gateway, provider = pair
+    with pytest.raises(InvalidWebhook):
+        gateway.parse_webhook(body, provider.sign(body))

@@ -134,11 +134,11 @@ class FakePaymentGateway(PaymentGateway):
         if not signature:
             raise InvalidWebhook("Missing signature.")
         expected = hmac.new(self.webhook_secret.encode(), payload, hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(signature, expected):
+        if not signature.isascii() or not hmac.compare_digest(signature, expected):
             raise InvalidWebhook("Bad signature.")
         try:
             event = self.translate_event(payload.decode("utf-8"))
-        except (ValueError, KeyError, TypeError) as error:
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise InvalidWebhook("The body is not an event.") from error
         if event.livemode != self.livemode:
             raise InvalidWebhook("The event's mode does not match this service's key.")

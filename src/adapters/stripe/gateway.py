@@ -146,6 +146,8 @@ class StripePaymentGateway(PaymentGateway):
     def parse_webhook(self, payload: bytes, signature: str | None) -> BillingEvent:
         if not signature:
             raise InvalidWebhook("Missing Stripe-Signature header.")
+        if not signature.isascii():  # Stripe's own headers are ASCII; hmac refuses the rest
+            raise InvalidWebhook("Invalid signature, or a timestamp outside the tolerance.")
         try:
             text = payload.decode("utf-8")
         except UnicodeDecodeError as error:
@@ -186,7 +188,7 @@ class StripePaymentGateway(PaymentGateway):
                 stripe.WebhookSignature.verify_header(
                     payload, header, secret, self._settings.tolerance_seconds
                 )
-            except (stripe.SignatureVerificationError, ValueError, IndexError):
+            except (stripe.SignatureVerificationError, ValueError, IndexError, TypeError):
                 continue
             return True
         return False
