@@ -6,7 +6,11 @@ from application.ports import ConcurrentUpdate
 T = TypeVar("T")
 
 
-def retry_on_conflict(transaction: Callable[[], T], attempts: int = 5) -> T:
+def retry_on_conflict(
+    transaction: Callable[[], T],
+    attempts: int = 5,
+    conflicts: tuple[type[Exception], ...] = (ConcurrentUpdate,),
+) -> T:
     """Run `transaction` again when its commit lost a race with another transaction.
 
     Optimistic locking makes the loser fail instead of overwriting the winner; run
@@ -15,6 +19,6 @@ def retry_on_conflict(transaction: Callable[[], T], attempts: int = 5) -> T:
     for _ in range(attempts - 1):
         try:
             return transaction()
-        except ConcurrentUpdate:
+        except conflicts:
             continue
     return transaction()

@@ -1,9 +1,11 @@
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 from application.billing import apply_event
 from application.ports import (
     Clock,
+    ConcurrentUpdate,
     EventAlreadyRecorded,
     EventStatus,
     InboxRecord,
@@ -49,9 +51,12 @@ class HandleBillingEvent:
     def execute(self, command: HandleBillingEventCommand) -> HandleBillingEventResult:
         event = command.event
         try:
-            return retry_on_conflict(lambda: self._apply_once(event))
-        except EventAlreadyRecorded:
-            return HandleBillingEventResult(EventStatus.PROCESSED, True, "handled concurrently")
+            # Lost a race on the user or on the event's row: read again and decide again
+            # (the other delivery may have processed it, or recorded it as failed).
+            return retry_on_conflict(
+                partial(self._apply_once, event),
+                conflicts=(ConcurrentUpdate, EventAlreadyRecorded),
+            )
         except Exception as error:
             log.warning("billing event %s (%s) failed: %s", event.id, event.provider_type, error)
             self._record_failure(event, error)

@@ -301,6 +301,28 @@ def test_a_concurrent_delivery_of_the_same_event_has_one_effect(world: World) ->
     assert list(world.stored(user_id).subscriptions) == [checkout_completed.subscription_id]
 
 
+def test_a_concurrent_delivery_that_failed_meanwhile_does_not_hide_ours(world: World) -> None:
+    gateway = GatewayWithAHook(world.clock)
+    world.gateway = gateway
+    user_id, events = unlinked_paid_checkout(world)
+    event = events[0]
+    other_worker = HandleBillingEvent(InMemoryUnitOfWork(world.store), gateway, world.clock)
+
+    def other_delivery_fails() -> None:
+        gateway.fail_next = PaymentProviderError("Stripe blip")
+        with pytest.raises(PaymentProviderError):
+            other_worker.execute(HandleBillingEventCommand(event))
+
+    gateway.hook = other_delivery_fails
+
+    ours = handle(world, event)
+
+    # Ours read the failed record again and applied the event: processed, not "duplicate".
+    assert (ours.status, ours.duplicate) == (EventStatus.PROCESSED, False)
+    assert world.inbox(event.id).status is EventStatus.PROCESSED
+    assert list(world.stored(user_id).subscriptions) == [event.subscription_id]
+
+
 def test_an_event_from_the_fakes_json_round_trips_through_translate(world: World) -> None:
     ann = world.register()
     _, events = world.subscribe(ann)
