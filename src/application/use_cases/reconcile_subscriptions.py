@@ -3,6 +3,7 @@ from functools import partial
 
 from application.ports import PaymentGateway, UnitOfWork
 from application.retry import retry_on_conflict
+from domain.errors import DomainError
 from domain.subscription import Subscription
 from domain.user import SnapshotOutcome
 
@@ -33,14 +34,16 @@ class Change:
 class ReconcileReport:
     checked_users: int = 0
     changes: list[Change] = field(default_factory=list)
+    failures: dict[str, str] = field(default_factory=dict)  # user email -> what went wrong
 
 
 class ReconcileSubscriptions:
     """Pull the provider's truth for every billed user and fix drift.
 
     For when webhooks were lost: each user's subscriptions are listed from the provider
-    and applied as authoritative current state, one user per transaction (one failure
-    does not undo the rest). Returns what changed.
+    and applied as authoritative current state, one user per transaction. A failure for
+    one user (a customer deleted at the provider, a network blip) is reported and the
+    others are still reconciled. Returns what changed and what failed.
     """
 
     def __init__(self, uow: UnitOfWork, gateway: PaymentGateway) -> None:
@@ -50,9 +53,13 @@ class ReconcileSubscriptions:
     def execute(self, command: ReconcileSubscriptionsCommand) -> ReconcileReport:
         report = ReconcileReport()
         with self._uow as uow:
-            user_ids = [user.id for user in uow.users.list_billed()]
-        for user_id in user_ids:
-            changes = retry_on_conflict(partial(self._reconcile, user_id))
+            users = [(user.id, user.email.value) for user in uow.users.list_billed()]
+        for user_id, email in users:
+            try:
+                changes = retry_on_conflict(partial(self._reconcile, user_id))
+            except DomainError as error:
+                report.failures[email] = error.message
+                continue
             if changes is not None:
                 report.checked_users += 1
                 report.changes.extend(changes)

@@ -40,7 +40,11 @@ def reconcile(
     report = use_case.execute(ReconcileSubscriptionsCommand())
     for change in report.changes:
         click.echo(f"changed  {change.describe()}")
+    for email, reason in report.failures.items():
+        click.echo(f"failed   {email}: {reason}")
     click.echo(f"checked {report.checked_users} user(s), changed {len(report.changes)}")
+    if report.failures:
+        raise SystemExit(1)
 
 
 @click.group()

@@ -110,17 +110,25 @@ class FlakyForSomeCustomers(FakePaymentGateway):
         return super().list_subscriptions(customer_id)
 
 
-def test_a_provider_failure_keeps_the_users_already_fixed(world: World) -> None:
+@pytest.mark.parametrize("failing", ["ann@example.com", "bob@example.com"])
+def test_a_provider_failure_for_one_user_is_reported_and_the_others_are_fixed(
+    world: World, failing: str
+) -> None:
     gateway = world.gateway = FlakyForSomeCustomers(world.clock)
     ann = world.register("ann@example.com")
     world.clock.advance(timedelta(seconds=1))  # Ann is listed first
     bob = world.register("bob@example.com")
-    ann_subscription, _ = world.subscribe(ann)
-    world.subscribe(bob)
-    gateway.down_for.add(world.stored(bob.id).customer_id or "")
+    subscriptions = {
+        "ann@example.com": world.subscribe(ann)[0],
+        "bob@example.com": world.subscribe(bob)[0],
+    }
+    users = {"ann@example.com": ann, "bob@example.com": bob}
+    gateway.down_for.add(world.stored(users[failing].id).customer_id or "")
 
-    with pytest.raises(PaymentProviderError):
-        reconcile(world)
+    report = reconcile(world)
 
-    assert ann_subscription in world.stored(ann.id).subscriptions
-    assert world.stored(bob.id).subscriptions == {}
+    assert report.failures == {failing: "timeout"}
+    [working] = set(users) - {failing}
+    assert subscriptions[working] in world.stored(users[working].id).subscriptions
+    assert world.stored(users[failing].id).subscriptions == {}
+    assert [c.user_email for c in report.changes] == [working]
