@@ -37,6 +37,7 @@ class Settings:
     ratelimit_storage_uri: str = "memory://"
     login_rate_limit: str = "5 per minute"
     login_rate_limit_per_address: str = "30 per minute"
+    register_rate_limit: str = "10 per minute"
     trusted_proxy_hops: int = 0
     max_content_length: int = 1024 * 1024
     local_default: bool = False
@@ -111,6 +112,7 @@ class Settings:
             login_rate_limit_per_address=_rate(
                 env, "LOGIN_RATE_LIMIT_PER_ADDRESS", "30 per minute"
             ),
+            register_rate_limit=_rate(env, "REGISTER_RATE_LIMIT", "10 per minute"),
             trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0, minimum=0),
             max_content_length=_int(env, "MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1024),
             local_default=local_default,

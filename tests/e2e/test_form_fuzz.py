@@ -78,7 +78,14 @@ SIGNED_IN_FORMS = [
 
 @pytest.fixture(scope="module")
 def signed_in_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    app = create_app(sqlite_settings(tmp_path_factory.mktemp("fuzz-signed-in")))
+    # Each example logs in again: lift the limits, which the security tests cover.
+    app = create_app(
+        sqlite_settings(
+            tmp_path_factory.mktemp("fuzz-signed-in"),
+            login_rate_limit="10000 per minute",
+            login_rate_limit_per_address="10000 per minute",
+        )
+    )
     container = app.extensions["container"]
     container.hasher.override(FakePasswordHasher())
     container.gateway.override(FakePaymentGateway(ManualClock()))

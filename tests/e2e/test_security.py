@@ -4,10 +4,12 @@ import json
 import logging
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.routing import Rule
@@ -18,6 +20,7 @@ from adapters.argon2_hasher import (
     Argon2Parameters,
     Argon2PasswordHasher,
 )
+from adapters.memory import FakePasswordHasher
 from domain.email import EmailAddress
 from tests.e2e.conftest import offline_stripe_app
 from tests.e2e.support import form_token
@@ -355,3 +358,32 @@ def test_rate_limit_counters_go_to_redis_when_configured(tmp_path: Path) -> None
     other = make_app(tmp_path / "other", ratelimit_storage_uri=url).test_client()
     assert log_in(other, password="wrong again").status_code == 429
     server.flushdb()
+
+
+def test_parallel_guesses_cannot_slip_past_the_limit(tmp_path: Path) -> None:
+    """Each attempt is counted before the password is checked: 20 guesses at once, and
+    only 5 reach the hasher."""
+    app = make_app(tmp_path)
+    hasher: FakePasswordHasher = app.extensions["container"].hasher()
+    register(app.test_client())
+    with serve(app) as live:
+
+        def guess(i: int) -> int:
+            session = requests.Session()
+            page = session.get(f"{live.url}/login", timeout=10).text
+            token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+            assert token is not None
+            data = {"csrf_token": token.group(1), "email": EMAIL, "password": f"guess {i}"}
+            return session.post(f"{live.url}/login", data=data, timeout=10).status_code
+
+        before = hasher.verify_calls
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            answers = list(pool.map(guess, range(20)))
+    assert sorted(answers) == [401] * 5 + [429] * 15
+    assert hasher.verify_calls - before == 5
+
+
+def test_registrations_are_limited_per_address(tmp_path: Path) -> None:
+    client = make_app(tmp_path, register_rate_limit="3 per minute").test_client()
+    answers = [register(client, email=f"r{i}@example.com").status_code for i in range(4)]
+    assert answers == [303, 303, 303, 429]

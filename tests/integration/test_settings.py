@@ -39,6 +39,7 @@ def test_the_local_default_gets_a_development_key_only_there() -> None:
         ({"SESSION_COOKIE_SECURE": "maybe"}, "SESSION_COOKIE_SECURE"),
         ({"MAX_CONTENT_LENGTH": "12"}, "MAX_CONTENT_LENGTH"),
         ({"LOGIN_RATE_LIMIT": "often"}, "LOGIN_RATE_LIMIT"),
+        ({"REGISTER_RATE_LIMIT": "5 a day"}, "REGISTER_RATE_LIMIT"),
         ({"TRUSTED_PROXY_HOPS": "x"}, "TRUSTED_PROXY_HOPS"),
     ],
 )

@@ -1,15 +1,18 @@
-"""Log-in rate limits (Flask-Limiter): per account and per address.
+"""Rate limits (Flask-Limiter) on the forms that cost a password hash.
 
-Only failed attempts count (a 401), so a person who types the password right is never
-slowed down. Counters live in memory by default, in Redis when RATELIMIT_STORAGE_URI
-names one (several workers then share them). Over the limit: 429 and a page.
+Log-in: per account and per address. Register: per address. Every POST counts, and
+is counted before any hashing starts: counting only failures afterwards (what would
+spare a person who types the password right) lets parallel guesses all pass the check
+before any of them is counted. Counters live in memory by default, in Redis when
+RATELIMIT_STORAGE_URI names one (several workers then share them). Over the limit:
+429 and a page.
 """
 
 import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -23,11 +26,7 @@ def _account_key() -> str:
 
 
 def _address_key() -> str:
-    return "login-address:" + (get_remote_address() or "unknown")
-
-
-def _failed(response: Response) -> bool:
-    return response.status_code == 401
+    return "address:" + (get_remote_address() or "unknown")
 
 
 def install_rate_limits(app: Flask, settings: Settings) -> Limiter:
@@ -38,15 +37,13 @@ def install_rate_limits(app: Flask, settings: Settings) -> Limiter:
         strategy="moving-window",
         headers_enabled=True,
     )
-    login: Callable[..., Any] = app.view_functions["auth.login"]
-    login = limiter.limit(
-        settings.login_rate_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed
-    )(login)
-    login = limiter.limit(
-        settings.login_rate_limit_per_address,
-        key_func=_address_key,
-        methods=["POST"],
-        deduct_when=_failed,
-    )(login)
-    app.view_functions["auth.login"] = login
+
+    def limit(endpoint: str, rate: str, key: Callable[[], str], scope: str) -> None:
+        view: Callable[..., Any] = app.view_functions[endpoint]
+        decorate = limiter.limit(rate, key_func=key, methods=["POST"], scope=scope)
+        app.view_functions[endpoint] = decorate(view)
+
+    limit("auth.login", settings.login_rate_limit, _account_key, "login-account")
+    limit("auth.login", settings.login_rate_limit_per_address, _address_key, "login-address")
+    limit("auth.register", settings.register_rate_limit, _address_key, "register-address")
     return limiter
