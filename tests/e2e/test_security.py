@@ -23,7 +23,7 @@ from adapters.argon2_hasher import (
 from adapters.memory import FakePasswordHasher
 from domain.email import EmailAddress
 from tests.e2e.conftest import offline_stripe_app
-from tests.e2e.support import form_token
+from tests.e2e.support import form_token, serve, user_id_of
 from tests.support import stripe_events as se
 
 EMAIL = "guard@example.com"
@@ -95,10 +95,7 @@ def test_a_forged_session_cookie_is_refused(app: Flask, client: FlaskClient) -> 
 
         serializer = SecureCookieSessionInterface().get_signing_serializer(other)
         assert serializer is not None
-        user_id = (
-            app.extensions["container"].uow().__enter__().users.get_by_email(EmailAddress(EMAIL)).id
-        )
-        forged = serializer.dumps({"_user_id": user_id, "_fresh": True})
+        forged = serializer.dumps({"_user_id": user_id_of(app, EMAIL), "_fresh": True})
     attacker.set_cookie("session", forged)
     assert attacker.get("/account").status_code == 302
 
