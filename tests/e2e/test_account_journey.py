@@ -1,7 +1,15 @@
 """Register, log in, read free content, be offered a subscription, log out: over HTTP,
 with the real adapters (SQLite, argon2id)."""
 
-from tests.e2e.support import Browser
+from pathlib import Path
+
+from flask import Flask
+
+from adapters.memory import FakePasswordHasher
+from domain.email import EmailAddress
+from entrypoints.flask_app import create_app
+from tests.e2e.conftest import sqlite_settings
+from tests.e2e.support import Browser, form_token
 
 EMAIL = "reader@example.com"
 PASSWORD = "a long enough passphrase"
@@ -79,3 +87,20 @@ def test_an_oversized_form_gets_413_and_stores_nothing(browser: Browser) -> None
     assert response.status_code == 413
     assert "too large" in response.text
     assert browser.log_in(EMAIL, PASSWORD).status_code == 401
+
+
+def test_two_apps_in_one_process_keep_to_their_own_databases(tmp_path: Path) -> None:
+    first = create_app(sqlite_settings(tmp_path / "first"))
+    second = create_app(sqlite_settings(tmp_path / "second"))
+    for app in (first, second):
+        app.extensions["container"].hasher.override(FakePasswordHasher())
+    client = first.test_client()
+    data = {"csrf_token": form_token(client, "/register"), "email": EMAIL, "password": PASSWORD}
+    assert client.post("/register", data=data).status_code == 303
+
+    def registered(app: Flask) -> bool:
+        with app.extensions["container"].uow() as uow:
+            return uow.users.get_by_email(EmailAddress(EMAIL)) is not None
+
+    assert registered(first)
+    assert not registered(second)

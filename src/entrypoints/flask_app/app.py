@@ -55,7 +55,6 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     extra = (_origin(api_base),) if api_base else ()
     add_security_headers(app, extra)
 
-    container.wire(modules=[auth, billing, content, webhook, cli])
     for blueprint in (auth.bp, billing.bp, content.bp, webhook.bp):
         app.register_blueprint(blueprint)
     install_rate_limits(app, settings)

@@ -1,14 +1,13 @@
 """Register, log in, log out."""
 
-from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from application.use_cases.authenticate_user import AuthenticateUser, AuthenticateUserCommand
-from application.use_cases.register_user import RegisterUser, RegisterUserCommand
+from application.use_cases.authenticate_user import AuthenticateUserCommand
+from application.use_cases.register_user import RegisterUserCommand
 from domain.errors import DomainError
-from entrypoints.container import Container
+from entrypoints.flask_app.deps import container
 from entrypoints.flask_app.errors import status_for
 from entrypoints.flask_app.forms import LoginForm, RegisterForm
 from entrypoints.flask_app.redirects import safe_next
@@ -18,16 +17,15 @@ bp = Blueprint("auth", __name__)
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@inject
-def register(
-    register_user: RegisterUser = Provide[Container.register_user],
-) -> Response | str | tuple[str, int]:
+def register() -> Response | str | tuple[str, int]:
     form = RegisterForm()
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         return render_template("register.html", form=form), status
     try:
-        register_user.execute(RegisterUserCommand(form.email.data or "", form.password.data or ""))
+        container().register_user().execute(
+            RegisterUserCommand(form.email.data or "", form.password.data or "")
+        )
     except DomainError as error:
         return render_template("register.html", form=form, error=error.message), status_for(error)
     flash("Registration successful. Please log in.", "success")
@@ -35,18 +33,17 @@ def register(
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@inject
-def login(
-    authenticate_user: AuthenticateUser = Provide[Container.authenticate_user],
-) -> Response | str | tuple[str, int]:
+def login() -> Response | str | tuple[str, int]:
     form = LoginForm()
     next_url = safe_next(request.args.get("next"), url_for("main.home"))
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         return render_template("login.html", form=form, next=next_url), status
     try:
-        user = authenticate_user.execute(
-            AuthenticateUserCommand(form.email.data or "", form.password.data or "")
+        user = (
+            container()
+            .authenticate_user()
+            .execute(AuthenticateUserCommand(form.email.data or "", form.password.data or ""))
         )
     except DomainError as error:
         return render_template(

@@ -1,21 +1,14 @@
 """Checkout, its success and cancel pages, the billing portal."""
 
-from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from application.use_cases.confirm_checkout import ConfirmCheckout, ConfirmCheckoutCommand
-from application.use_cases.open_billing_portal import (
-    OpenBillingPortal,
-    OpenBillingPortalCommand,
-)
-from application.use_cases.start_subscription import (
-    StartSubscription,
-    StartSubscriptionCommand,
-)
+from application.use_cases.confirm_checkout import ConfirmCheckoutCommand
+from application.use_cases.open_billing_portal import OpenBillingPortalCommand
+from application.use_cases.start_subscription import StartSubscriptionCommand
 from domain.errors import AlreadySubscribed
-from entrypoints.container import Container
+from entrypoints.flask_app.deps import container
 
 bp = Blueprint("billing", __name__)
 
@@ -30,38 +23,36 @@ def _external(endpoint: str) -> str:
 
 @bp.post("/create-checkout-session")
 @login_required
-@inject
-def create_checkout_session(
-    start: StartSubscription = Provide[Container.start_subscription],
-    portal: OpenBillingPortal = Provide[Container.open_billing_portal],
-) -> Response:
+def create_checkout_session() -> Response:
     try:
-        checkout = start.execute(
-            StartSubscriptionCommand(
-                user_id=current_user.id,
-                success_url=f"{_external('billing.success')}?session_id="
-                + CHECKOUT_SESSION_PLACEHOLDER,
-                cancel_url=_external("billing.cancel"),
+        checkout = (
+            container()
+            .start_subscription()
+            .execute(
+                StartSubscriptionCommand(
+                    user_id=current_user.id,
+                    success_url=f"{_external('billing.success')}?session_id="
+                    + CHECKOUT_SESSION_PLACEHOLDER,
+                    cancel_url=_external("billing.cancel"),
+                )
             )
         )
     except AlreadySubscribed as error:
         flash(error.message, "info")
-        url = portal.execute(OpenBillingPortalCommand(current_user.id, _external("main.account")))
-        return redirect(url, 303)
+        return _to_portal()
     return redirect(checkout.url, 303)
 
 
 @bp.get("/success")
 @login_required
-@inject
-def success(
-    confirm: ConfirmCheckout = Provide[Container.confirm_checkout],
-) -> str | tuple[str, int]:
+def success() -> str | tuple[str, int]:
     session_id = request.args.get("session_id", "")
     if not session_id or len(session_id) > 255 or not session_id.isprintable():
         message = "This page needs the checkout's session id. Go to your account instead."
         return render_template("error.html", message=message, status=400), 400
-    result = confirm.execute(ConfirmCheckoutCommand(current_user.id, session_id))
+    result = (
+        container().confirm_checkout().execute(ConfirmCheckoutCommand(current_user.id, session_id))
+    )
     return render_template("success.html", paid=result.paid)
 
 
@@ -72,9 +63,11 @@ def cancel() -> str:
 
 @bp.post("/billing-portal")
 @login_required
-@inject
-def billing_portal(
-    portal: OpenBillingPortal = Provide[Container.open_billing_portal],
-) -> Response:
+def billing_portal() -> Response:
+    return _to_portal()
+
+
+def _to_portal() -> Response:
+    portal = container().open_billing_portal()
     url = portal.execute(OpenBillingPortalCommand(current_user.id, _external("main.account")))
     return redirect(url, 303)

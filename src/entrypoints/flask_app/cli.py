@@ -1,19 +1,15 @@
 """Operator commands: `flask --app entrypoints.flask_app migrate | reconcile | events ...`."""
 
 import click
-from dependency_injector.wiring import Provide, inject
 from flask import Flask
+from flask.cli import AppGroup, with_appcontext
 
 from adapters.sqlalchemy.database import migrate as run_migrations
 from adapters.stripe.provision import provision
-from application.ports import EventStatus, UnitOfWork
-from application.use_cases.reconcile_subscriptions import (
-    ReconcileSubscriptions,
-    ReconcileSubscriptionsCommand,
-)
-from application.use_cases.replay_events import ReplayEvents, ReplayEventsCommand
-from entrypoints.container import Container
-from entrypoints.settings import Settings
+from application.ports import EventStatus
+from application.use_cases.reconcile_subscriptions import ReconcileSubscriptionsCommand
+from application.use_cases.replay_events import ReplayEventsCommand
+from entrypoints.flask_app.deps import container
 
 
 def register(app: Flask) -> None:
@@ -24,20 +20,18 @@ def register(app: Flask) -> None:
 
 
 @click.command()
-@inject
-def migrate(engine: object = Provide[Container.engine]) -> None:
+@with_appcontext
+def migrate() -> None:
     """Create or upgrade the database schema (Alembic)."""
-    run_migrations(engine)  # type: ignore[arg-type]
+    run_migrations(container().engine())
     click.echo("database schema is up to date")
 
 
 @click.command()
-@inject
-def reconcile(
-    use_case: ReconcileSubscriptions = Provide[Container.reconcile_subscriptions],
-) -> None:
+@with_appcontext
+def reconcile() -> None:
     """Pull every known subscription from the payment provider and fix drift."""
-    report = use_case.execute(ReconcileSubscriptionsCommand())
+    report = container().reconcile_subscriptions().execute(ReconcileSubscriptionsCommand())
     for change in report.changes:
         click.echo(f"changed  {change.describe()}")
     for email, reason in report.failures.items():
@@ -47,17 +41,16 @@ def reconcile(
         raise SystemExit(1)
 
 
-@click.group()
+@click.group(cls=AppGroup)
 def events() -> None:
     """The inbox of verified payment-provider events."""
 
 
 @events.command("list")
 @click.option("--status", type=click.Choice([s.value for s in EventStatus]), default=None)
-@inject
-def list_events(status: str | None, uow: UnitOfWork = Provide[Container.uow]) -> None:
+def list_events(status: str | None) -> None:
     """List stored events, oldest first."""
-    with uow:
+    with container().uow() as uow:
         records = uow.events.list(EventStatus(status) if status else None)
     for record in records:
         detail = record.error or record.note or ""
@@ -70,16 +63,11 @@ def list_events(status: str | None, uow: UnitOfWork = Provide[Container.uow]) ->
 @events.command("replay")
 @click.argument("event_ids", nargs=-1)
 @click.option("--all-failed", is_flag=True, help="Replay every failed event.")
-@inject
-def replay(
-    event_ids: tuple[str, ...],
-    all_failed: bool,
-    use_case: ReplayEvents = Provide[Container.replay_events],
-) -> None:
+def replay(event_ids: tuple[str, ...], all_failed: bool) -> None:
     """Re-run failed events, by id or all of them."""
     if not event_ids and not all_failed:
         raise click.UsageError("name event ids, or pass --all-failed")
-    report = use_case.execute(ReplayEventsCommand(event_ids))
+    report = container().replay_events().execute(ReplayEventsCommand(event_ids))
     for event_id in report.replayed:
         click.echo(f"replayed {event_id}")
     for event_id, reason in report.skipped.items():
@@ -91,11 +79,12 @@ def replay(
 
 
 @click.command("stripe-provision")
+@with_appcontext
 @click.option("--webhook-url", required=True, help="Public URL of this service's /webhook.")
-@inject
-def stripe_provision(webhook_url: str, settings: Settings = Provide[Container.settings]) -> None:
+def stripe_provision(webhook_url: str) -> None:
     """Create the product, monthly price and webhook endpoint in the Stripe account of
     STRIPE_SECRET_KEY, and print the two values to put in the environment."""
+    settings = container().settings()
     if not settings.stripe_secret_key:
         raise click.UsageError("set STRIPE_SECRET_KEY (a sk_test_... key) first")
     made = provision(
