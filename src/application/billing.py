@@ -5,12 +5,15 @@ The webhook handler, the success page and the reconciler all go through
 sees it first, and however often.
 """
 
+import logging
 from dataclasses import dataclass, replace
 
 from application.ports import PaymentGateway, UnitOfWork
 from domain.billing import BillingEvent, BillingEventKind
 from domain.subscription import Subscription
 from domain.user import SnapshotOutcome, User
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,11 @@ def apply_event(uow: UnitOfWork, gateway: PaymentGateway, event: BillingEvent) -
     else:
         outcome = apply_snapshot(user, gateway, snapshot)
     uow.users.save(user)
+    live = sorted(s.id for s in user.subscriptions.values() if s.is_live)
+    if len(live) > 1:
+        # Checkout refuses a second one, but two checkouts paid at the same moment can
+        # still both go through: an operator must refund one.
+        log.warning("user %s has %d live subscriptions: %s", user.id, len(live), live)
     return Outcome(outcome is SnapshotOutcome.APPLIED, f"subscription {outcome.value}")
 
 

@@ -196,6 +196,13 @@ class PaymentGateway(abc.ABC):
         """
 
     @abc.abstractmethod
+    def expire_open_checkouts(self, customer_id: str) -> int:
+        """Make every still-open checkout of the customer unpayable; return how many.
+
+        So that a second tab, a double click or an abandoned checkout page cannot be
+        paid after a newer checkout (one subscription per user)."""
+
+    @abc.abstractmethod
     def get_checkout_session(self, session_id: str) -> CheckoutSession:
         """The checkout as the provider has it; `CheckoutNotFound` for an unknown id."""
 

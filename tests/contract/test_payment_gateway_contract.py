@@ -16,7 +16,7 @@ from adapters.stripe.provision import provision
 from application.ports import PaymentGateway
 from domain.billing import BillingEventKind
 from domain.email import EmailAddress
-from domain.errors import CheckoutNotFound, InvalidWebhook
+from domain.errors import CheckoutNotFound, InvalidWebhook, PaymentProviderError
 from domain.subscription import SubscriptionStatus
 from stripe_emulator import Emulator
 from tests.support import stripe_events as se
@@ -29,6 +29,8 @@ class Provider(Protocol):
 
     def pay(self, session_id: str, url: str) -> None: ...
 
+    def can_pay(self, session_id: str, url: str) -> bool: ...
+
     def sign(self, payload: bytes) -> str: ...
 
     def event_payloads(self) -> list[str]: ...
@@ -40,6 +42,13 @@ class FakeProvider:
 
     def pay(self, session_id: str, url: str) -> None:
         self.gateway.pay_checkout(session_id)
+
+    def can_pay(self, session_id: str, url: str) -> bool:
+        try:
+            self.gateway.pay_checkout(session_id)
+        except PaymentProviderError:
+            return False
+        return True
 
     def sign(self, payload: bytes) -> str:
         import hashlib
@@ -57,9 +66,12 @@ class EmulatedStripe:
     secret: str
 
     def pay(self, session_id: str, url: str) -> None:
+        assert self.can_pay(session_id, url)
+
+    def can_pay(self, session_id: str, url: str) -> bool:
         card = {"card_number": "4242424242424242", "card_expiry": "12/34", "card_cvc": "123"}
         response = requests.post(url, data=card, allow_redirects=False, timeout=10)
-        assert response.status_code == 303, response.text[:300]
+        return response.status_code == 303
 
     def sign(self, payload: bytes) -> str:
         return se.sign(payload, self.secret)
@@ -235,3 +247,21 @@ def test_a_signed_body_that_is_not_an_event_object_is_refused(
     gateway, provider = pair
     with pytest.raises(InvalidWebhook):
         gateway.parse_webhook(body, provider.sign(body))
+
+
+def test_expiring_a_customers_open_checkouts_makes_them_unpayable(
+    pair: tuple[PaymentGateway, Provider],
+) -> None:
+    gateway, provider = pair
+    customer, first = _checkout(gateway, "user-7")
+    second = gateway.create_checkout_session(
+        user_id="user-7",
+        customer_id=customer,
+        success_url="http://127.0.0.1:9/success?session_id={CHECKOUT_SESSION_ID}",
+        cancel_url="http://127.0.0.1:9/cancel",
+    )
+    assert gateway.expire_open_checkouts(customer) == 2
+    assert gateway.expire_open_checkouts(customer) == 0
+    assert not provider.can_pay(first.session_id, first.url)
+    assert not provider.can_pay(second.session_id, second.url)
+    assert gateway.list_subscriptions(customer) == []

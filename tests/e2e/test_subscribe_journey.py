@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from application.ports import EventStatus
-from tests.e2e.stripe_stack import StripeStack, open_portal, portal_action, stripe_stack, subscribe
+from tests.e2e.stripe_stack import (
+    StripeStack,
+    open_portal,
+    pay,
+    portal_action,
+    stripe_stack,
+    subscribe,
+)
 from tests.e2e.support import Browser
 
 EMAIL = "payer@example.com"
@@ -107,3 +114,34 @@ def test_canceling_in_the_portal_removes_premium(stack: StripeStack, browser: Br
     assert stack.emulator.delivery.wait_idle(10)
     assert inbox(stack)["customer.subscription.deleted"] is EventStatus.PROCESSED
     assert browser.get("/premium").status_code == 403
+
+
+def test_an_older_checkout_tab_cannot_be_paid_after_a_newer_one(
+    stack: StripeStack, browser: Browser
+) -> None:
+    browser.get("/premium")
+    first = browser.submit("/create-checkout-session").headers["Location"]
+    browser.get("/premium")
+    second = browser.submit("/create-checkout-session").headers["Location"]
+
+    assert pay(browser, second, "4242 4242 4242 4242").status_code == 303
+    stale = pay(browser, first, "4242 4242 4242 4242")
+    assert stale.status_code != 303  # the emulator, like Stripe, refuses an expired session
+    assert stack.emulator.delivery.wait_idle(10)
+
+    with stack.server.container.uow() as uow:
+        [user] = uow.users.list_billed()
+    assert len([s for s in user.subscriptions.values() if s.is_live]) == 1
+
+
+def test_subscribing_again_before_any_webhook_arrives_opens_the_portal(
+    stack: StripeStack, browser: Browser
+) -> None:
+    stack.emulator.delivery.set_mode("drop")
+    subscribe(browser)  # paid, but we were told nothing and the user left
+
+    browser.get("/premium")
+    again = browser.submit("/create-checkout-session")
+    assert again.status_code == 303
+    assert "/portal/" in again.headers["Location"]
+    assert browser.get("/premium").status_code == 200  # found at Stripe on the way

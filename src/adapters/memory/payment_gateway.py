@@ -24,6 +24,7 @@ class FakeCheckout:
     success_url: str
     cancel_url: str
     subscription_id: str | None = None
+    expired: bool = False
 
     @property
     def url(self) -> str:
@@ -90,6 +91,17 @@ class FakePaymentGateway(PaymentGateway):
         checkout = FakeCheckout(self._id("cs"), user_id, customer_id, success_url, cancel_url)
         self.checkouts[checkout.id] = checkout
         return CheckoutRedirect(checkout.id, checkout.url)
+
+    def expire_open_checkouts(self, customer_id: str) -> int:
+        self._maybe_fail()
+        open_ones = [
+            c
+            for c in self.checkouts.values()
+            if c.customer_id == customer_id and c.subscription_id is None and not c.expired
+        ]
+        for checkout in open_ones:
+            checkout.expired = True
+        return len(open_ones)
 
     def get_checkout_session(self, session_id: str) -> CheckoutSession:
         self._maybe_fail()
@@ -168,6 +180,8 @@ class FakePaymentGateway(PaymentGateway):
 
     def pay_checkout(self, session_id: str) -> list[BillingEvent]:
         checkout = self.checkouts[session_id]
+        if checkout.expired or checkout.subscription_id is not None:
+            raise PaymentProviderError("This checkout is no longer open.")
         now = self.clock.now()
         subscription = Subscription(
             id=self._id("sub"),

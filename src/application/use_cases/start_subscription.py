@@ -4,6 +4,7 @@ from functools import partial
 from application.ports import CheckoutRedirect, PaymentGateway, UnitOfWork
 from application.retry import retry_on_conflict
 from domain.errors import AlreadySubscribed
+from domain.subscription import Subscription
 
 
 @dataclass(frozen=True)
@@ -16,10 +17,12 @@ class StartSubscriptionCommand:
 class StartSubscription:
     """Send a signed-in user to the provider's checkout.
 
-    Rules: a user who already has a live subscription is refused with
-    `AlreadySubscribed` (the caller sends them to the billing portal: one subscription
-    per user); the user's billing customer is created once, stored, and reused; the
-    checkout carries the user's id so the provider's events find the user.
+    Rules: a user who already has a live subscription, in our records or at the
+    provider, is refused with `AlreadySubscribed` (the caller sends them to the billing
+    portal: one subscription per user); the user's earlier checkouts still open are
+    expired, so only the newest can be paid; the user's billing customer is created
+    once, stored, and reused; the checkout carries the user's id so the provider's
+    events find the user.
     """
 
     def __init__(self, uow: UnitOfWork, gateway: PaymentGateway) -> None:
@@ -28,6 +31,12 @@ class StartSubscription:
 
     def execute(self, command: StartSubscriptionCommand) -> CheckoutRedirect:
         customer_id = retry_on_conflict(partial(self._customer_of, command.user_id))
+        # Our records may lag (paid, but no webhook yet): the provider has the last word.
+        live = [s for s in self._gateway.list_subscriptions(customer_id) if s.is_live]
+        if live:
+            retry_on_conflict(partial(self._record, command.user_id, live))
+            raise AlreadySubscribed()
+        self._gateway.expire_open_checkouts(customer_id)
         return self._gateway.create_checkout_session(
             user_id=command.user_id,
             customer_id=customer_id,
@@ -47,3 +56,11 @@ class StartSubscription:
                 uow.commit()
             assert user.customer_id is not None
             return user.customer_id
+
+    def _record(self, user_id: str, live: list[Subscription]) -> None:
+        with self._uow as uow:
+            user = uow.users.require(user_id)
+            for subscription in live:
+                user.apply_subscription(subscription, authoritative=True)
+            uow.users.save(user)
+            uow.commit()

@@ -123,3 +123,38 @@ def test_an_unknown_user_is_not_found(world: World) -> None:
     with pytest.raises(UserNotFound):
         start(world, "no-such-user")
     assert world.gateway.customers == {}
+
+
+def test_a_subscription_paid_but_not_yet_reported_is_found_at_the_provider(world: World) -> None:
+    ann = world.register()
+    subscription_id, _ = world.subscribe(ann)  # paid; no webhook, no success page yet
+
+    with pytest.raises(AlreadySubscribed):
+        start(world, ann.id)
+
+    stored = world.stored(ann.id).subscriptions
+    assert list(stored) == [subscription_id]  # recorded on the way
+    assert stored[subscription_id].is_live
+
+
+def test_a_new_checkout_expires_the_users_earlier_open_ones(world: World) -> None:
+    ann = world.register()
+    first = start(world, ann.id)
+    second = start(world, ann.id)
+
+    with pytest.raises(PaymentProviderError):
+        world.gateway.pay_checkout(first)
+    world.gateway.pay_checkout(second)
+    assert len(world.gateway.subscriptions) == 1
+
+
+def test_two_tabs_cannot_give_one_user_two_subscriptions(world: World) -> None:
+    ann = world.register()
+    tab_one = start(world, ann.id)
+    tab_two = start(world, ann.id)
+    world.gateway.pay_checkout(tab_two)
+
+    with pytest.raises(PaymentProviderError):
+        world.gateway.pay_checkout(tab_one)
+    with pytest.raises(AlreadySubscribed):
+        start(world, ann.id)
