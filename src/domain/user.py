@@ -34,6 +34,8 @@ class User:
     created_at: datetime
     customer_id: str | None = None
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
+    # Sessions carry the generation they were opened in; raising it ends them all.
+    session_generation: int = 0
 
     @classmethod
     def register(cls, email: EmailAddress, password_hash: str, now: datetime) -> "User":
@@ -52,6 +54,10 @@ class User:
 
     def has_premium(self, now: datetime, grace: timedelta = DEFAULT_PAST_DUE_GRACE) -> bool:
         return any(s.grants_premium(now, grace) for s in self.subscriptions.values())
+
+    def end_sessions(self) -> None:
+        """Log out everywhere: every session opened before now stops working."""
+        self.session_generation += 1
 
     def link_customer(self, customer_id: str) -> None:
         """Remember the provider's customer; the first one linked stays."""

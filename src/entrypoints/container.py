@@ -18,6 +18,7 @@ from application.use_cases.authenticate_user import AuthenticateUser, make_dummy
 from application.use_cases.confirm_checkout import ConfirmCheckout
 from application.use_cases.get_account import GetAccount
 from application.use_cases.handle_billing_event import HandleBillingEvent
+from application.use_cases.log_out import LogOut
 from application.use_cases.open_billing_portal import OpenBillingPortal
 from application.use_cases.reconcile_subscriptions import ReconcileSubscriptions
 from application.use_cases.register_user import RegisterUser
@@ -57,6 +58,7 @@ class Container(containers.DeclarativeContainer):
     authenticate_user = providers.Factory(
         AuthenticateUser, uow=uow, hasher=hasher, dummy_hash=dummy_hash
     )
+    log_out = providers.Factory(LogOut, uow=uow)
     access_content = providers.Factory(AccessContent, uow=uow, clock=clock, grace=grace)
     get_account = providers.Factory(GetAccount, uow=uow, clock=clock, grace=grace)
     start_subscription = providers.Factory(StartSubscription, uow=uow, gateway=gateway)

@@ -129,6 +129,33 @@ def test_the_session_changes_at_log_in_and_is_cleared_at_log_out(client: FlaskCl
     assert client.get("/account").status_code == 302
 
 
+def test_a_session_cookie_copied_before_log_out_is_dead_after_it(
+    app: Flask, client: FlaskClient
+) -> None:
+    register(client)
+    log_in(client)
+    stolen = session_cookie(client)
+    assert stolen is not None
+    client.post("/logout", data={"csrf_token": token(client, "/account")})
+
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    assert thief.get("/account").status_code == 302
+
+    log_in(client)  # a new log-in works, in the new generation
+    assert client.get("/account").status_code == 200
+
+
+def test_log_out_ends_the_sessions_on_other_devices_too(app: Flask) -> None:
+    laptop, phone = app.test_client(), app.test_client()
+    register(laptop)
+    log_in(laptop)
+    log_in(phone)
+    assert phone.get("/account").status_code == 200
+    laptop.post("/logout", data={"csrf_token": token(laptop, "/account")})
+    assert phone.get("/account").status_code == 302
+
+
 def test_the_session_lifetime_is_configurable(tmp_path: Path) -> None:
     from datetime import timedelta
 

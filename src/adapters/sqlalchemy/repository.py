@@ -40,6 +40,7 @@ class SqlAlchemyUserRepository(UserRepository):
             password_hash=user.password_hash,
             created_at=user.created_at,
             customer_id=user.customer_id,
+            session_generation=user.session_generation,
             version=1,
             subscriptions=[_subscription_row(s) for s in user.subscriptions.values()],
         )
@@ -58,6 +59,7 @@ class SqlAlchemyUserRepository(UserRepository):
             raise LookupError(f"save() of a user that was never added: {user.id}")
         row.password_hash = user.password_hash
         row.customer_id = user.customer_id
+        row.session_generation = user.session_generation
         rows = {r.id: r for r in row.subscriptions}
         for subscription in user.subscriptions.values():
             existing = rows.get(subscription.id)
@@ -155,6 +157,7 @@ def _user(row: UserRow) -> User:
         created_at=row.created_at,
         customer_id=row.customer_id,
         subscriptions={s.id: _subscription(s) for s in row.subscriptions},
+        session_generation=row.session_generation,
     )
 
 

@@ -52,6 +52,7 @@ class UserRow(Base):
     password_hash: Mapped[str] = mapped_column(String(512))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     customer_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Optimistic lock: two transactions that load the same user cannot both save it.
     version: Mapped[int] = mapped_column(Integer, default=1)
     subscriptions: Mapped[list["SubscriptionRow"]] = relationship(

@@ -13,7 +13,7 @@ from entrypoints.flask_app import auth, billing, cli, content, webhook
 from entrypoints.flask_app.errors import register_error_handlers
 from entrypoints.flask_app.rate_limit import install_rate_limits
 from entrypoints.flask_app.security import add_security_headers
-from entrypoints.flask_app.session_user import SessionUser
+from entrypoints.flask_app.session_user import SessionUser, parse_session_id
 from entrypoints.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -71,10 +71,16 @@ def _set_up_login(app: Flask, container: Container) -> None:
     manager.session_protection = "basic"
 
     @manager.user_loader
-    def load_user(user_id: str) -> SessionUser | None:
+    def load_user(session_id: str) -> SessionUser | None:
+        parsed = parse_session_id(session_id)
+        if parsed is None:
+            return None
+        user_id, generation = parsed
         with container.uow() as uow:
             user = uow.users.get(user_id)
-        return SessionUser(user.id, user.email.value) if user else None
+        if user is None or user.session_generation != generation:
+            return None  # the account is gone, or this session was logged out
+        return SessionUser(user.id, user.email.value, generation)
 
     @manager.unauthorized_handler
     def unauthorized() -> Response:

@@ -5,6 +5,7 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from application.use_cases.authenticate_user import AuthenticateUserCommand
+from application.use_cases.log_out import LogOutCommand
 from application.use_cases.register_user import RegisterUserCommand
 from domain.errors import DomainError
 from entrypoints.flask_app.deps import container
@@ -50,7 +51,7 @@ def login() -> Response | str | tuple[str, int]:
             "login.html", form=form, next=next_url, error=error.message
         ), status_for(error)
     session.clear()  # nothing from before the log-in survives it (session fixation)
-    login_user(SessionUser(user.id, user.email.value))
+    login_user(SessionUser(user.id, user.email.value, user.session_generation))
     session.permanent = True
     return redirect(next_url, 303)
 
@@ -58,6 +59,7 @@ def login() -> Response | str | tuple[str, int]:
 @bp.post("/logout")
 def logout() -> Response:
     if current_user.is_authenticated:
+        container().log_out().execute(LogOutCommand(current_user.id))
         logout_user()
     session.clear()
     flash("You are logged out.", "success")
