@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from adapters.stripe.translate import KIND_OF_TYPE
+from adapters.stripe_event_types import KIND_OF_TYPE
 from application.ports import CheckoutRedirect, Clock, PaymentGateway
 from domain.billing import BillingEvent, BillingEventKind, CheckoutSession
 from domain.email import EmailAddress

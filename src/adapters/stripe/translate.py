@@ -11,20 +11,9 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from adapters.stripe_event_types import KIND_OF_TYPE
 from domain.billing import BillingEvent, BillingEventKind
 from domain.subscription import Subscription, SubscriptionStatus
-
-KIND_OF_TYPE = {
-    "checkout.session.completed": BillingEventKind.CHECKOUT_COMPLETED,
-    "checkout.session.async_payment_succeeded": BillingEventKind.CHECKOUT_COMPLETED,
-    "customer.subscription.created": BillingEventKind.SUBSCRIPTION_CHANGED,
-    "customer.subscription.updated": BillingEventKind.SUBSCRIPTION_CHANGED,
-    "customer.subscription.paused": BillingEventKind.SUBSCRIPTION_CHANGED,
-    "customer.subscription.resumed": BillingEventKind.SUBSCRIPTION_CHANGED,
-    "customer.subscription.deleted": BillingEventKind.SUBSCRIPTION_ENDED,
-    "invoice.paid": BillingEventKind.INVOICE_PAID,
-    "invoice.payment_failed": BillingEventKind.PAYMENT_FAILED,
-}
 
 
 class NotAnEvent(ValueError):
