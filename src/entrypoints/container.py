@@ -62,7 +62,9 @@ class Container(containers.DeclarativeContainer):
     access_content = providers.Factory(AccessContent, uow=uow, clock=clock, grace=grace)
     get_account = providers.Factory(GetAccount, uow=uow, clock=clock, grace=grace)
     start_subscription = providers.Factory(StartSubscription, uow=uow, gateway=gateway)
-    confirm_checkout = providers.Factory(ConfirmCheckout, uow=uow, gateway=gateway, clock=clock)
+    confirm_checkout = providers.Factory(
+        ConfirmCheckout, uow=uow, gateway=gateway, clock=clock, grace=grace
+    )
     open_billing_portal = providers.Factory(OpenBillingPortal, uow=uow, gateway=gateway)
     handle_billing_event = providers.Factory(
         HandleBillingEvent, uow=uow, gateway=gateway, clock=clock

@@ -34,6 +34,15 @@ def main() -> int:
         print("PORT and STRIPE_EMULATOR_PORT must be whole numbers.", file=sys.stderr)
         return 2
     local_default = not os.environ.get("STRIPE_SECRET_KEY")
+    # The development SECRET_KEY only where nobody else can reach the server.
+    dev_secret_allowed = local_default and host in ("127.0.0.1", "localhost", "::1")
+    if not dev_secret_allowed and not os.environ.get("SECRET_KEY"):
+        print(
+            f"Configuration error: SECRET_KEY is not set; serving on {host} with real "
+            "Stripe keys or beyond this machine needs one.",
+            file=sys.stderr,
+        )
+        return 2
     emulator = None
     if local_default:
         emulator = Emulator(host="127.0.0.1", port=emulator_port)
@@ -54,7 +63,7 @@ def main() -> int:
             base_url,
         )
     try:
-        settings = Settings.from_env(local_default=local_default)
+        settings = Settings.from_env(local_default=dev_secret_allowed)
     except ConfigurationError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
         return 2

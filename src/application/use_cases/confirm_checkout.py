@@ -1,10 +1,13 @@
 from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
 
 from application.billing import apply_event
 from application.ports import Clock, PaymentGateway, UnitOfWork
 from application.retry import retry_on_conflict
 from domain.billing import BillingEvent, BillingEventKind
 from domain.errors import CheckoutNotYours
+from domain.subscription import DEFAULT_PAST_DUE_GRACE
 
 
 @dataclass(frozen=True)
@@ -16,6 +19,7 @@ class ConfirmCheckoutCommand:
 @dataclass(frozen=True)
 class ConfirmCheckoutResult:
     paid: bool
+    premium: bool  # what the success page may promise
 
 
 class ConfirmCheckout:
@@ -27,17 +31,24 @@ class ConfirmCheckout:
     `checkout.session.completed`, so whichever comes second changes nothing.
     """
 
-    def __init__(self, uow: UnitOfWork, gateway: PaymentGateway, clock: Clock) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        gateway: PaymentGateway,
+        clock: Clock,
+        grace: timedelta = DEFAULT_PAST_DUE_GRACE,
+    ) -> None:
         self._uow = uow
         self._gateway = gateway
         self._clock = clock
+        self._grace = grace
 
     def execute(self, command: ConfirmCheckoutCommand) -> ConfirmCheckoutResult:
         session = self._gateway.get_checkout_session(command.session_id)
         if session.user_ref != command.user_id:
             raise CheckoutNotYours()
         if not session.paid:
-            return ConfirmCheckoutResult(paid=False)
+            return ConfirmCheckoutResult(paid=False, premium=False)
         event = BillingEvent(
             id=f"confirm:{session.id}",
             kind=BillingEventKind.CHECKOUT_COMPLETED,
@@ -48,10 +59,12 @@ class ConfirmCheckout:
             customer_id=session.customer_id,
             subscription_id=session.subscription_id,
         )
-        retry_on_conflict(lambda: self._apply(event))
-        return ConfirmCheckoutResult(paid=True)
+        premium = retry_on_conflict(partial(self._apply, event, command.user_id))
+        return ConfirmCheckoutResult(paid=True, premium=premium)
 
-    def _apply(self, event: BillingEvent) -> None:
+    def _apply(self, event: BillingEvent, user_id: str) -> bool:
         with self._uow as uow:
             apply_event(uow, self._gateway, event)
             uow.commit()
+            user = uow.users.require(user_id)
+        return user.has_premium(self._clock.now(), self._grace)

@@ -53,7 +53,7 @@ def success() -> str | tuple[str, int]:
     result = (
         container().confirm_checkout().execute(ConfirmCheckoutCommand(current_user.id, session_id))
     )
-    return render_template("success.html", paid=result.paid)
+    return render_template("success.html", paid=result.paid, premium=result.premium)
 
 
 @bp.get("/cancel")

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 
 from application.ports import EventStatus
@@ -37,7 +39,7 @@ def test_a_paid_checkout_grants_premium_before_any_webhook(world: World) -> None
     events = world.gateway.pay_checkout(session_id)  # sent, not delivered
     assert not has_premium(world, ann.id)
 
-    assert confirm(world, ann.id, session_id) == ConfirmCheckoutResult(paid=True)
+    assert confirm(world, ann.id, session_id) == ConfirmCheckoutResult(paid=True, premium=True)
 
     assert has_premium(world, ann.id)
     stored = world.stored(ann.id)
@@ -100,7 +102,7 @@ def test_an_unpaid_checkout_is_reported_unpaid_and_changes_nothing(world: World)
     before = world.stored(ann.id)
     commits = world.uow.commits
 
-    assert confirm(world, ann.id, session_id) == ConfirmCheckoutResult(paid=False)
+    assert confirm(world, ann.id, session_id) == ConfirmCheckoutResult(paid=False, premium=False)
 
     assert world.stored(ann.id) == before
     assert world.uow.commits == commits
@@ -111,3 +113,20 @@ def test_an_unknown_checkout_is_not_found(world: World) -> None:
     ann = world.register()
     with pytest.raises(CheckoutNotFound):
         confirm(world, ann.id, "cs_does_not_exist")
+
+
+def test_a_paid_checkout_whose_subscription_is_not_active_yet_promises_no_premium(
+    world: World,
+) -> None:
+    ann = world.register()
+    session_id = world.start_checkout(ann)
+    world.gateway.pay_checkout(session_id)
+    subscription_id = world.gateway.checkouts[session_id].subscription_id
+    assert subscription_id is not None
+    incomplete = replace(
+        world.gateway.subscriptions[subscription_id], status=SubscriptionStatus.INCOMPLETE
+    )
+    world.gateway.subscriptions[subscription_id] = incomplete
+
+    assert confirm(world, ann.id, session_id) == ConfirmCheckoutResult(paid=True, premium=False)
+    assert not has_premium(world, ann.id)
