@@ -33,6 +33,7 @@ class StripeSettings:
     webhook_secrets: tuple[str, ...]
     api_base: str | None = None
     tolerance_seconds: int = DEFAULT_TOLERANCE_SECONDS
+    network_retries: int = 2  # the SDK retries with the same idempotency key
 
     @property
     def livemode(self) -> bool:
@@ -61,7 +62,7 @@ class StripePaymentGateway(PaymentGateway):
         self._client = client or stripe.StripeClient(
             settings.secret_key,
             base_addresses={"api": settings.api_base} if settings.api_base else None,
-            max_network_retries=2,
+            max_network_retries=settings.network_retries,
         )
 
     def create_customer(self, user_id: str, email: EmailAddress) -> str:
