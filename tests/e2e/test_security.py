@@ -116,6 +116,25 @@ def test_the_session_cookie_is_secure_when_served_over_https(tmp_path: Path) -> 
     assert "Secure" in header
 
 
+def test_the_session_cookie_is_secure_on_an_https_request_even_unconfigured(
+    client: FlaskClient,
+) -> None:
+    response = client.get("/login", base_url="https://notes.example")
+    header = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
+    assert "Secure" in header
+
+
+def test_behind_a_trusted_proxy_the_forwarded_scheme_counts(tmp_path: Path) -> None:
+    client = make_app(tmp_path, trusted_proxy_hops=1).test_client()
+    response = client.get("/login", headers={"X-Forwarded-Proto": "https"})
+    header = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
+    assert "Secure" in header
+    untrusted = make_app(tmp_path / "direct").test_client()
+    response = untrusted.get("/login", headers={"X-Forwarded-Proto": "https"})
+    header = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
+    assert "Secure" not in header  # a client cannot claim https by a header
+
+
 def test_the_session_changes_at_log_in_and_is_cleared_at_log_out(client: FlaskClient) -> None:
     register(client)
     before_token = token(client)

@@ -2,7 +2,8 @@ import logging
 from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
-from flask import Flask, redirect, request, url_for
+from flask import Flask, has_request_context, redirect, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -31,6 +32,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     container.settings.override(settings)
 
     app = Flask(__name__)
+    app.session_interface = HttpsAwareSessionInterface()
     app.config.update(
         SECRET_KEY=settings.secret_key,
         BASE_URL=settings.base_url,
@@ -64,6 +66,14 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     cli.register(app)
     return app
+
+
+class HttpsAwareSessionInterface(SecureCookieSessionInterface):
+    """Signed-cookie sessions whose cookie is Secure whenever the request came over
+    https (directly, or through TRUSTED_PROXY_HOPS proxies), not only when configured."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(super().get_cookie_secure(app) or (has_request_context() and request.is_secure))
 
 
 def _set_up_login(app: Flask, container: Container) -> None:
