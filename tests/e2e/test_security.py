@@ -119,7 +119,9 @@ def test_the_session_cookie_is_secure_when_served_over_https(tmp_path: Path) -> 
 def test_the_session_cookie_is_secure_on_an_https_request_even_unconfigured(
     client: FlaskClient,
 ) -> None:
+    assert "Strict-Transport-Security" not in client.get("/login").headers
     response = client.get("/login", base_url="https://notes.example")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
     header = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
     assert "Secure" in header
 

@@ -4,7 +4,7 @@ Our own few lines rather than flask-talisman: the policy is fixed and small, and
 pages use no inline script or style, so a strict policy costs nothing.
 """
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 # Browsers apply form-action to the redirect after a form post too: the forms that
 # lead to Stripe's checkout and billing portal need those origins.
@@ -44,7 +44,7 @@ def add_security_headers(app: Flask, extra_form_targets: tuple[str, ...] = ()) -
     def _headers(response: Response) -> Response:
         for name, value in headers.items():
             response.headers.setdefault(name, value)
-        if hsts:
+        if hsts or request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if "text/html" in response.content_type:
             response.headers.setdefault("Cache-Control", "no-store")
