@@ -196,11 +196,12 @@ class PaymentGateway(abc.ABC):
         """
 
     @abc.abstractmethod
-    def expire_open_checkouts(self, customer_id: str) -> int:
-        """Make every still-open checkout of the customer unpayable; return how many.
+    def expire_older_checkouts(self, customer_id: str) -> int:
+        """Make every open checkout of the customer but the newest unpayable; return how
+        many were expired.
 
-        So that a second tab, a double click or an abandoned checkout page cannot be
-        paid after a newer checkout (one subscription per user)."""
+        Newest is by creation time, then id: requests racing each other (a double
+        click, two tabs) all agree on which one stays, so exactly one can be paid."""
 
     @abc.abstractmethod
     def get_checkout_session(self, session_id: str) -> CheckoutSession:

@@ -249,19 +249,23 @@ def test_a_signed_body_that_is_not_an_event_object_is_refused(
         gateway.parse_webhook(body, provider.sign(body))
 
 
-def test_expiring_a_customers_open_checkouts_makes_them_unpayable(
+def test_expiring_older_checkouts_leaves_only_the_newest_payable(
     pair: tuple[PaymentGateway, Provider],
 ) -> None:
     gateway, provider = pair
     customer, first = _checkout(gateway, "user-7")
-    second = gateway.create_checkout_session(
-        user_id="user-7",
-        customer_id=customer,
-        success_url="http://127.0.0.1:9/success?session_id={CHECKOUT_SESSION_ID}",
-        cancel_url="http://127.0.0.1:9/cancel",
+    second, third = (
+        gateway.create_checkout_session(
+            user_id="user-7",
+            customer_id=customer,
+            success_url="http://127.0.0.1:9/success?session_id={CHECKOUT_SESSION_ID}",
+            cancel_url="http://127.0.0.1:9/cancel",
+        )
+        for _ in range(2)
     )
-    assert gateway.expire_open_checkouts(customer) == 2
-    assert gateway.expire_open_checkouts(customer) == 0
-    assert not provider.can_pay(first.session_id, first.url)
-    assert not provider.can_pay(second.session_id, second.url)
-    assert gateway.list_subscriptions(customer) == []
+    assert gateway.expire_older_checkouts(customer) == 2
+    assert gateway.expire_older_checkouts(customer) == 0
+    # The newest by creation time, then id (created in one second, the id decides).
+    payable = [provider.can_pay(c.session_id, c.url) for c in (first, second, third)]
+    assert payable.count(True) == 1
+    assert len(gateway.list_subscriptions(customer)) == 1

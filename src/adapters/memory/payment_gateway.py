@@ -25,6 +25,7 @@ class FakeCheckout:
     cancel_url: str
     subscription_id: str | None = None
     expired: bool = False
+    created: int = 0  # a sequence number: the order of creation
 
     @property
     def url(self) -> str:
@@ -88,20 +89,23 @@ class FakePaymentGateway(PaymentGateway):
         self._maybe_fail()
         if customer_id not in self.customers:
             raise PaymentProviderError(f"No such customer: {customer_id}")
-        checkout = FakeCheckout(self._id("cs"), user_id, customer_id, success_url, cancel_url)
+        checkout = FakeCheckout(
+            self._id("cs"), user_id, customer_id, success_url, cancel_url, created=next(self._ids)
+        )
         self.checkouts[checkout.id] = checkout
         return CheckoutRedirect(checkout.id, checkout.url)
 
-    def expire_open_checkouts(self, customer_id: str) -> int:
+    def expire_older_checkouts(self, customer_id: str) -> int:
         self._maybe_fail()
         open_ones = [
             c
             for c in self.checkouts.values()
             if c.customer_id == customer_id and c.subscription_id is None and not c.expired
         ]
-        for checkout in open_ones:
+        older = sorted(open_ones, key=lambda c: (c.created, c.id))[:-1]
+        for checkout in older:
             checkout.expired = True
-        return len(open_ones)
+        return len(older)
 
     def get_checkout_session(self, session_id: str) -> CheckoutSession:
         self._maybe_fail()

@@ -94,18 +94,17 @@ class StripePaymentGateway(PaymentGateway):
             raise PaymentProviderError("The payment provider returned no checkout page.")
         return CheckoutRedirect(session_id=str(session.id), url=str(session.url))
 
-    def expire_open_checkouts(self, customer_id: str) -> int:
+    def expire_older_checkouts(self, customer_id: str) -> int:
         with _translated_errors():
             page = self._client.v1.checkout.sessions.list(
                 params={"customer": customer_id, "status": "open", "limit": 100}
             )
-            expired = 0
-            for session in page.auto_paging_iter():
+            sessions = sorted(page.auto_paging_iter(), key=lambda s: (s.created, s.id))
+            for session in sessions[:-1]:
                 self._client.v1.checkout.sessions.expire(
                     session.id, options={"idempotency_key": f"expire-{session.id}"}
                 )
-                expired += 1
-        return expired
+        return max(len(sessions) - 1, 0)
 
     def get_checkout_session(self, session_id: str) -> CheckoutSession:
         try:

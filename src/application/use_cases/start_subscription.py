@@ -19,8 +19,8 @@ class StartSubscription:
 
     Rules: a user who already has a live subscription, in our records or at the
     provider, is refused with `AlreadySubscribed` (the caller sends them to the billing
-    portal: one subscription per user); the user's earlier checkouts still open are
-    expired, so only the newest can be paid; the user's billing customer is created
+    portal: one subscription per user); of the user's open checkouts only the newest
+    stays payable; the user's billing customer is created
     once, stored, and reused; the checkout carries the user's id so the provider's
     events find the user.
     """
@@ -36,13 +36,16 @@ class StartSubscription:
         if live:
             retry_on_conflict(partial(self._record, command.user_id, live))
             raise AlreadySubscribed()
-        self._gateway.expire_open_checkouts(customer_id)
-        return self._gateway.create_checkout_session(
+        checkout = self._gateway.create_checkout_session(
             user_id=command.user_id,
             customer_id=customer_id,
             success_url=command.success_url,
             cancel_url=command.cancel_url,
         )
+        # Created first, then the older ones expired: a request racing this one (a double
+        # click) agrees on which checkout is newest, so only one of them stays payable.
+        self._gateway.expire_older_checkouts(customer_id)
+        return checkout
 
     def _customer_of(self, user_id: str) -> str:
         """The user's billing customer, created and stored on first need."""

@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 import pytest
 
 from adapters.memory import FakePaymentGateway
@@ -158,3 +160,38 @@ def test_two_tabs_cannot_give_one_user_two_subscriptions(world: World) -> None:
         world.gateway.pay_checkout(tab_one)
     with pytest.raises(AlreadySubscribed):
         start(world, ann.id)
+
+
+class SecondClickInBetween(FakePaymentGateway):
+    """Runs `second_click` once, right after the first checkout is created and before
+    anything is expired: the interleaving of a double click."""
+
+    second_click: Callable[[], object] | None = None
+
+    def create_checkout_session(self, **kwargs: str) -> CheckoutRedirect:
+        checkout = super().create_checkout_session(**kwargs)  # type: ignore[arg-type]
+        click, self.second_click = self.second_click, None
+        if click is not None:
+            click()
+        return checkout
+
+
+def test_a_double_click_leaves_exactly_one_payable_checkout(world: World) -> None:
+    gateway = world.gateway = SecondClickInBetween(world.clock)
+    ann = world.register()
+    seconds: list[str] = []
+    gateway.second_click = lambda: seconds.append(start(world, ann.id))
+
+    first = start(world, ann.id)
+    [second] = seconds
+
+    payable = []
+    for session_id in (first, second):
+        try:
+            gateway.pay_checkout(session_id)
+        except PaymentProviderError:
+            payable.append(False)
+        else:
+            payable.append(True)
+    assert payable.count(True) == 1
+    assert len(gateway.subscriptions) == 1
