@@ -196,12 +196,17 @@ class PaymentGateway(abc.ABC):
         """
 
     @abc.abstractmethod
-    def expire_older_checkouts(self, customer_id: str) -> int:
-        """Make every open checkout of the customer but the newest unpayable; return how
-        many were expired.
+    def find_open_checkout(self, customer_id: str) -> CheckoutRedirect | None:
+        """The customer's newest checkout that can still be paid, if any."""
 
-        Newest is by creation time, then id: requests racing each other (a double
-        click, two tabs) all agree on which one stays, so exactly one can be paid."""
+    @abc.abstractmethod
+    def expire_other_checkouts(self, customer_id: str, keep_session_id: str) -> int:
+        """Make every open checkout of the customer but `keep_session_id` unpayable;
+        return how many were expired.
+
+        Called right after creating the kept one: of two requests racing each other
+        (a double click), at most one checkout survives, since each expires the other
+        if it sees it; a later request always keeps its own."""
 
     @abc.abstractmethod
     def get_checkout_session(self, session_id: str) -> CheckoutSession:

@@ -249,7 +249,17 @@ def test_a_signed_body_that_is_not_an_event_object_is_refused(
         gateway.parse_webhook(body, provider.sign(body))
 
 
-def test_expiring_older_checkouts_leaves_only_the_newest_payable(
+def test_the_open_checkout_of_a_customer_is_found_until_paid(
+    pair: tuple[PaymentGateway, Provider],
+) -> None:
+    gateway, provider = pair
+    customer, checkout = _checkout(gateway, "user-8")
+    assert gateway.find_open_checkout(customer) == checkout
+    provider.pay(checkout.session_id, checkout.url)
+    assert gateway.find_open_checkout(customer) is None
+
+
+def test_expiring_the_other_checkouts_leaves_only_the_kept_one_payable(
     pair: tuple[PaymentGateway, Provider],
 ) -> None:
     gateway, provider = pair
@@ -263,9 +273,8 @@ def test_expiring_older_checkouts_leaves_only_the_newest_payable(
         )
         for _ in range(2)
     )
-    assert gateway.expire_older_checkouts(customer) == 2
-    assert gateway.expire_older_checkouts(customer) == 0
-    # The newest by creation time, then id (created in one second, the id decides).
+    assert gateway.expire_other_checkouts(customer, second.session_id) == 2
+    assert gateway.expire_other_checkouts(customer, second.session_id) == 0
     payable = [provider.can_pay(c.session_id, c.url) for c in (first, second, third)]
-    assert payable.count(True) == 1
+    assert payable == [False, True, False]
     assert len(gateway.list_subscriptions(customer)) == 1

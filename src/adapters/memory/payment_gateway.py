@@ -25,7 +25,6 @@ class FakeCheckout:
     cancel_url: str
     subscription_id: str | None = None
     expired: bool = False
-    created: int = 0  # a sequence number: the order of creation
 
     @property
     def url(self) -> str:
@@ -89,23 +88,33 @@ class FakePaymentGateway(PaymentGateway):
         self._maybe_fail()
         if customer_id not in self.customers:
             raise PaymentProviderError(f"No such customer: {customer_id}")
-        checkout = FakeCheckout(
-            self._id("cs"), user_id, customer_id, success_url, cancel_url, created=next(self._ids)
-        )
+        checkout = FakeCheckout(self._id("cs"), user_id, customer_id, success_url, cancel_url)
         self.checkouts[checkout.id] = checkout
         return CheckoutRedirect(checkout.id, checkout.url)
 
-    def expire_older_checkouts(self, customer_id: str) -> int:
+    def find_open_checkout(self, customer_id: str) -> CheckoutRedirect | None:
         self._maybe_fail()
         open_ones = [
             c
             for c in self.checkouts.values()
             if c.customer_id == customer_id and c.subscription_id is None and not c.expired
         ]
-        older = sorted(open_ones, key=lambda c: (c.created, c.id))[:-1]
-        for checkout in older:
+        newest = open_ones[-1] if open_ones else None  # dicts keep creation order
+        return CheckoutRedirect(newest.id, newest.url) if newest else None
+
+    def expire_other_checkouts(self, customer_id: str, keep_session_id: str) -> int:
+        self._maybe_fail()
+        others = [
+            c
+            for c in self.checkouts.values()
+            if c.customer_id == customer_id
+            and c.id != keep_session_id
+            and c.subscription_id is None
+            and not c.expired
+        ]
+        for checkout in others:
             checkout.expired = True
-        return len(older)
+        return len(others)
 
     def get_checkout_session(self, session_id: str) -> CheckoutSession:
         self._maybe_fail()

@@ -94,17 +94,27 @@ class StripePaymentGateway(PaymentGateway):
             raise PaymentProviderError("The payment provider returned no checkout page.")
         return CheckoutRedirect(session_id=str(session.id), url=str(session.url))
 
-    def expire_older_checkouts(self, customer_id: str) -> int:
+    def find_open_checkout(self, customer_id: str) -> CheckoutRedirect | None:
+        with _translated_errors():
+            page = self._client.v1.checkout.sessions.list(
+                params={"customer": customer_id, "status": "open", "limit": 1}
+            )
+        for session in page.data:  # newest first
+            if session.url:
+                return CheckoutRedirect(session_id=str(session.id), url=str(session.url))
+        return None
+
+    def expire_other_checkouts(self, customer_id: str, keep_session_id: str) -> int:
         with _translated_errors():
             page = self._client.v1.checkout.sessions.list(
                 params={"customer": customer_id, "status": "open", "limit": 100}
             )
-            sessions = sorted(page.auto_paging_iter(), key=lambda s: (s.created, s.id))
-            for session in sessions[:-1]:
+            others = [s.id for s in page.auto_paging_iter() if s.id != keep_session_id]
+            for session_id in others:
                 self._client.v1.checkout.sessions.expire(
-                    session.id, options={"idempotency_key": f"expire-{session.id}"}
+                    session_id, options={"idempotency_key": f"expire-{session_id}"}
                 )
-        return max(len(sessions) - 1, 0)
+        return len(others)
 
     def get_checkout_session(self, session_id: str) -> CheckoutSession:
         try:

@@ -19,8 +19,9 @@ class StartSubscription:
 
     Rules: a user who already has a live subscription, in our records or at the
     provider, is refused with `AlreadySubscribed` (the caller sends them to the billing
-    portal: one subscription per user); of the user's open checkouts only the newest
-    stays payable; the user's billing customer is created
+    portal: one subscription per user); a checkout of theirs still open is reused;
+    when a new one is created, any other open one (a racing request's) is expired, so
+    at most one can be paid; the user's billing customer is created
     once, stored, and reused; the checkout carries the user's id so the provider's
     events find the user.
     """
@@ -36,15 +37,20 @@ class StartSubscription:
         if live:
             retry_on_conflict(partial(self._record, command.user_id, live))
             raise AlreadySubscribed()
+        # A checkout of theirs still open (the first of a double click, a tab left open)
+        # is where the user goes again: never a second payable one.
+        existing = self._gateway.find_open_checkout(customer_id)
+        if existing is not None:
+            return existing
         checkout = self._gateway.create_checkout_session(
             user_id=command.user_id,
             customer_id=customer_id,
             success_url=command.success_url,
             cancel_url=command.cancel_url,
         )
-        # Created first, then the older ones expired: a request racing this one (a double
-        # click) agrees on which checkout is newest, so only one of them stays payable.
-        self._gateway.expire_older_checkouts(customer_id)
+        # Created first, then the others expired: of two requests racing (a double click)
+        # at most one checkout stays payable, and a later request keeps its own.
+        self._gateway.expire_other_checkouts(customer_id, checkout.session_id)
         return checkout
 
     def _customer_of(self, user_id: str) -> str:
