@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import requests
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
 from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
@@ -91,13 +92,18 @@ def test_a_forged_session_cookie_is_refused(app: Flask, client: FlaskClient) -> 
     other = Flask("other")
     other.secret_key = "local-development-only-secret-key-not-for-production"
     with other.test_request_context():
-        from flask.sessions import SecureCookieSessionInterface
-
         serializer = SecureCookieSessionInterface().get_signing_serializer(other)
         assert serializer is not None
-        forged = serializer.dumps({"_user_id": user_id_of(app, EMAIL), "_fresh": True})
+        # Exactly what the app itself would store, signed with the wrong key.
+        payload = {"_user_id": f"{user_id_of(app, EMAIL)}:0", "_fresh": True}
+        forged = serializer.dumps(payload)
     attacker.set_cookie("session", forged)
     assert attacker.get("/account").status_code == 302
+    # The same payload signed with the app's own key does sign in: the key decided.
+    genuine = SecureCookieSessionInterface().get_signing_serializer(app)
+    assert genuine is not None
+    attacker.set_cookie("session", genuine.dumps(payload))
+    assert attacker.get("/account").status_code == 200
 
 
 def test_the_session_cookie_is_httponly_and_samesite_lax(client: FlaskClient) -> None:

@@ -1,5 +1,7 @@
 """The Alembic migrations: idempotent, complete, reversible, and equal to the models."""
 
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
+from sqlalchemy.engine import make_url
 
 from adapters.sqlalchemy.database import MIGRATIONS, create_database_engine, migrate
 from adapters.sqlalchemy.tables import Base
@@ -123,3 +126,51 @@ def test_postgresql_urls_use_psycopg_3() -> None:
     assert engine.dialect.driver == "psycopg"
     engine = create_database_engine("postgres://user@localhost:1/db")
     assert engine.dialect.driver == "psycopg"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty database of its own (for PostgreSQL: a schema dropped afterwards)."""
+    if request.param == "sqlite":
+        yield create_database_engine(f"sqlite:///{tmp_path / 'rows.db'}")
+        return
+    server: str = request.getfixturevalue("postgres_server")
+    schema = f"migrations_{uuid.uuid4().hex[:12]}"
+    admin = create_database_engine(server)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(server).update_query_dict({"options": f"-csearch_path={schema}"})
+    engine = create_database_engine(url.render_as_string(hide_password=False))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def test_every_migration_goes_down_and_up_again_over_rows(empty_engine: Engine) -> None:
+    migrate(empty_engine, "0001")
+    with empty_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (id, email, password_hash, created_at, customer_id, version)"
+                " VALUES ('u1', 'a@example.com', 'h', '2026-01-01 00:00:00+00:00', 'cus_1', 1)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO subscriptions (id, user_id, status, as_of, cancel_at_period_end)"
+                " VALUES ('sub_1', 'u1', 'active', '2026-01-01 00:00:00+00:00', false)"
+            )
+        )
+    migrate(empty_engine)  # up to head, over the rows
+    with empty_engine.connect() as connection:
+        assert connection.scalar(text("SELECT session_generation FROM users")) == 0
+    downgrade(empty_engine, "0001")
+    migrate(empty_engine)
+    with empty_engine.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM subscriptions")) == 1
+        assert connection.scalar(text("SELECT email FROM users")) == "a@example.com"
+    assert current_revision(empty_engine) == head()

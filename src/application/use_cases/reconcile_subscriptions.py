@@ -1,3 +1,4 @@
+import logging
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -6,6 +7,8 @@ from application.retry import retry_on_conflict
 from domain.errors import DomainError
 from domain.subscription import Subscription
 from domain.user import SnapshotOutcome
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,10 @@ class ReconcileSubscriptions:
                 changes = retry_on_conflict(partial(self._reconcile, user_id))
             except DomainError as error:
                 report.failures[email] = error.message
+                continue
+            except Exception as error:  # a surprise for one user must not stop the rest
+                log.exception("reconciling %s failed", email)
+                report.failures[email] = f"{type(error).__name__}: {error}"
                 continue
             if changes is not None:
                 report.checked_users += 1

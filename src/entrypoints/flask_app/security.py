@@ -37,14 +37,13 @@ HEADERS = {
 
 
 def add_security_headers(app: Flask, extra_form_targets: tuple[str, ...] = ()) -> None:
-    hsts = app.config.get("SESSION_COOKIE_SECURE", False)
     headers = {"Content-Security-Policy": content_security_policy(extra_form_targets), **HEADERS}
 
     @app.after_request
     def _headers(response: Response) -> Response:
         for name, value in headers.items():
             response.headers.setdefault(name, value)
-        if hsts or request.is_secure:
+        if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if "text/html" in response.content_type:
             response.headers.setdefault("Cache-Control", "no-store")

@@ -103,10 +103,11 @@ class FlakyForSomeCustomers(FakePaymentGateway):
     def __init__(self, clock: ManualClock) -> None:
         super().__init__(clock)
         self.down_for: set[str] = set()
+        self.error: Exception = PaymentProviderError("timeout")
 
     def list_subscriptions(self, customer_id: str) -> Sequence[Subscription]:
         if customer_id in self.down_for:
-            raise PaymentProviderError("timeout")
+            raise self.error
         return super().list_subscriptions(customer_id)
 
 
@@ -132,3 +133,23 @@ def test_a_provider_failure_for_one_user_is_reported_and_the_others_are_fixed(
     assert subscriptions[working] in world.stored(users[working].id).subscriptions
     assert world.stored(users[failing].id).subscriptions == {}
     assert [c.user_email for c in report.changes] == [working]
+
+
+def test_an_unexpected_error_for_one_user_is_reported_and_the_others_are_fixed(
+    world: World,
+) -> None:
+    gateway = world.gateway = FlakyForSomeCustomers(world.clock)
+    gateway.error = ValueError("'weird' is not a valid SubscriptionStatus")
+    ann = world.register("ann@example.com")
+    world.clock.advance(timedelta(seconds=1))
+    bob = world.register("bob@example.com")
+    world.subscribe(ann)
+    bob_subscription, _ = world.subscribe(bob)
+    gateway.down_for.add(world.stored(ann.id).customer_id or "")
+
+    report = reconcile(world)
+
+    assert report.failures == {
+        "ann@example.com": "ValueError: 'weird' is not a valid SubscriptionStatus"
+    }
+    assert bob_subscription in world.stored(bob.id).subscriptions

@@ -22,5 +22,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users") as batch:
+    # An ALTER TABLE, not a rebuild: rebuilding `users` would trip the foreign key of
+    # `subscriptions` on SQLite (DROP COLUMN needs SQLite 3.35 or newer).
+    with op.batch_alter_table("users", recreate="never") as batch:
         batch.drop_column("session_generation")
