@@ -104,3 +104,14 @@ def test_stripe_provision_prints_the_price_and_signing_secret_to_configure(
         with emulator.state.lock:
             urls = [e["url"] for e in emulator.state.webhook_endpoints.values()]
     assert urls == ["https://notes.example/webhook"]
+
+
+def test_reconcile_without_stripe_configured_says_so_in_one_line(tmp_path: Path) -> None:
+    settings = Settings(secret_key=TEST_SECRET_KEY, database_url=f"sqlite:///{tmp_path / 'n.db'}")
+    app = create_app(settings)
+    cli = app.test_cli_runner()
+    cli.invoke(args=["migrate"])
+    result = cli.invoke(args=["reconcile"])
+    assert result.exit_code == 1
+    assert "Payments are not configured on this server." in result.output
+    assert "Traceback" not in result.output

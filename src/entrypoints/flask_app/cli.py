@@ -1,5 +1,8 @@
 """Operator commands: `flask --app entrypoints.flask_app migrate | reconcile | events ...`."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
@@ -9,7 +12,17 @@ from adapters.stripe.provision import provision
 from application.ports import EventStatus
 from application.use_cases.reconcile_subscriptions import ReconcileSubscriptionsCommand
 from application.use_cases.replay_events import ReplayEventsCommand
+from domain.errors import DomainError
 from entrypoints.flask_app.deps import container
+
+
+@contextmanager
+def _readable_errors() -> Iterator[None]:
+    """A domain error (Stripe not configured or unreachable) as one line, no traceback."""
+    try:
+        yield
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
 
 
 def register(app: Flask) -> None:
@@ -31,7 +44,8 @@ def migrate() -> None:
 @with_appcontext
 def reconcile() -> None:
     """Pull every known subscription from the payment provider and fix drift."""
-    report = container().reconcile_subscriptions().execute(ReconcileSubscriptionsCommand())
+    with _readable_errors():
+        report = container().reconcile_subscriptions().execute(ReconcileSubscriptionsCommand())
     for change in report.changes:
         click.echo(f"changed  {change.describe()}")
     for email, reason in report.failures.items():
@@ -67,7 +81,8 @@ def replay(event_ids: tuple[str, ...], all_failed: bool) -> None:
     """Re-run failed events, by id or all of them."""
     if not event_ids and not all_failed:
         raise click.UsageError("name event ids, or pass --all-failed")
-    report = container().replay_events().execute(ReplayEventsCommand(event_ids))
+    with _readable_errors():
+        report = container().replay_events().execute(ReplayEventsCommand(event_ids))
     for event_id in report.replayed:
         click.echo(f"replayed {event_id}")
     for event_id, reason in report.skipped.items():
