@@ -27,9 +27,13 @@ def _tree_with(tmp_path: Path, module: str, source: str) -> Path:
     """A copy of our import contracts over a skeleton tree holding one extra module."""
     contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
     src = tmp_path / "src"
-    for package in contracts["root_packages"]:
-        (src / package).mkdir(parents=True)
-        (src / package / "__init__.py").write_text("")
+    roots = contracts["root_packages"]
+    named = {m for c in contracts["contracts"] for m in c.get("source_modules", [])}
+    named |= {m for c in contracts["contracts"] for m in c.get("forbidden_modules", [])}
+    packages = set(roots) | {m for m in named if m.split(".")[0] in roots}
+    for package in sorted(packages):  # parents first
+        (src / package.replace(".", "/")).mkdir(parents=True, exist_ok=True)
+        (src / package.replace(".", "/") / "__init__.py").write_text("")
     (src / module).with_suffix(".py").write_text(source)
     config = tmp_path / "pyproject.toml"
     config.write_text(_toml(contracts))
