@@ -51,10 +51,7 @@ class FakeProvider:
         return True
 
     def sign(self, payload: bytes) -> str:
-        import hashlib
-        import hmac
-
-        return hmac.new(self.gateway.webhook_secret.encode(), payload, hashlib.sha256).hexdigest()
+        return self.gateway.signature(payload)
 
     def event_payloads(self) -> list[str]:
         return [event.payload for event in self.gateway.events]

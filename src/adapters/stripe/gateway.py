@@ -9,7 +9,12 @@ from email.utils import parsedate_to_datetime
 
 import stripe
 
-from adapters.stripe.translate import NotAnEvent, event_from_json, subscription_from_stripe
+from adapters.stripe.translate import (
+    NotAnEvent,
+    event_from_json,
+    id_of,
+    subscription_from_stripe,
+)
 from application.ports import CheckoutRedirect, PaymentGateway
 from domain.billing import BillingEvent, CheckoutSession
 from domain.email import EmailAddress
@@ -127,8 +132,8 @@ class StripePaymentGateway(PaymentGateway):
             as_of=self._seen_at(session),
             id=str(data["id"]),
             user_ref=data.get("client_reference_id"),
-            customer_id=_id_of(data.get("customer")),
-            subscription_id=_id_of(data.get("subscription")),
+            customer_id=id_of(data.get("customer")),
+            subscription_id=id_of(data.get("subscription")),
             paid=data.get("status") == "complete"
             and data.get("payment_status") in ("paid", "no_payment_required"),
         )
@@ -238,12 +243,3 @@ def _translated_errors() -> Iterator[None]:
     except stripe.StripeError as error:
         log.warning("Stripe call failed: %s", type(error).__name__)
         raise PaymentProviderError() from error
-
-
-def _id_of(value: object) -> str | None:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        inner = value.get("id")
-        return inner if isinstance(inner, str) else None
-    return None

@@ -51,13 +51,13 @@ def event_from_json(data: Any, payload: str) -> BillingEvent:
             return replace(
                 base,
                 user_ref=_str(obj.get("client_reference_id")),
-                customer_id=_id_of(obj.get("customer")),
-                subscription_id=_id_of(obj.get("subscription")),
+                customer_id=id_of(obj.get("customer")),
+                subscription_id=id_of(obj.get("subscription")),
             )
         if kind in (BillingEventKind.INVOICE_PAID, BillingEventKind.PAYMENT_FAILED):
             return replace(
                 base,
-                customer_id=_id_of(obj.get("customer")),
+                customer_id=id_of(obj.get("customer")),
                 subscription_id=invoice_subscription_id(obj),
             )
         snapshot = subscription_from_stripe(obj, as_of=occurred_at)
@@ -82,8 +82,8 @@ def subscription_from_stripe(obj: Mapping[str, Any], *, as_of: datetime) -> Subs
         id=obj["id"],
         status=SubscriptionStatus(obj["status"]),
         as_of=as_of,
-        customer_id=_id_of(obj.get("customer")),
-        price_id=_id_of(price) if price else None,
+        customer_id=id_of(obj.get("customer")),
+        price_id=id_of(price) if price else None,
         current_period_start=_moment(
             first.get("current_period_start", obj.get("current_period_start"))
         ),
@@ -97,10 +97,10 @@ def subscription_from_stripe(obj: Mapping[str, Any], *, as_of: datetime) -> Subs
 def invoice_subscription_id(invoice: Mapping[str, Any]) -> str | None:
     parent = invoice.get("parent") or {}
     details = parent.get("subscription_details") or {}
-    return _id_of(details.get("subscription")) or _id_of(invoice.get("subscription"))
+    return id_of(details.get("subscription")) or id_of(invoice.get("subscription"))
 
 
-def _id_of(value: Any) -> str | None:
+def id_of(value: Any) -> str | None:
     """An expandable field: an id, or the expanded object carrying one."""
     if isinstance(value, str):
         return value or None

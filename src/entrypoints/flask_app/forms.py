@@ -34,7 +34,3 @@ class RegisterForm(CredentialsForm):
 
 class LoginForm(CredentialsForm):
     pass
-
-
-class ActionForm(FlaskForm):  # type: ignore[misc]
-    """A button: a form with only the CSRF token."""
