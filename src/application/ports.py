@@ -88,6 +88,12 @@ class EventAlreadyRecorded(Exception):
     """Raised by `UnitOfWork.commit` when another transaction recorded the same event first."""
 
 
+class DataConflict(Exception):
+    """Raised by `UnitOfWork.commit` when the change breaks another rule of the store (a
+    unique key other than the email and the event id). Running it again cannot help. The
+    message names the rule, never the SQL."""
+
+
 class EventInbox(abc.ABC):
     """Every verified provider event, with its outcome, inside the unit of work.
 
@@ -120,8 +126,25 @@ class UnitOfWork(abc.ABC):
 
     users: UserRepository
     events: EventInbox
+    _writing = False
+
+    def writing(self) -> Self:
+        """Open the next transaction as a writer: `with uow.writing() as uow:`.
+
+        Each user it reads is locked until it ends, so writers to one user take turns
+        instead of one failing at commit with `ConcurrentUpdate` (PostgreSQL: SELECT ...
+        FOR UPDATE; SQLite: an immediate transaction). Readers are not held up.
+        """
+        self._writing = True
+        return self
+
+    def _take_writing(self) -> bool:
+        """For `__enter__`: whether this transaction was opened with `writing()`."""
+        writing, self._writing = self._writing, False
+        return writing
 
     def __enter__(self) -> Self:
+        self._take_writing()
         return self
 
     def __exit__(
@@ -180,33 +203,44 @@ class PaymentGateway(abc.ABC):
     """
 
     @abc.abstractmethod
-    def create_customer(self, user_id: str, email: EmailAddress) -> str:
+    def create_customer(
+        self, user_id: str, email: EmailAddress, *, replacing: str | None = None
+    ) -> str:
         """Create the user's billing customer (user id in its metadata); return its id.
 
         Idempotent on `user_id`: calling it twice for one user returns one customer.
+        `replacing` names a customer of the user's that the provider no longer knows:
+        the new one must not be a replay of the request that created it.
         """
 
     @abc.abstractmethod
     def create_checkout_session(
-        self, *, user_id: str, customer_id: str, success_url: str, cancel_url: str
+        self,
+        *,
+        user_id: str,
+        customer_id: str,
+        success_url: str,
+        cancel_url: str,
+        requested_at: datetime,
     ) -> CheckoutRedirect:
         """A subscription checkout for the configured price, tied to `user_id`.
 
-        `success_url` may contain the `{CHECKOUT_SESSION_ID}` placeholder.
+        `success_url` may contain the `{CHECKOUT_SESSION_ID}` placeholder. `requested_at`
+        (when the person asked for it) is kept with the checkout for
+        `settle_open_checkouts`. `CustomerMissing` when the provider does not know
+        `customer_id`.
         """
 
     @abc.abstractmethod
-    def find_open_checkout(self, customer_id: str) -> CheckoutRedirect | None:
-        """The customer's newest checkout that can still be paid, if any."""
+    def settle_open_checkouts(self, customer_id: str) -> CheckoutRedirect | None:
+        """Keep the customer's most recently requested open checkout, expire the others;
+        return the kept one (None when none is open).
 
-    @abc.abstractmethod
-    def expire_other_checkouts(self, customer_id: str, keep_session_id: str) -> int:
-        """Make every open checkout of the customer but `keep_session_id` unpayable;
-        return how many were expired.
-
-        Called right after creating the kept one: of two requests racing each other
-        (a double click), at most one checkout survives, since each expires the other
-        if it sees it; a later request always keeps its own."""
+        Every request settles right after creating its own checkout. The one asked for
+        last is never expired, by any request: so of any number of racing clicks the
+        last one always lands on a payable page, and at most one stays payable.
+        A checkout paid meanwhile is left alone.
+        """
 
     @abc.abstractmethod
     def get_checkout_session(self, session_id: str) -> CheckoutSession:
@@ -218,7 +252,8 @@ class PaymentGateway(abc.ABC):
 
     @abc.abstractmethod
     def list_subscriptions(self, customer_id: str) -> Sequence[Subscription]:
-        """Every subscription of the customer, canceled ones included."""
+        """Every subscription of the customer, canceled ones included, each stamped with
+        the provider's time of the answer; `CustomerMissing` for an unknown customer."""
 
     @abc.abstractmethod
     def cancel_subscription(self, subscription_id: str) -> Subscription:
@@ -226,7 +261,8 @@ class PaymentGateway(abc.ABC):
 
     @abc.abstractmethod
     def create_portal_session(self, customer_id: str, return_url: str) -> str:
-        """The URL of the provider's billing portal for the customer."""
+        """The URL of the provider's billing portal for the customer; `CustomerMissing`
+        for an unknown customer."""
 
     @abc.abstractmethod
     def parse_webhook(self, payload: bytes, signature: str | None) -> BillingEvent:

@@ -1,3 +1,5 @@
+import random
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -5,20 +7,28 @@ from application.ports import ConcurrentUpdate
 
 T = TypeVar("T")
 
+BASE_DELAY_SECONDS = 0.01
+MAX_DELAY_SECONDS = 0.5
+
 
 def retry_on_conflict(
     transaction: Callable[[], T],
-    attempts: int = 5,
+    attempts: int = 6,
     conflicts: tuple[type[Exception], ...] = (ConcurrentUpdate,),
+    *,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> T:
     """Run `transaction` again when its commit lost a race with another transaction.
 
     Optimistic locking makes the loser fail instead of overwriting the winner; run
-    again, it reads the winner's state and decides afresh.
+    again, it reads the winner's state and decides afresh. Between tries it waits a
+    random time below an exponentially growing bound ("full jitter"), so that racers
+    that collided once do not collide again in lockstep.
     """
-    for _ in range(attempts - 1):
+    for attempt in range(attempts - 1):
         try:
             return transaction()
         except conflicts:
-            continue
+            bound = min(MAX_DELAY_SECONDS, BASE_DELAY_SECONDS * 2**attempt)
+            sleep(random.uniform(0, bound))  # noqa: S311 (jitter, not a secret)
     return transaction()

@@ -4,7 +4,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.subscription import Subscription
+from domain.subscription import Subscription, is_reference
 
 
 class BillingEventKind(enum.StrEnum):
@@ -35,6 +35,12 @@ class BillingEvent:
     subscription_id: str | None = None
     snapshot: Subscription | None = None
     payload: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("id", "provider_type", "user_ref", "customer_id", "subscription_id"):
+            value = getattr(self, name)
+            if value is not None and not is_reference(value):
+                raise ValueError(f"{name} is not an identifier a provider would send")
 
 
 @dataclass(frozen=True)

@@ -61,3 +61,10 @@ class PaymentProviderError(DomainError):
 
 class PaymentDeclined(DomainError):
     message = "The payment provider refused the request."
+
+
+class CustomerMissing(PaymentProviderError):
+    """The provider does not know the stored billing customer (deleted in the provider's
+    dashboard, keys of another account or mode, a local emulator that lost its state)."""
+
+    message = "We could not find your billing account. Please try again."

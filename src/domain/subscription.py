@@ -24,6 +24,16 @@ class SubscriptionStatus(enum.StrEnum):
 
 
 DEFAULT_PAST_DUE_GRACE = timedelta(days=3)
+MAX_REFERENCE_LENGTH = 255
+
+
+def is_reference(value: object) -> bool:
+    """An id we can store and show: 1 to 255 printable characters.
+
+    A signed event is refused when its ids could not be stored (too long, a NUL, control
+    characters): it could never be recorded, so it could never succeed.
+    """
+    return isinstance(value, str) and 0 < len(value) <= MAX_REFERENCE_LENGTH and value.isprintable()
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,12 @@ class Subscription:
     cancel_at_period_end: bool = False
     cancel_at: datetime | None = None
     ended_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("id", "customer_id", "price_id"):
+            value = getattr(self, name)
+            if value is not None and not is_reference(value):
+                raise ValueError(f"subscription {name} is not an identifier a provider would send")
 
     @property
     def is_live(self) -> bool:

@@ -3,10 +3,10 @@
 import enum
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from domain.email import EmailAddress
-from domain.subscription import DEFAULT_PAST_DUE_GRACE, Subscription
+from domain.subscription import Subscription, SubscriptionStatus
 
 
 class SnapshotOutcome(enum.StrEnum):
@@ -41,20 +41,6 @@ class User:
     def register(cls, email: EmailAddress, password_hash: str, now: datetime) -> "User":
         return cls(id=new_user_id(), email=email, password_hash=password_hash, created_at=now)
 
-    @property
-    def current_subscription(self) -> Subscription | None:
-        """The subscription to show: a live one first, else the most recent."""
-        if not self.subscriptions:
-            return None
-        return max(self.subscriptions.values(), key=lambda s: (s.is_live, s.as_of))
-
-    @property
-    def has_live_subscription(self) -> bool:
-        return any(s.is_live for s in self.subscriptions.values())
-
-    def has_premium(self, now: datetime, grace: timedelta = DEFAULT_PAST_DUE_GRACE) -> bool:
-        return any(s.grants_premium(now, grace) for s in self.subscriptions.values())
-
     def end_sessions(self) -> None:
         """Log out everywhere: every session opened before now stops working."""
         self.session_generation += 1
@@ -64,26 +50,58 @@ class User:
         if self.customer_id is None:
             self.customer_id = customer_id
 
-    def apply_subscription(
-        self, snapshot: Subscription, *, authoritative: bool = False
-    ) -> SnapshotOutcome:
-        """Store `snapshot` unless the stored state is newer.
+    def forget_customer(self, customer_id: str, now: datetime) -> list[Subscription]:
+        """The provider no longer knows `customer_id` (deleted, or another account's).
+
+        Its subscriptions went with it (the provider cancels them when a customer is
+        deleted): each one not ended yet is stored as canceled now. Returns those.
+        """
+        if self.customer_id == customer_id:
+            self.customer_id = None
+        ended = []
+        for subscription in list(self.subscriptions.values()):
+            if subscription.customer_id == customer_id and not subscription.status.is_terminal:
+                gone = replace(
+                    subscription,
+                    status=SubscriptionStatus.CANCELED,
+                    as_of=max(subscription.as_of, now),
+                    cancel_at_period_end=False,
+                    ended_at=now,
+                )
+                self.subscriptions[gone.id] = gone
+                ended.append(gone)
+        return ended
+
+    def observe(self, snapshot: Subscription) -> SnapshotOutcome:
+        """Store a snapshot an event carried, unless the stored state is newer.
 
         Events come late, twice and out of order: a snapshot older than the stored one is
         ignored, so the stored state only moves forward in the provider's time. When the
-        timestamps tie and the states differ, the caller must fetch the provider's current
-        object and apply it with `authoritative=True`.
+        timestamps tie and the states differ, the caller fetches the provider's current
+        object and stores it with `record_fetched`.
         """
         stored = self.subscriptions.get(snapshot.id)
-        if stored is not None and not authoritative:
+        if stored is not None:
             newer = snapshot.is_newer_than(stored)
             if newer is None:
                 return SnapshotOutcome.UNDECIDED
             if not newer:
                 return SnapshotOutcome.STALE
-        if stored is not None and snapshot.as_of < stored.as_of:
-            snapshot = replace(snapshot, as_of=stored.as_of)
         self.subscriptions[snapshot.id] = snapshot
-        if snapshot.customer_id:
-            self.link_customer(snapshot.customer_id)
+        return SnapshotOutcome.APPLIED
+
+    def record_fetched(self, current: Subscription) -> SnapshotOutcome:
+        """Store the provider's current state, fetched at `current.as_of`.
+
+        A fetch is the truth at its moment, so it settles a tie with a stored event's
+        state; but a state stored since (an event of a later second, or the end of the
+        subscription in the same second) is newer than the fetch and is kept.
+        """
+        stored = self.subscriptions.get(current.id)
+        if stored is not None:
+            if current.is_newer_than(stored) is False:
+                return SnapshotOutcome.STALE
+            if current.as_of < stored.as_of:  # same second: never move as_of backwards
+                current = replace(current, as_of=stored.as_of)
+        self.subscriptions[current.id] = current
         return SnapshotOutcome.APPLIED

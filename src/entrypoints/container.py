@@ -24,6 +24,7 @@ from application.use_cases.reconcile_subscriptions import ReconcileSubscriptions
 from application.use_cases.register_user import RegisterUser
 from application.use_cases.replay_events import ReplayEvents
 from application.use_cases.start_subscription import StartSubscription
+from domain.access import AccessPolicy
 from domain.errors import PaymentProviderError
 from entrypoints.settings import Settings
 
@@ -42,6 +43,12 @@ def build_payment_gateway(settings: Settings) -> PaymentGateway:
     )
 
 
+def build_access_policy(settings: Settings) -> AccessPolicy:
+    """What this product sells: its configured price (a catalog of plans slots in here)."""
+    prices = frozenset({settings.stripe_price_id} if settings.stripe_price_id else ())
+    return AccessPolicy(prices=prices, past_due_grace=settings.past_due_grace)
+
+
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
 
@@ -51,7 +58,7 @@ class Container(containers.DeclarativeContainer):
     hasher = providers.Singleton(Argon2PasswordHasher)
     clock = providers.Singleton(SystemClock)
     gateway = providers.Singleton(build_payment_gateway, settings)
-    grace = settings.provided.past_due_grace
+    policy = providers.Singleton(build_access_policy, settings)
 
     register_user = providers.Factory(RegisterUser, uow=uow, hasher=hasher, clock=clock)
     dummy_hash = providers.Singleton(make_dummy_hash, hasher)
@@ -59,17 +66,23 @@ class Container(containers.DeclarativeContainer):
         AuthenticateUser, uow=uow, hasher=hasher, dummy_hash=dummy_hash
     )
     log_out = providers.Factory(LogOut, uow=uow)
-    access_content = providers.Factory(AccessContent, uow=uow, clock=clock, grace=grace)
-    get_account = providers.Factory(GetAccount, uow=uow, clock=clock, grace=grace)
-    start_subscription = providers.Factory(StartSubscription, uow=uow, gateway=gateway)
+    access_content = providers.Factory(AccessContent, uow=uow, clock=clock, policy=policy)
+    get_account = providers.Factory(GetAccount, uow=uow, clock=clock, policy=policy)
+    start_subscription = providers.Factory(
+        StartSubscription, uow=uow, gateway=gateway, clock=clock, policy=policy
+    )
     confirm_checkout = providers.Factory(
-        ConfirmCheckout, uow=uow, gateway=gateway, clock=clock, grace=grace
+        ConfirmCheckout, uow=uow, gateway=gateway, clock=clock, policy=policy
     )
-    open_billing_portal = providers.Factory(OpenBillingPortal, uow=uow, gateway=gateway)
+    open_billing_portal = providers.Factory(
+        OpenBillingPortal, uow=uow, gateway=gateway, clock=clock
+    )
     handle_billing_event = providers.Factory(
-        HandleBillingEvent, uow=uow, gateway=gateway, clock=clock
+        HandleBillingEvent, uow=uow, gateway=gateway, clock=clock, policy=policy
     )
-    reconcile_subscriptions = providers.Factory(ReconcileSubscriptions, uow=uow, gateway=gateway)
+    reconcile_subscriptions = providers.Factory(
+        ReconcileSubscriptions, uow=uow, gateway=gateway, clock=clock
+    )
     replay_events = providers.Factory(
         ReplayEvents, uow=uow, gateway=gateway, handler=handle_billing_event
     )

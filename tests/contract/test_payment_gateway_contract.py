@@ -4,7 +4,7 @@ Stripe adapter talking to the Stripe emulator over HTTP (real SDK, real signatur
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import pytest
@@ -16,7 +16,12 @@ from adapters.stripe.provision import provision
 from application.ports import PaymentGateway
 from domain.billing import BillingEventKind
 from domain.email import EmailAddress
-from domain.errors import CheckoutNotFound, InvalidWebhook, PaymentProviderError
+from domain.errors import (
+    CheckoutNotFound,
+    CustomerMissing,
+    InvalidWebhook,
+    PaymentProviderError,
+)
 from domain.subscription import SubscriptionStatus
 from stripe_emulator import Emulator
 from tests.support import stripe_events as se
@@ -106,13 +111,19 @@ def _checkout(gateway: PaymentGateway, user_id: str) -> tuple[str, Any]:
     """A customer and an open checkout for `user_id` (unique per test: one emulator serves
     the module, and Stripe refuses an idempotency key reused with other parameters)."""
     customer = gateway.create_customer(user_id, EmailAddress(f"{user_id}@example.com"))
-    checkout = gateway.create_checkout_session(
+    return customer, _another_checkout(gateway, user_id, customer)
+
+
+def _another_checkout(
+    gateway: PaymentGateway, user_id: str, customer: str, requested_at: datetime | None = None
+) -> Any:
+    return gateway.create_checkout_session(
         user_id=user_id,
         customer_id=customer,
         success_url="http://127.0.0.1:9/success?session_id={CHECKOUT_SESSION_ID}",
         cancel_url="http://127.0.0.1:9/cancel",
+        requested_at=requested_at or datetime.now(UTC),
     )
-    return customer, checkout
 
 
 def test_a_customer_is_created_once_per_user(pair: tuple[PaymentGateway, Provider]) -> None:
@@ -122,6 +133,27 @@ def test_a_customer_is_created_once_per_user(pair: tuple[PaymentGateway, Provide
     other = gateway.create_customer("user-b", EmailAddress("two@example.com"))
     assert first == again
     assert other != first
+
+
+def test_a_replacement_customer_is_a_new_one(pair: tuple[PaymentGateway, Provider]) -> None:
+    gateway, _ = pair
+    lost = gateway.create_customer("user-r", EmailAddress("r@example.com"))
+    new = gateway.create_customer("user-r", EmailAddress("r@example.com"), replacing=lost)
+    again = gateway.create_customer("user-r", EmailAddress("r@example.com"), replacing=lost)
+    assert new != lost
+    assert again == new
+
+
+def test_a_customer_the_provider_does_not_know_is_customer_missing(
+    pair: tuple[PaymentGateway, Provider],
+) -> None:
+    gateway, _ = pair
+    with pytest.raises(CustomerMissing):
+        gateway.list_subscriptions("cus_does_not_exist")
+    with pytest.raises(CustomerMissing):
+        _another_checkout(gateway, "user-m", "cus_does_not_exist")
+    with pytest.raises(CustomerMissing):
+        gateway.create_portal_session("cus_does_not_exist", "http://127.0.0.1:9/account")
 
 
 def test_an_unpaid_checkout_is_tied_to_its_user_and_not_paid(
@@ -246,32 +278,32 @@ def test_a_signed_body_that_is_not_an_event_object_is_refused(
         gateway.parse_webhook(body, provider.sign(body))
 
 
-def test_the_open_checkout_of_a_customer_is_found_until_paid(
+def test_settling_keeps_the_most_recently_requested_checkout_payable(
     pair: tuple[PaymentGateway, Provider],
 ) -> None:
     gateway, provider = pair
-    customer, checkout = _checkout(gateway, "user-8")
-    assert gateway.find_open_checkout(customer) == checkout
-    provider.pay(checkout.session_id, checkout.url)
-    assert gateway.find_open_checkout(customer) is None
+    now = datetime.now(UTC)
+    customer = gateway.create_customer("user-7", EmailAddress("user-7@example.com"))
+    # Created in another order than requested: a slow request creates last.
+    last = _another_checkout(gateway, "user-7", customer, now + timedelta(milliseconds=2))
+    first = _another_checkout(gateway, "user-7", customer, now)
+    middle = _another_checkout(gateway, "user-7", customer, now + timedelta(milliseconds=1))
 
-
-def test_expiring_the_other_checkouts_leaves_only_the_kept_one_payable(
-    pair: tuple[PaymentGateway, Provider],
-) -> None:
-    gateway, provider = pair
-    customer, first = _checkout(gateway, "user-7")
-    second, third = (
-        gateway.create_checkout_session(
-            user_id="user-7",
-            customer_id=customer,
-            success_url="http://127.0.0.1:9/success?session_id={CHECKOUT_SESSION_ID}",
-            cancel_url="http://127.0.0.1:9/cancel",
-        )
-        for _ in range(2)
-    )
-    assert gateway.expire_other_checkouts(customer, second.session_id) == 2
-    assert gateway.expire_other_checkouts(customer, second.session_id) == 0
-    payable = [provider.can_pay(c.session_id, c.url) for c in (first, second, third)]
-    assert payable == [False, True, False]
+    assert gateway.settle_open_checkouts(customer) == last
+    assert gateway.settle_open_checkouts(customer) == last
+    payable = [provider.can_pay(c.session_id, c.url) for c in (first, middle, last)]
+    assert payable == [False, False, True]
     assert len(gateway.list_subscriptions(customer)) == 1
+    assert gateway.settle_open_checkouts(customer) is None  # none open any more
+
+
+def test_settling_leaves_a_paid_checkout_alone(pair: tuple[PaymentGateway, Provider]) -> None:
+    gateway, provider = pair
+    now = datetime.now(UTC)
+    customer = gateway.create_customer("user-8", EmailAddress("user-8@example.com"))
+    paid = _another_checkout(gateway, "user-8", customer, now)
+    provider.pay(paid.session_id, paid.url)
+    newer = _another_checkout(gateway, "user-8", customer, now + timedelta(seconds=1))
+
+    assert gateway.settle_open_checkouts(customer) == newer
+    assert gateway.get_checkout_session(paid.session_id).paid

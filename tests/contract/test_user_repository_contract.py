@@ -5,12 +5,20 @@ a use case tested against the fake behaves the same on a real database.
 """
 
 import json
+import threading
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from application.ports import ConcurrentUpdate, EventAlreadyRecorded, EventStatus, InboxRecord
+from application.ports import (
+    ConcurrentUpdate,
+    DataConflict,
+    EventAlreadyRecorded,
+    EventStatus,
+    InboxRecord,
+)
 from domain.email import EmailAddress
 from domain.errors import EmailAlreadyRegistered
 from domain.subscription import Subscription, SubscriptionStatus
@@ -479,3 +487,52 @@ def test_the_effect_and_the_record_commit_together_or_not_at_all(
         with pytest.raises(EventAlreadyRecorded):
             uow_b.commit()
     assert count_users(new_uow, "ann@example.com") == 0
+
+
+# -- writers and rules of the store ------------------------------------------------------
+
+
+def test_two_users_with_one_billing_customer_are_a_data_conflict(new_uow: NewUnitOfWork) -> None:
+    ann, bob = a_user(customer_id="cus_1"), a_user("bob@example.com")
+    store(new_uow, ann, bob)
+    with new_uow() as uow:
+        loaded = uow.users.get(bob.id)
+        assert loaded is not None
+        loaded.link_customer("cus_1")
+        uow.users.save(loaded)
+        with pytest.raises(DataConflict) as raised:
+            uow.commit()
+    assert "SELECT" not in str(raised.value) and "UPDATE" not in str(raised.value)
+    stored = load(new_uow, bob.id)
+    assert stored is not None and stored.customer_id is None
+
+
+def test_writers_to_one_user_take_turns_instead_of_conflicting(new_uow: NewUnitOfWork) -> None:
+    """Two `writing()` transactions that read and save one user: the second waits for the
+    first to end, then reads its change; neither raises ConcurrentUpdate."""
+    ann = a_user()
+    store(new_uow, ann)
+    first_read = threading.Event()
+    order: list[str] = []
+
+    def writer(name: str, subscription_id: str, hold: float) -> None:
+        uow = new_uow()
+        with uow.writing() as tx:
+            user = tx.users.get(ann.id)
+            assert user is not None
+            order.append(f"{name} read {sorted(user.subscriptions)}")
+            first_read.set()
+            time.sleep(hold)
+            user.subscriptions[subscription_id] = a_subscription(subscription_id)
+            tx.users.save(user)
+            tx.commit()
+
+    first = threading.Thread(target=writer, args=("first", "sub_a", 0.3))
+    first.start()
+    assert first_read.wait(5)
+    writer("second", "sub_b", 0)
+    first.join(5)
+
+    assert order == ["first read []", "second read ['sub_a']"]
+    stored = load(new_uow, ann.id)
+    assert stored is not None and set(stored.subscriptions) == {"sub_a", "sub_b"}

@@ -52,7 +52,7 @@ def period_end(stack: StripeStack) -> float:
     """When the stored subscription's current period ends, in emulator seconds."""
     with stack.server.container.uow() as uow:
         [user] = uow.users.list_billed()
-    subscription = user.current_subscription
+    subscription = stack.server.container.policy().current_subscription(user)
     assert subscription is not None
     assert subscription.current_period_end is not None
     return subscription.current_period_end.timestamp()

@@ -46,7 +46,11 @@ def test_a_failed_event_is_listed_and_replayed_once_the_cause_is_gone(app: Flask
         uow.users.add(user)
         uow.commit()
     checkout = gateway.create_checkout_session(
-        user_id=user.id, customer_id=user.customer_id or "", success_url="s", cancel_url="c"
+        user_id=user.id,
+        customer_id=user.customer_id or "",
+        success_url="s",
+        cancel_url="c",
+        requested_at=gateway.clock.now(),
     )
     completed = gateway.pay_checkout(checkout.session_id)[0]  # fetches the subscription
     payload, signature = gateway.signed(completed)

@@ -15,6 +15,7 @@ from application.use_cases.handle_billing_event import (
     HandleBillingEvent,
     HandleBillingEventCommand,
 )
+from domain.access import AccessPolicy
 from domain.email import EmailAddress
 from domain.subscription import SubscriptionStatus
 from domain.user import User
@@ -43,10 +44,16 @@ def test_a_crash_after_the_first_write_leaves_nothing_and_the_retry_applies_once
         uow.users.add(user)
         uow.commit()
     checkout = gateway.create_checkout_session(
-        user_id=user.id, customer_id=user.customer_id or "", success_url="s", cancel_url="c"
+        user_id=user.id,
+        customer_id=user.customer_id or "",
+        success_url="s",
+        cancel_url="c",
+        requested_at=clock.now(),
     )
     created = gateway.pay_checkout(checkout.session_id)[1]  # customer.subscription.created
-    handler = HandleBillingEvent(uow, gateway, clock)
+    handler = HandleBillingEvent(
+        uow, gateway, clock, AccessPolicy(prices=frozenset({gateway.price_id}))
+    )
 
     CrashingUnitOfWork.crashes = 1
     with pytest.raises(Crash):

@@ -30,6 +30,7 @@ from application.use_cases.start_subscription import (
     StartSubscription,
     StartSubscriptionCommand,
 )
+from domain.access import AccessPolicy
 from domain.billing import BillingEvent
 from domain.errors import EmailAlreadyRegistered
 from domain.subscription import SubscriptionStatus
@@ -52,11 +53,15 @@ class Service:
     clock: ManualClock
     gateway: FakePaymentGateway
 
+    @property
+    def policy(self) -> AccessPolicy:
+        return AccessPolicy(prices=frozenset({self.gateway.price_id}))
+
     def uow(self) -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(self.session_factory)
 
     def handle(self, event: BillingEvent) -> HandleBillingEventResult:
-        handler = HandleBillingEvent(self.uow(), self.gateway, self.clock)
+        handler = HandleBillingEvent(self.uow(), self.gateway, self.clock, self.policy)
         return handler.execute(HandleBillingEventCommand(event))
 
     def load(self, user_id: str) -> User:
@@ -94,9 +99,9 @@ def register(service: Service, email: str = "ann@example.com") -> User:
 
 
 def paid_checkout(service: Service, user: User) -> tuple[str, list[BillingEvent]]:
-    redirect = StartSubscription(service.uow(), service.gateway).execute(
-        StartSubscriptionCommand(user.id, "https://app.test/ok", "https://app.test/no")
-    )
+    redirect = StartSubscription(
+        service.uow(), service.gateway, service.clock, service.policy
+    ).execute(StartSubscriptionCommand(user.id, "https://app.test/ok", "https://app.test/no"))
     return redirect.session_id, service.gateway.pay_checkout(redirect.session_id)
 
 
@@ -138,7 +143,7 @@ def test_the_success_page_and_the_webhooks_at_once_store_one_subscription(
     session_id, events = paid_checkout(service, ann)
 
     def confirm() -> object:
-        use_case = ConfirmCheckout(service.uow(), service.gateway, service.clock)
+        use_case = ConfirmCheckout(service.uow(), service.gateway, service.clock, service.policy)
         return use_case.execute(ConfirmCheckoutCommand(ann.id, session_id))
 
     tasks: list[Callable[[], object]] = [confirm, confirm]
@@ -148,7 +153,7 @@ def test_the_success_page_and_the_webhooks_at_once_store_one_subscription(
     assert not [r for r in results if isinstance(r, BaseException)], results
     stored = service.load(ann.id)
     assert list(stored.subscriptions) == [events[0].subscription_id]
-    assert stored.has_premium(service.clock.now())
+    assert service.policy.grants_premium(stored, service.clock.now())
 
 
 def test_different_events_about_one_user_at_once_all_take_effect(service: Service) -> None:
@@ -200,4 +205,4 @@ def test_a_log_in_that_rehashes_while_a_webhook_cancels_does_not_revive_the_subs
     assert logged_in.id == ann.id
     stored = service.load(ann.id)
     assert stored.subscriptions[subscription_id].status is SubscriptionStatus.CANCELED
-    assert not stored.has_premium(service.clock.now())
+    assert not service.policy.grants_premium(stored, service.clock.now())

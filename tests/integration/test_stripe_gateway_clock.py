@@ -24,6 +24,7 @@ def test_fetches_are_stamped_by_the_providers_clock_even_when_ours_runs_ahead() 
             customer_id=customer,
             success_url="http://x/s",
             cancel_url="http://x/c",
+            requested_at=ahead,
         )
         card = {"card_number": "4242424242424242", "card_expiry": "12/34", "card_cvc": "123"}
         requests.post(checkout.url, data=card, allow_redirects=False, timeout=10)

@@ -1,6 +1,7 @@
 """Stripe's errors become domain errors a person can read; no key reaches the message."""
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
@@ -44,5 +45,9 @@ def test_an_unknown_price_is_refused_with_a_readable_error(emulator: Emulator) -
     customer = bad_price.create_customer("u2", EmailAddress("b@example.com"))
     with pytest.raises(PaymentProviderError, match="refused the request"):
         bad_price.create_checkout_session(
-            user_id="u2", customer_id=customer, success_url="http://x/s", cancel_url="http://x/c"
+            user_id="u2",
+            customer_id=customer,
+            success_url="http://x/s",
+            cancel_url="http://x/c",
+            requested_at=datetime.now(UTC),
         )

@@ -10,10 +10,11 @@ from adapters.stripe_event_types import KIND_OF_TYPE
 from application.ports import CheckoutRedirect, Clock, PaymentGateway
 from domain.billing import BillingEvent, BillingEventKind, CheckoutSession
 from domain.email import EmailAddress
-from domain.errors import CheckoutNotFound, InvalidWebhook, PaymentProviderError
+from domain.errors import CheckoutNotFound, CustomerMissing, InvalidWebhook, PaymentProviderError
 from domain.subscription import Subscription, SubscriptionStatus
 
 PERIOD = timedelta(days=30)
+_checkout_numbers = itertools.count(1)  # creation order, for ties of requested_at
 
 
 @dataclass
@@ -23,8 +24,14 @@ class FakeCheckout:
     customer_id: str
     success_url: str
     cancel_url: str
+    requested_at: datetime
     subscription_id: str | None = None
     expired: bool = False
+    number: int = field(default_factory=lambda: next(_checkout_numbers))
+
+    @property
+    def is_open(self) -> bool:
+        return self.subscription_id is None and not self.expired
 
     @property
     def url(self) -> str:
@@ -68,53 +75,54 @@ class FakePaymentGateway(PaymentGateway):
         self.subscriptions: dict[str, Subscription] = {}
         self.events: list[BillingEvent] = []
         self.portal_sessions: list[tuple[str, str]] = []
+        self._customer_keys: dict[tuple[str, str | None], str] = {}
         self.fail_next: Exception | None = None
         self._ids = itertools.count(1)
 
     # -- the port -------------------------------------------------------------------
 
-    def create_customer(self, user_id: str, email: EmailAddress) -> str:
+    def create_customer(
+        self, user_id: str, email: EmailAddress, *, replacing: str | None = None
+    ) -> str:
         self._maybe_fail()
-        for customer in self.customers.values():
-            if customer.user_id == user_id:
-                return customer.id
+        # Idempotent as Stripe is: the same request again answers with the same customer,
+        # even one deleted since.
+        key = (user_id, replacing)
+        if key in self._customer_keys:
+            return self._customer_keys[key]
         customer = FakeCustomer(self._id("cus"), user_id, email.value)
         self.customers[customer.id] = customer
+        self._customer_keys[key] = customer.id
         return customer.id
 
     def create_checkout_session(
-        self, *, user_id: str, customer_id: str, success_url: str, cancel_url: str
+        self,
+        *,
+        user_id: str,
+        customer_id: str,
+        success_url: str,
+        cancel_url: str,
+        requested_at: datetime,
     ) -> CheckoutRedirect:
         self._maybe_fail()
-        if customer_id not in self.customers:
-            raise PaymentProviderError(f"No such customer: {customer_id}")
-        checkout = FakeCheckout(self._id("cs"), user_id, customer_id, success_url, cancel_url)
+        self._customer(customer_id)
+        checkout = FakeCheckout(
+            self._id("cs"), user_id, customer_id, success_url, cancel_url, requested_at
+        )
         self.checkouts[checkout.id] = checkout
         return CheckoutRedirect(checkout.id, checkout.url)
 
-    def find_open_checkout(self, customer_id: str) -> CheckoutRedirect | None:
+    def settle_open_checkouts(self, customer_id: str) -> CheckoutRedirect | None:
         self._maybe_fail()
         open_ones = [
-            c
-            for c in self.checkouts.values()
-            if c.customer_id == customer_id and c.subscription_id is None and not c.expired
+            c for c in self.checkouts.values() if c.customer_id == customer_id and c.is_open
         ]
-        newest = open_ones[-1] if open_ones else None  # dicts keep creation order
-        return CheckoutRedirect(newest.id, newest.url) if newest else None
-
-    def expire_other_checkouts(self, customer_id: str, keep_session_id: str) -> int:
-        self._maybe_fail()
-        others = [
-            c
-            for c in self.checkouts.values()
-            if c.customer_id == customer_id
-            and c.id != keep_session_id
-            and c.subscription_id is None
-            and not c.expired
-        ]
-        for checkout in others:
-            checkout.expired = True
-        return len(others)
+        if not open_ones:
+            return None
+        keep = max(open_ones, key=lambda c: (c.requested_at, c.number))
+        for checkout in open_ones:
+            checkout.expired = checkout is not keep
+        return CheckoutRedirect(keep.id, keep.url)
 
     def get_checkout_session(self, session_id: str) -> CheckoutSession:
         self._maybe_fail()
@@ -137,9 +145,7 @@ class FakePaymentGateway(PaymentGateway):
 
     def list_subscriptions(self, customer_id: str) -> Sequence[Subscription]:
         self._maybe_fail()
-        customer = self.customers.get(customer_id)
-        if customer is None:
-            return []
+        customer = self._customer(customer_id)
         now = self.clock.now()
         return [replace(self.subscriptions[s], as_of=now) for s in customer.subscriptions]
 
@@ -150,8 +156,7 @@ class FakePaymentGateway(PaymentGateway):
 
     def create_portal_session(self, customer_id: str, return_url: str) -> str:
         self._maybe_fail()
-        if customer_id not in self.customers:
-            raise PaymentProviderError(f"No such customer: {customer_id}")
+        self._customer(customer_id)
         self.portal_sessions.append((customer_id, return_url))
         return f"https://billing.fake/{customer_id}"
 
@@ -196,21 +201,10 @@ class FakePaymentGateway(PaymentGateway):
 
     def pay_checkout(self, session_id: str) -> list[BillingEvent]:
         checkout = self.checkouts[session_id]
-        if checkout.expired or checkout.subscription_id is not None:
+        if not checkout.is_open:
             raise PaymentProviderError("This checkout is no longer open.")
-        now = self.clock.now()
-        subscription = Subscription(
-            id=self._id("sub"),
-            status=SubscriptionStatus.ACTIVE,
-            as_of=now,
-            customer_id=checkout.customer_id,
-            price_id=self.price_id,
-            current_period_start=now,
-            current_period_end=now + PERIOD,
-        )
+        subscription = self._new_subscription(checkout.customer_id, self.price_id)
         checkout.subscription_id = subscription.id
-        self.customers[checkout.customer_id].subscriptions.append(subscription.id)
-        self.subscriptions[subscription.id] = subscription
         return [
             self._emit(
                 "checkout.session.completed",
@@ -219,6 +213,17 @@ class FakePaymentGateway(PaymentGateway):
                 user_ref=checkout.user_id,
             ),
             self._emit("customer.subscription.created", subscription),
+            self._emit("invoice.paid", subscription, snapshot=False),
+        ]
+
+    def subscribe_directly(
+        self, customer_id: str, price_id: str, metadata_user_id: str | None = None
+    ) -> list[BillingEvent]:
+        """A subscription made through the API, outside our checkout (another product's
+        price, say), paid at once; `metadata_user_id` as its metadata's user_id."""
+        subscription = self._new_subscription(customer_id, price_id)
+        return [
+            self._emit("customer.subscription.created", subscription, user_ref=metadata_user_id),
             self._emit("invoice.paid", subscription, snapshot=False),
         ]
 
@@ -257,7 +262,43 @@ class FakePaymentGateway(PaymentGateway):
         )
         return [self._emit("customer.subscription.deleted", ended)]
 
+    def delete_customer(self, customer_id: str) -> list[BillingEvent]:
+        """The customer deleted in the dashboard: its live subscriptions end with it."""
+        events = []
+        for subscription_id in self.customers[customer_id].subscriptions:
+            if not self.subscriptions[subscription_id].status.is_terminal:
+                events += self.cancel_now(subscription_id)
+        del self.customers[customer_id]
+        return events
+
+    def lose_state(self) -> None:
+        """Forget every object, as a restarted emulator without its state file would."""
+        self.customers.clear()
+        self.checkouts.clear()
+        self.subscriptions.clear()
+
     # -- helpers ----------------------------------------------------------------------
+
+    def _new_subscription(self, customer_id: str, price_id: str) -> Subscription:
+        now = self.clock.now()
+        subscription = Subscription(
+            id=self._id("sub"),
+            status=SubscriptionStatus.ACTIVE,
+            as_of=now,
+            customer_id=customer_id,
+            price_id=price_id,
+            current_period_start=now,
+            current_period_end=now + PERIOD,
+        )
+        self._customer(customer_id).subscriptions.append(subscription.id)
+        self.subscriptions[subscription.id] = subscription
+        return subscription
+
+    def _customer(self, customer_id: str) -> FakeCustomer:
+        customer = self.customers.get(customer_id)
+        if customer is None:
+            raise CustomerMissing()
+        return customer
 
     def _next_period(
         self, subscription_id: str, status: SubscriptionStatus, invoice_event: str

@@ -4,6 +4,7 @@ from collections.abc import Callable, Sequence
 
 from application.ports import (
     ConcurrentUpdate,
+    DataConflict,
     EventAlreadyRecorded,
     EventInbox,
     EventStatus,
@@ -22,7 +23,8 @@ class InMemoryStore:
     def __init__(self) -> None:
         self.users: dict[str, User] = {}
         self.events: dict[str, InboxRecord] = {}
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # held by a commit
+        self.writer = threading.RLock()  # held by a `writing()` transaction from start to end
 
 
 class InMemoryUserRepository(UserRepository):
@@ -101,14 +103,16 @@ class InMemoryEventInbox(EventInbox):
 class InMemoryUnitOfWork(UnitOfWork):
     """A transaction over an `InMemoryStore`: changes are private until `commit`.
 
-    Commit checks what the database checks: a unique email, that no other transaction
-    recorded one of our new events since we looked (a unique key), and that no other
-    transaction saved a user we save since we loaded it (the optimistic version).
+    Commit checks what the database checks: a unique email and billing customer, that no
+    other transaction recorded one of our new events since we looked (a unique key), and
+    that no other transaction saved a user we save since we loaded it (the optimistic
+    version). A `writing()` transaction holds the store's writer lock until it ends.
     """
 
     def __init__(self, store: InMemoryStore | None = None) -> None:
         self.store = store or InMemoryStore()
         self.commits = 0
+        self._holds_writer = False
         self._begin()
 
     def _begin(self) -> None:
@@ -116,8 +120,18 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.events = self._events = InMemoryEventInbox(self.store)
 
     def __enter__(self) -> "InMemoryUnitOfWork":
+        if self._take_writing():
+            # One writer at a time (the database locks per user; one lock is enough here).
+            self.store.writer.acquire()
+            self._holds_writer = True
         self._begin()
         return self
+
+    def __exit__(self, *args: object) -> None:
+        self.rollback()
+        if self._holds_writer:
+            self._holds_writer = False
+            self.store.writer.release()
 
     def commit(self) -> None:
         with self.store.lock:
@@ -129,6 +143,15 @@ class InMemoryUnitOfWork(UnitOfWork):
                 if clash:
                     self._begin()
                     raise EmailAlreadyRegistered()
+            for user_id, user in self._users.pending.items():
+                customer = user.customer_id
+                taken = customer is not None and any(
+                    u.customer_id == customer and u.id != user_id
+                    for u in {**self.store.users, **self._users.pending}.values()
+                )
+                if taken:
+                    self._begin()
+                    raise DataConflict(f"the billing customer {customer} has another user")
             for user_id, loaded in self._users.loaded.items():
                 if user_id in self._users.pending and self.store.users.get(user_id) != loaded:
                     self._begin()

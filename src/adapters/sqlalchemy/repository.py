@@ -23,9 +23,21 @@ def violates_unique_event(error: IntegrityError) -> bool:
     return "billing_events.event_id" in text or "pk_billing_events" in text
 
 
+def violates_unique_subscription(error: IntegrityError) -> bool:
+    text = str(error.orig).lower()
+    return "subscriptions.id" in text or "pk_subscriptions" in text
+
+
+def violated_rule(error: IntegrityError) -> str:
+    """The constraint or column an integrity error names, without the SQL around it."""
+    first_line = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else ""
+    return first_line.split("DETAIL")[0].strip()[:200] or type(error.orig).__name__
+
+
 class SqlAlchemyUserRepository(UserRepository):
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, lock: bool = False) -> None:
         self._session = session
+        self._lock = lock  # a writer's transaction: every user read is locked (FOR UPDATE)
         # The rows this transaction loaded or added, held so that they outlive the domain
         # objects made from them. The session's identity map holds rows only weakly: a
         # row collected after `get` would be loaded afresh by `save`, with the version
@@ -70,7 +82,9 @@ class SqlAlchemyUserRepository(UserRepository):
         row.version = row.version + 1
 
     def get(self, user_id: str) -> User | None:
-        row = self._rows.get(user_id) or self._session.get(UserRow, user_id)
+        row = self._rows.get(user_id) or self._session.get(
+            UserRow, user_id, with_for_update=self._lock or None
+        )
         return self._user(row) if row else None
 
     def get_by_email(self, email: EmailAddress) -> User | None:
@@ -93,6 +107,8 @@ class SqlAlchemyUserRepository(UserRepository):
         return [self._user(row) for row in self._session.scalars(query)]
 
     def _one(self, query: Select[UserRow]) -> User | None:
+        if self._lock:
+            query = query.with_for_update(of=UserRow)
         row = self._session.scalars(query).first()
         return self._user(row) if row else None
 

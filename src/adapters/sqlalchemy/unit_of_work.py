@@ -1,14 +1,17 @@
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import text
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from adapters.sqlalchemy.repository import (
     SqlAlchemyEventInbox,
     SqlAlchemyUserRepository,
+    violated_rule,
     violates_unique_email,
     violates_unique_event,
+    violates_unique_subscription,
 )
-from application.ports import ConcurrentUpdate, EventAlreadyRecorded, UnitOfWork
+from application.ports import ConcurrentUpdate, DataConflict, EventAlreadyRecorded, UnitOfWork
 from domain.errors import EmailAlreadyRegistered
 
 
@@ -20,8 +23,13 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self._session: Session | None = None
 
     def __enter__(self) -> "SqlAlchemyUnitOfWork":
+        writing = self._take_writing()
         self._session = self._session_factory()
-        self.users = SqlAlchemyUserRepository(self._session)
+        if writing and self._session.get_bind().dialect.name == "sqlite":
+            # SQLite locks the whole database: take the write lock now (waiting for it up
+            # to the busy timeout) rather than fail to upgrade a read lock at commit.
+            self._session.execute(text("BEGIN IMMEDIATE"))
+        self.users = SqlAlchemyUserRepository(self._session, lock=writing)
         self.events = SqlAlchemyEventInbox(self._session)
         return self
 
@@ -43,7 +51,14 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
                 raise EmailAlreadyRegistered() from error
             if violates_unique_event(error):
                 raise EventAlreadyRecorded() from error
-            raise
+            if violates_unique_subscription(error):
+                raise ConcurrentUpdate("the subscription was stored meanwhile") from error
+            raise DataConflict(
+                f"the change breaks a rule of the store: {violated_rule(error)}"
+            ) from error
+        except DataError as error:
+            self._session.rollback()
+            raise DataConflict("a value does not fit the store (too long, or not text)") from error
         except StaleDataError as error:
             self._session.rollback()
             raise ConcurrentUpdate(str(error)) from error

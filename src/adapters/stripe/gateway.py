@@ -1,7 +1,7 @@
 import json
 import logging
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +20,7 @@ from domain.billing import BillingEvent, CheckoutSession
 from domain.email import EmailAddress
 from domain.errors import (
     CheckoutNotFound,
+    CustomerMissing,
     InvalidWebhook,
     PaymentDeclined,
     PaymentProviderError,
@@ -29,6 +30,16 @@ from domain.subscription import Subscription
 log = logging.getLogger(__name__)
 
 DEFAULT_TOLERANCE_SECONDS = 300  # Stripe's own default
+REQUESTED_AT = "requested_at_us"  # checkout metadata: when the person asked, in microseconds
+
+
+def _microseconds(moment: datetime) -> int:
+    return int(moment.timestamp()) * 1_000_000 + moment.microsecond
+
+
+def _requested_at(metadata: object) -> int:
+    value = metadata.get(REQUESTED_AT) if isinstance(metadata, Mapping) else None
+    return int(value) if isinstance(value, str) and value.isdigit() else 0
 
 
 @dataclass(frozen=True)
@@ -70,16 +81,27 @@ class StripePaymentGateway(PaymentGateway):
             max_network_retries=settings.network_retries,
         )
 
-    def create_customer(self, user_id: str, email: EmailAddress) -> str:
+    def create_customer(
+        self, user_id: str, email: EmailAddress, *, replacing: str | None = None
+    ) -> str:
+        key = f"customer-for-user-{user_id}"
+        if replacing:  # a replay of the first request would answer with the lost customer
+            key += f"-replacing-{replacing}"
         with _translated_errors():
             customer = self._client.v1.customers.create(
                 params={"email": email.value, "metadata": {"user_id": user_id}},
-                options={"idempotency_key": f"customer-for-user-{user_id}"},
+                options={"idempotency_key": key},
             )
         return str(customer.id)
 
     def create_checkout_session(
-        self, *, user_id: str, customer_id: str, success_url: str, cancel_url: str
+        self,
+        *,
+        user_id: str,
+        customer_id: str,
+        success_url: str,
+        cancel_url: str,
+        requested_at: datetime,
     ) -> CheckoutRedirect:
         with _translated_errors():
             session = self._client.v1.checkout.sessions.create(
@@ -90,7 +112,10 @@ class StripePaymentGateway(PaymentGateway):
                     "line_items": [{"price": self._settings.price_id, "quantity": 1}],
                     "success_url": success_url,
                     "cancel_url": cancel_url,
-                    "metadata": {"user_id": user_id},
+                    "metadata": {
+                        "user_id": user_id,
+                        REQUESTED_AT: str(_microseconds(requested_at)),
+                    },
                     "subscription_data": {"metadata": {"user_id": user_id}},
                 },
                 options={"idempotency_key": f"checkout-{uuid.uuid4()}"},
@@ -99,27 +124,29 @@ class StripePaymentGateway(PaymentGateway):
             raise PaymentProviderError("The payment provider returned no checkout page.")
         return CheckoutRedirect(session_id=str(session.id), url=str(session.url))
 
-    def find_open_checkout(self, customer_id: str) -> CheckoutRedirect | None:
-        with _translated_errors():
-            page = self._client.v1.checkout.sessions.list(
-                params={"customer": customer_id, "status": "open", "limit": 1}
-            )
-        for session in page.data:  # newest first
-            if session.url:
-                return CheckoutRedirect(session_id=str(session.id), url=str(session.url))
-        return None
-
-    def expire_other_checkouts(self, customer_id: str, keep_session_id: str) -> int:
+    def settle_open_checkouts(self, customer_id: str) -> CheckoutRedirect | None:
         with _translated_errors():
             page = self._client.v1.checkout.sessions.list(
                 params={"customer": customer_id, "status": "open", "limit": 100}
             )
-            others = [s.id for s in page.auto_paging_iter() if s.id != keep_session_id]
-            for session_id in others:
-                self._client.v1.checkout.sessions.expire(
-                    session_id, options={"idempotency_key": f"expire-{session_id}"}
-                )
-        return len(others)
+            open_ones = [s for s in page.auto_paging_iter() if s.url]
+        if not open_ones:
+            return None
+        keep = max(
+            open_ones, key=lambda s: (_requested_at(s.to_dict().get("metadata")), s.created, s.id)
+        )
+        for session in open_ones:
+            if session.id == keep.id:
+                continue
+            try:
+                with _translated_errors():
+                    self._client.v1.checkout.sessions.expire(
+                        session.id, options={"idempotency_key": f"expire-{session.id}"}
+                    )
+            except PaymentProviderError:
+                # Paid or expired meanwhile: nothing left to make unpayable.
+                log.info("checkout %s could not be expired; left as it is", session.id)
+        return CheckoutRedirect(session_id=str(keep.id), url=str(keep.url))
 
     def get_checkout_session(self, session_id: str) -> CheckoutSession:
         try:
@@ -234,6 +261,8 @@ def _translated_errors() -> Iterator[None]:
         raise PaymentDeclined(error.user_message or PaymentDeclined.message) from error
     except stripe.InvalidRequestError as error:
         log.warning("Stripe refused a request: %s (%s)", error.code, error.http_status)
+        if error.code == "resource_missing" and getattr(error, "param", None) == "customer":
+            raise CustomerMissing() from error
         if error.http_status == 404:
             raise _NotFound() from error
         raise PaymentProviderError("The payment provider refused the request.") from error

@@ -1,10 +1,9 @@
 import enum
 from dataclasses import dataclass
-from datetime import timedelta
 
 from application.ports import Clock, UnitOfWork
+from domain.access import AccessPolicy
 from domain.errors import SubscriptionRequired
-from domain.subscription import DEFAULT_PAST_DUE_GRACE
 
 
 class ContentTier(enum.StrEnum):
@@ -22,21 +21,20 @@ class AccessContent:
     """May this user read this content?
 
     Rules: free content is for every signed-in user; premium content follows the
-    domain's access rule (`Subscription.grants_premium`) with the configured past-due
-    grace. Raises `SubscriptionRequired` when refused, `UserNotFound` for a stale id.
+    access policy (a subscription to one of our prices, by its status, with the
+    past-due grace). Raises `SubscriptionRequired` when refused, `UserNotFound` for a
+    stale id.
     """
 
-    def __init__(
-        self, uow: UnitOfWork, clock: Clock, grace: timedelta = DEFAULT_PAST_DUE_GRACE
-    ) -> None:
+    def __init__(self, uow: UnitOfWork, clock: Clock, policy: AccessPolicy) -> None:
         self._uow = uow
         self._clock = clock
-        self._grace = grace
+        self._policy = policy
 
     def execute(self, command: AccessContentCommand) -> None:
         with self._uow as uow:
             user = uow.users.require(command.user_id)
-        if command.tier is ContentTier.PREMIUM and not user.has_premium(
-            self._clock.now(), self._grace
+        if command.tier is ContentTier.PREMIUM and not self._policy.grants_premium(
+            user, self._clock.now()
         ):
             raise SubscriptionRequired()

@@ -1,13 +1,12 @@
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import partial
 
 from application.billing import apply_event
 from application.ports import Clock, PaymentGateway, UnitOfWork
 from application.retry import retry_on_conflict
+from domain.access import AccessPolicy
 from domain.billing import BillingEvent, BillingEventKind
 from domain.errors import CheckoutNotYours
-from domain.subscription import DEFAULT_PAST_DUE_GRACE
 
 
 @dataclass(frozen=True)
@@ -36,12 +35,12 @@ class ConfirmCheckout:
         uow: UnitOfWork,
         gateway: PaymentGateway,
         clock: Clock,
-        grace: timedelta = DEFAULT_PAST_DUE_GRACE,
+        policy: AccessPolicy,
     ) -> None:
         self._uow = uow
         self._gateway = gateway
         self._clock = clock
-        self._grace = grace
+        self._policy = policy
 
     def execute(self, command: ConfirmCheckoutCommand) -> ConfirmCheckoutResult:
         session = self._gateway.get_checkout_session(command.session_id)
@@ -63,8 +62,8 @@ class ConfirmCheckout:
         return ConfirmCheckoutResult(paid=True, premium=premium)
 
     def _apply(self, event: BillingEvent, user_id: str) -> bool:
-        with self._uow as uow:
-            apply_event(uow, self._gateway, event)
+        with self._uow.writing() as uow:
+            apply_event(uow, self._gateway, self._policy, event)
             uow.commit()
             user = uow.users.require(user_id)
-        return user.has_premium(self._clock.now(), self._grace)
+        return self._policy.grants_premium(user, self._clock.now())

@@ -1,8 +1,9 @@
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from application.ports import Clock, UnitOfWork
-from domain.subscription import DEFAULT_PAST_DUE_GRACE, Subscription, SubscriptionStatus
+from domain.access import AccessPolicy
+from domain.subscription import Subscription, SubscriptionStatus
 
 
 @dataclass(frozen=True)
@@ -23,20 +24,18 @@ class AccountView:
 class GetAccount:
     """What the account page shows: plan, status, renewal or end date, past-due warning."""
 
-    def __init__(
-        self, uow: UnitOfWork, clock: Clock, grace: timedelta = DEFAULT_PAST_DUE_GRACE
-    ) -> None:
+    def __init__(self, uow: UnitOfWork, clock: Clock, policy: AccessPolicy) -> None:
         self._uow = uow
         self._clock = clock
-        self._grace = grace
+        self._policy = policy
 
     def execute(self, command: GetAccountCommand) -> AccountView:
         with self._uow as uow:
             user = uow.users.require(command.user_id)
-        subscription = user.current_subscription
+        subscription = self._policy.current_subscription(user)
         return AccountView(
             email=user.email.value,
-            has_premium=user.has_premium(self._clock.now(), self._grace),
+            has_premium=self._policy.grants_premium(user, self._clock.now()),
             has_billing_account=user.customer_id is not None,
             subscription=subscription,
             past_due=subscription is not None

@@ -6,6 +6,7 @@ from application.billing import apply_event
 from application.ports import (
     Clock,
     ConcurrentUpdate,
+    DataConflict,
     EventAlreadyRecorded,
     EventStatus,
     InboxRecord,
@@ -13,6 +14,7 @@ from application.ports import (
     UnitOfWork,
 )
 from application.retry import retry_on_conflict
+from domain.access import AccessPolicy
 from domain.billing import BillingEvent
 
 log = logging.getLogger(__name__)
@@ -38,15 +40,22 @@ class HandleBillingEvent:
       effect, so an event already processed or ignored is answered again with no effect;
     - an event that does not concern us (unknown type, user or subscription) is
       recorded as ignored, not an error: the provider must not retry it forever;
-    - an exception rolls back everything, the event is recorded as failed (in its own
-      transaction, for operators to see and replay) and the exception propagates, so
-      the provider retries it.
+    - writers to one user take turns (the user is locked when found), so events about
+      one user arriving together wait for each other instead of failing;
+    - an exception rolls back everything and the event is recorded as failed (in its
+      own transaction, for operators to see and replay, with a reason a person can read);
+    - a failure that no retry can mend (`DataConflict`: the event contradicts what is
+      stored) is answered as handled, status failed, so the provider stops retrying it;
+      any other exception propagates, so the provider retries it.
     """
 
-    def __init__(self, uow: UnitOfWork, gateway: PaymentGateway, clock: Clock) -> None:
+    def __init__(
+        self, uow: UnitOfWork, gateway: PaymentGateway, clock: Clock, policy: AccessPolicy
+    ) -> None:
         self._uow = uow
         self._gateway = gateway
         self._clock = clock
+        self._policy = policy
 
     def execute(self, command: HandleBillingEventCommand) -> HandleBillingEventResult:
         event = command.event
@@ -57,17 +66,23 @@ class HandleBillingEvent:
                 partial(self._apply_once, event),
                 conflicts=(ConcurrentUpdate, EventAlreadyRecorded),
             )
+        except DataConflict as error:
+            log.warning(
+                "billing event %s (%s) failed for good: %s", event.id, event.provider_type, error
+            )
+            self._record_failure(event, error)
+            return HandleBillingEventResult(EventStatus.FAILED, False, str(error))
         except Exception as error:
             log.warning("billing event %s (%s) failed: %s", event.id, event.provider_type, error)
             self._record_failure(event, error)
             raise
 
     def _apply_once(self, event: BillingEvent) -> HandleBillingEventResult:
-        with self._uow as uow:
+        with self._uow.writing() as uow:
             done = uow.events.get(event.id)
             if done is not None and done.status is not EventStatus.FAILED:
                 return HandleBillingEventResult(done.status, True, "already handled")
-            outcome = apply_event(uow, self._gateway, event)
+            outcome = apply_event(uow, self._gateway, self._policy, event)
             status = EventStatus.PROCESSED if outcome.applied else EventStatus.IGNORED
             uow.events.record(self._record(event, status, note=outcome.note))
             uow.commit()
@@ -92,8 +107,16 @@ class HandleBillingEvent:
                 done = uow.events.get(event.id)
                 if done is not None and done.status is not EventStatus.FAILED:
                     return  # a concurrent delivery succeeded meanwhile
-                reason = f"{type(error).__name__}: {error}"[:500]
+                reason = describe_failure(error)
                 uow.events.record(self._record(event, EventStatus.FAILED, error=reason))
                 uow.commit()
         except Exception:  # the failure record is best effort; the retry matters more
             log.exception("could not record the failure of billing event %s", event.id)
+
+
+def describe_failure(error: Exception) -> str:
+    """What went wrong, for an operator reading the inbox: the error's kind and its own
+    words, first line only (a database error's SQL and parameters stay out)."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    text = text.split("[SQL:")[0].strip()
+    return f"{type(error).__name__}: {text}"[:500] if text else type(error).__name__

@@ -2,11 +2,11 @@ import logging
 from dataclasses import dataclass, field
 from functools import partial
 
-from application.ports import PaymentGateway, UnitOfWork
+from application.billing import forget_customer, record_fetched
+from application.ports import Clock, PaymentGateway, UnitOfWork
 from application.retry import retry_on_conflict
-from domain.errors import DomainError
+from domain.errors import CustomerMissing, DomainError
 from domain.subscription import Subscription
-from domain.user import SnapshotOutcome
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +44,16 @@ class ReconcileSubscriptions:
     """Pull the provider's truth for every billed user and fix drift.
 
     For when webhooks were lost: each user's subscriptions are listed from the provider
-    and applied as authoritative current state, one user per transaction. A failure for
-    one user (a customer deleted at the provider, a network blip) is reported and the
+    and stored as its current state, one user per transaction (a state stored after the
+    listing is newer and kept). A customer the provider no longer knows is forgotten and
+    what it paid for ends. A failure for one user (a network blip) is reported and the
     others are still reconciled. Returns what changed and what failed.
     """
 
-    def __init__(self, uow: UnitOfWork, gateway: PaymentGateway) -> None:
+    def __init__(self, uow: UnitOfWork, gateway: PaymentGateway, clock: Clock) -> None:
         self._uow = uow
         self._gateway = gateway
+        self._clock = clock
 
     def execute(self, command: ReconcileSubscriptionsCommand) -> ReconcileReport:
         report = ReconcileReport()
@@ -74,18 +76,18 @@ class ReconcileSubscriptions:
 
     def _reconcile(self, user_id: str) -> list[Change] | None:
         """One user, one transaction; None when the user has no billing customer."""
-        with self._uow as uow:
+        with self._uow.writing() as uow:
             user = uow.users.get(user_id)
             if user is None or user.customer_id is None:
                 return None
-            changes = []
-            for current in self._gateway.list_subscriptions(user.customer_id):
-                before = user.subscriptions.get(current.id)
-                if before is not None and current.same_state_as(before):
-                    continue
-                outcome = user.apply_subscription(current, authoritative=True)
-                if outcome is SnapshotOutcome.APPLIED:
-                    changes.append(Change(user.email.value, current.id, before, current))
-            uow.users.save(user)
+            email = user.email.value
+            try:
+                fetched = self._gateway.list_subscriptions(user.customer_id)
+            except CustomerMissing:
+                before = dict(user.subscriptions)
+                ended = forget_customer(uow, user_id, user.customer_id, self._clock.now())
+                uow.commit()
+                return [Change(email, s.id, before.get(s.id), s) for s in ended]
+            changes = record_fetched(uow, user_id, fetched)
             uow.commit()
-        return changes
+        return [Change(email, after.id, before, after) for before, after in changes]

@@ -1,9 +1,13 @@
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 
-from application.ports import CheckoutRedirect, PaymentGateway, UnitOfWork
+from application.billing import forget_customer, record_fetched
+from application.ports import CheckoutRedirect, Clock, PaymentGateway, UnitOfWork
 from application.retry import retry_on_conflict
-from domain.errors import AlreadySubscribed
+from domain.access import AccessPolicy
+from domain.errors import AlreadySubscribed, CustomerMissing
 from domain.subscription import Subscription
 
 
@@ -17,59 +21,77 @@ class StartSubscriptionCommand:
 class StartSubscription:
     """Send a signed-in user to the provider's checkout.
 
-    Rules: a user who already has a live subscription, in our records or at the
-    provider, is refused with `AlreadySubscribed` (the caller sends them to the billing
-    portal: one subscription per user); a checkout of theirs still open is reused;
-    when a new one is created, any other open one (a racing request's) is expired, so
-    at most one can be paid; the user's billing customer is created
-    once, stored, and reused; the checkout carries the user's id so the provider's
-    events find the user.
+    Rules:
+    - one subscription per user: a user with a live subscription to one of our prices
+      at the provider is refused with `AlreadySubscribed` (the caller sends them to the
+      billing portal); subscriptions to other prices do not count. The provider is asked
+      every time, and what it says is recorded: our records may lag either way;
+    - the user's billing customer is created once, stored and reused; one the provider
+      no longer knows is forgotten (with what it paid for) and a new one is created,
+      without a word to the user;
+    - every request makes a checkout of its own, then settles: the most recently
+      requested open checkout stays payable and every other is expired, so of any number
+      of clicks the last lands on a payable page and only one can be paid;
+    - the checkout carries the user's id so the provider's events find the user.
     """
 
-    def __init__(self, uow: UnitOfWork, gateway: PaymentGateway) -> None:
+    def __init__(
+        self, uow: UnitOfWork, gateway: PaymentGateway, clock: Clock, policy: AccessPolicy
+    ) -> None:
         self._uow = uow
         self._gateway = gateway
+        self._clock = clock
+        self._policy = policy
 
     def execute(self, command: StartSubscriptionCommand) -> CheckoutRedirect:
-        customer_id = retry_on_conflict(partial(self._customer_of, command.user_id))
-        # Our records may lag (paid, but no webhook yet): the provider has the last word.
-        live = [s for s in self._gateway.list_subscriptions(customer_id) if s.is_live]
-        if live:
-            retry_on_conflict(partial(self._record, command.user_id, live))
+        requested_at = self._clock.now()
+        customer_id = retry_on_conflict(partial(self._customer_of, command.user_id, None))
+        try:
+            return self._checkout(command, customer_id, requested_at)
+        except CustomerMissing:
+            retry_on_conflict(partial(self._forget, command.user_id, customer_id))
+            replacing = customer_id
+            customer_id = retry_on_conflict(partial(self._customer_of, command.user_id, replacing))
+            return self._checkout(command, customer_id, requested_at)
+
+    def _checkout(
+        self, command: StartSubscriptionCommand, customer_id: str, requested_at: datetime
+    ) -> CheckoutRedirect:
+        # Our records may lag either way (paid, but no webhook yet; ended, and the webhook
+        # lost): the provider has the last word, and what it says is recorded.
+        fetched = self._gateway.list_subscriptions(customer_id)
+        if fetched:
+            retry_on_conflict(partial(self._record, command.user_id, fetched))
+        if self._policy.live_subscriptions(fetched):
             raise AlreadySubscribed()
-        # A checkout of theirs still open (the first of a double click, a tab left open)
-        # is where the user goes again: never a second payable one.
-        existing = self._gateway.find_open_checkout(customer_id)
-        if existing is not None:
-            return existing
         checkout = self._gateway.create_checkout_session(
             user_id=command.user_id,
             customer_id=customer_id,
             success_url=command.success_url,
             cancel_url=command.cancel_url,
+            requested_at=requested_at,
         )
-        # Created first, then the others expired: of two requests racing (a double click)
-        # at most one checkout stays payable, and a later request keeps its own.
-        self._gateway.expire_other_checkouts(customer_id, checkout.session_id)
-        return checkout
+        return self._gateway.settle_open_checkouts(customer_id) or checkout
 
-    def _customer_of(self, user_id: str) -> str:
+    def _customer_of(self, user_id: str, replacing: str | None) -> str:
         """The user's billing customer, created and stored on first need."""
-        with self._uow as uow:
+        with self._uow.writing() as uow:
             user = uow.users.require(user_id)
-            if user.has_live_subscription:
-                raise AlreadySubscribed()
             if user.customer_id is None:
-                user.link_customer(self._gateway.create_customer(user.id, user.email))
+                user.link_customer(
+                    self._gateway.create_customer(user.id, user.email, replacing=replacing)
+                )
                 uow.users.save(user)
                 uow.commit()
             assert user.customer_id is not None
             return user.customer_id
 
-    def _record(self, user_id: str, live: list[Subscription]) -> None:
-        with self._uow as uow:
-            user = uow.users.require(user_id)
-            for subscription in live:
-                user.apply_subscription(subscription, authoritative=True)
-            uow.users.save(user)
+    def _forget(self, user_id: str, customer_id: str) -> None:
+        with self._uow.writing() as uow:
+            forget_customer(uow, user_id, customer_id, self._clock.now())
+            uow.commit()
+
+    def _record(self, user_id: str, fetched: Sequence[Subscription]) -> None:
+        with self._uow.writing() as uow:
+            record_fetched(uow, user_id, fetched)
             uow.commit()

@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response
 from application.use_cases.confirm_checkout import ConfirmCheckoutCommand
 from application.use_cases.open_billing_portal import OpenBillingPortalCommand
 from application.use_cases.start_subscription import StartSubscriptionCommand
-from domain.errors import AlreadySubscribed
+from domain.errors import AlreadySubscribed, NoBillingAccount
 from entrypoints.flask_app.deps import container
 
 bp = Blueprint("billing", __name__)
@@ -69,5 +69,9 @@ def billing_portal() -> Response:
 
 def _to_portal() -> Response:
     portal = container().open_billing_portal()
-    url = portal.execute(OpenBillingPortalCommand(current_user.id, _external("main.account")))
+    try:
+        url = portal.execute(OpenBillingPortalCommand(current_user.id, _external("main.account")))
+    except NoBillingAccount:
+        flash("You have no subscription yet. Subscribe to start one.", "info")
+        return redirect(url_for("main.account"), 303)
     return redirect(url, 303)

@@ -7,10 +7,19 @@ import copy
 from flask import Response
 
 from .. import objects
+from ..billing import Outbox
 from ..errors import StripeError, parameter_invalid, parameter_missing
 from ..forms import Params, apply_metadata, new_metadata
 from ..store import Json, Store
-from .common import LIST_PARAMS, list_response, params, respond, route, services
+from .common import (
+    LIST_PARAMS,
+    json_response,
+    list_response,
+    params,
+    respond,
+    route,
+    services,
+)
 
 _CURRENCY_LENGTH = 3
 _INTERVALS = ("day", "week", "month", "year")
@@ -120,6 +129,24 @@ def update_customer(customer_id: str) -> Response:
             previous_attributes=previous,
         )
     return respond(customer)
+
+
+@route("/customers/<customer_id>", ["DELETE"])
+def delete_customer(customer_id: str) -> Response:
+    """As Stripe: the customer's subscriptions end now, then the customer is gone."""
+    params().check_known(())
+    s = services()
+    customer = s.store.get(s.store.customers, customer_id, "customer")
+    now = s.store.now(customer["test_clock"])
+    outbox = Outbox()
+    for subscription in list(s.store.subscriptions.values()):
+        live = subscription["status"] not in ("canceled", "incomplete_expired")
+        if subscription["customer"] == customer_id and live:
+            s.billing.cancel(subscription, now=now, reason="cancellation_requested", outbox=outbox)
+    outbox.send(s.store, now)
+    del s.store.customers[customer_id]
+    s.store.record_event("customer.deleted", customer, created=now)
+    return json_response({"id": customer_id, "object": "customer", "deleted": True})
 
 
 @route("/customers", ["GET"])

@@ -200,6 +200,9 @@ def list_checkout_sessions() -> Response:
     p.check_known((*LIST_PARAMS, "customer", "status", "subscription", "payment_intent"))
     customer, subscription = p.string("customer"), p.string("subscription")
     status = p.string("status", choices=("open", "complete", "expired"))
+    store = services().store
+    if customer is not None:
+        store.get_param(store.customers, customer, "customer", "customer")  # as Stripe: 400
     return list_response(
         services().store.checkout_sessions.values(),
         "/v1/checkout/sessions",

@@ -340,6 +340,9 @@ def list_subscriptions() -> Response:
         )
     )
     customer, price, clock = p.string("customer"), p.string("price"), p.string("test_clock")
+    store = services().store
+    if customer is not None:
+        store.get_param(store.customers, customer, "customer", "customer")  # as Stripe: 400
     status = p.string("status", choices=(*_SUBSCRIPTION_STATUSES, "all", "ended"))
 
     def status_matches(x: Json) -> bool:

@@ -23,6 +23,7 @@ from application.use_cases.start_subscription import (
     StartSubscription,
     StartSubscriptionCommand,
 )
+from domain.access import AccessPolicy
 from domain.billing import BillingEvent
 from domain.user import User
 from tests.unit.builders import T0
@@ -41,6 +42,10 @@ class World:
     uow: InMemoryUnitOfWork
     hasher: FakePasswordHasher
     gateway: FakePaymentGateway
+    policy: AccessPolicy
+
+    def has_premium(self, user: User) -> bool:
+        return self.policy.grants_premium(user, self.clock.now())
 
     def register(self, email: str = "ann@example.com", password: str = PASSWORD) -> User:
         return RegisterUser(self.uow, self.hasher, self.clock).execute(
@@ -55,13 +60,16 @@ class World:
         return self.store.events[event_id]
 
     def start_checkout(self, user: User) -> str:
-        redirect = StartSubscription(self.uow, self.gateway).execute(
+        redirect = self.starter().execute(
             StartSubscriptionCommand(user.id, SUCCESS_URL, CANCEL_URL)
         )
         return redirect.session_id
 
+    def starter(self) -> StartSubscription:
+        return StartSubscription(self.uow, self.gateway, self.clock, self.policy)
+
     def handler(self) -> HandleBillingEvent:
-        return HandleBillingEvent(self.uow, self.gateway, self.clock)
+        return HandleBillingEvent(self.uow, self.gateway, self.clock, self.policy)
 
     def deliver(self, events: Iterable[BillingEvent]) -> list[HandleBillingEventResult]:
         handler = self.handler()
@@ -80,10 +88,12 @@ class World:
 def world() -> World:
     clock = ManualClock(T0)
     store = InMemoryStore()
+    gateway = FakePaymentGateway(clock)
     return World(
         clock=clock,
         store=store,
         uow=InMemoryUnitOfWork(store),
         hasher=FakePasswordHasher(),
-        gateway=FakePaymentGateway(clock),
+        gateway=gateway,
+        policy=AccessPolicy(prices=frozenset({gateway.price_id})),
     )

@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -13,9 +14,9 @@ from tests.unit.application.conftest import World
 
 def access(world: World, user_id: str, tier: ContentTier, grace: timedelta | None = None) -> None:
     use_case = (
-        AccessContent(world.uow, world.clock)
+        AccessContent(world.uow, world.clock, world.policy)
         if grace is None
-        else AccessContent(world.uow, world.clock, grace)
+        else AccessContent(world.uow, world.clock, replace(world.policy, past_due_grace=grace))
     )
     use_case.execute(AccessContentCommand(user_id, tier))
 

@@ -8,6 +8,7 @@ must store the same subscriptions, equal to the provider's truth, and grant prem
 exactly when the domain rule grants it on that truth.
 """
 
+import contextlib
 import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,8 +28,14 @@ from application.use_cases.reconcile_subscriptions import (
     ReconcileSubscriptions,
     ReconcileSubscriptionsCommand,
 )
+from application.use_cases.start_subscription import (
+    StartSubscription,
+    StartSubscriptionCommand,
+)
+from domain.access import AccessPolicy
 from domain.billing import BillingEvent
 from domain.email import EmailAddress
+from domain.errors import AlreadySubscribed
 from domain.subscription import Subscription, SubscriptionStatus
 from domain.user import User
 from tests.unit.builders import T0
@@ -62,6 +69,10 @@ class Lifecycle:
         )
 
 
+def policy(gateway: FakePaymentGateway) -> AccessPolicy:
+    return AccessPolicy(prices=frozenset({gateway.price_id}))
+
+
 def legal_operations(current: Subscription | None) -> list[str]:
     if current is None or current.status.is_terminal:
         return ["pay_checkout"]
@@ -82,6 +93,7 @@ def run(lifecycle: Lifecycle, operation: str) -> None:
             customer_id=lifecycle.user.customer_id or "",
             success_url="https://app.test/success",
             cancel_url="https://app.test/cancel",
+            requested_at=lifecycle.clock.now(),
         )
         gateway.pay_checkout(checkout.session_id)
     else:
@@ -113,7 +125,7 @@ def deliver(lifecycle: Lifecycle, events: Sequence[BillingEvent]) -> User:
     with uow:
         uow.users.add(copy.deepcopy(lifecycle.user))
         uow.commit()
-    handler = HandleBillingEvent(uow, lifecycle.gateway, lifecycle.clock)
+    handler = HandleBillingEvent(uow, lifecycle.gateway, lifecycle.clock, policy(lifecycle.gateway))
     seen: set[str] = set()
     for event in events:
         result = handler.execute(HandleBillingEventCommand(event))
@@ -149,8 +161,8 @@ def test_any_order_and_duplication_of_events_ends_in_the_in_order_state(
 
     now = lifecycle.clock.now()
     expected = any(s.grants_premium(now) for s in truth.values())
-    assert in_order.has_premium(now) is expected
-    assert shuffled.has_premium(now) is expected
+    assert policy(lifecycle.gateway).grants_premium(in_order, now) is expected
+    assert policy(lifecycle.gateway).grants_premium(shuffled, now) is expected
 
 
 # -- deliveries interleaved with the lifecycle ---------------------------------------------
@@ -179,7 +191,7 @@ def test_events_delivered_late_early_or_twice_while_the_provider_moves_on_end_in
     with uow:
         uow.users.add(copy.deepcopy(user))
         uow.commit()
-    handler = HandleBillingEvent(uow, gateway, clock)
+    handler = HandleBillingEvent(uow, gateway, clock, policy(gateway))
     pending: list[BillingEvent] = []
 
     def deliver_one(event: BillingEvent) -> None:
@@ -197,9 +209,10 @@ def test_events_delivered_late_early_or_twice_while_the_provider_moves_on_end_in
         for subscription_id, subscription in stored.subscriptions.items():
             assert subscription.same_state_as(truth[subscription_id]), lifecycle.operations
         now = clock.now()
-        assert stored.has_premium(now) is any(s.grants_premium(now) for s in truth.values())
+        expected = any(s.grants_premium(now) for s in truth.values())
+        assert policy(gateway).grants_premium(stored, now) is expected
 
-    steps = ["operate", "advance", "deliver", "settle", "confirm", "reconcile"]
+    steps = ["operate", "advance", "deliver", "settle", "confirm", "reconcile", "subscribe"]
     for _ in range(data.draw(st.integers(1, 25), label="steps")):
         step = data.draw(st.sampled_from(steps), label="step")
         if step == "operate":
@@ -221,10 +234,16 @@ def test_events_delivered_late_early_or_twice_while_the_provider_moves_on_end_in
             assert_stored_is_the_truth()
         elif step == "confirm" and gateway.checkouts:
             session_id = data.draw(st.sampled_from(sorted(gateway.checkouts)), label="session")
-            ConfirmCheckout(uow, gateway, clock).execute(
+            ConfirmCheckout(uow, gateway, clock, policy(gateway)).execute(
                 ConfirmCheckoutCommand(user.id, session_id)
             )
         elif step == "reconcile":
-            ReconcileSubscriptions(uow, gateway).execute(ReconcileSubscriptionsCommand())
+            ReconcileSubscriptions(uow, gateway, clock).execute(ReconcileSubscriptionsCommand())
+        elif step == "subscribe":
+            # Subscribe asks the provider and records what it says (or opens a checkout).
+            with contextlib.suppress(AlreadySubscribed):
+                StartSubscription(uow, gateway, clock, policy(gateway)).execute(
+                    StartSubscriptionCommand(user.id, "https://app.test/s", "https://app.test/c")
+                )
     deliver_the_rest()
     assert_stored_is_the_truth()

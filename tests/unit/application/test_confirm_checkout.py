@@ -19,13 +19,13 @@ from tests.unit.application.conftest import World
 
 
 def confirm(world: World, user_id: str, session_id: str) -> ConfirmCheckoutResult:
-    use_case = ConfirmCheckout(world.uow, world.gateway, world.clock)
+    use_case = ConfirmCheckout(world.uow, world.gateway, world.clock, world.policy)
     return use_case.execute(ConfirmCheckoutCommand(user_id, session_id))
 
 
 def has_premium(world: World, user_id: str) -> bool:
     try:
-        AccessContent(world.uow, world.clock).execute(
+        AccessContent(world.uow, world.clock, world.policy).execute(
             AccessContentCommand(user_id, ContentTier.PREMIUM)
         )
     except SubscriptionRequired:

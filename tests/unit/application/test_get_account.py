@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -10,9 +11,9 @@ from tests.unit.application.conftest import World
 
 def account(world: World, user_id: str, grace: timedelta | None = None) -> AccountView:
     use_case = (
-        GetAccount(world.uow, world.clock)
+        GetAccount(world.uow, world.clock, world.policy)
         if grace is None
-        else GetAccount(world.uow, world.clock, grace)
+        else GetAccount(world.uow, world.clock, replace(world.policy, past_due_grace=grace))
     )
     return use_case.execute(GetAccountCommand(user_id))
 

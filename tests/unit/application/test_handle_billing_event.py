@@ -6,11 +6,12 @@ from datetime import timedelta
 import pytest
 
 from adapters.memory import FakePaymentGateway, InMemoryUnitOfWork
-from application.ports import EventStatus
+from application.ports import DataConflict, EventStatus
 from application.use_cases.handle_billing_event import (
     HandleBillingEvent,
     HandleBillingEventCommand,
     HandleBillingEventResult,
+    describe_failure,
 )
 from domain.billing import BillingEvent, BillingEventKind
 from domain.errors import PaymentProviderError
@@ -40,7 +41,7 @@ def test_the_checkout_events_in_order_grant_premium_and_are_recorded_processed(
     assert all(r.status is not EventStatus.FAILED for r in results)
     assert not any(r.duplicate for r in results)
     stored = world.stored(ann.id)
-    assert stored.has_premium(world.clock.now())
+    assert world.has_premium(stored)
     assert stored.subscriptions[subscription_id].same_state_as(
         world.gateway.subscriptions[subscription_id]
     )
@@ -128,7 +129,7 @@ def test_subscription_deleted_removes_premium_finding_the_user_by_subscription(
     assert result.status is EventStatus.PROCESSED
     stored = world.stored(ann.id)
     assert stored.subscriptions[subscription_id].status is S.CANCELED
-    assert not stored.has_premium(world.clock.now())
+    assert not world.has_premium(stored)
 
 
 def test_subscription_deleted_finds_the_user_by_customer_when_the_subscription_is_new(
@@ -143,7 +144,7 @@ def test_subscription_deleted_finds_the_user_by_customer_when_the_subscription_i
 
     stored = world.stored(ann.id)
     assert stored.subscriptions[subscription_id].status is S.CANCELED
-    assert not stored.has_premium(world.clock.now())
+    assert not world.has_premium(stored)
 
 
 def test_a_late_subscription_event_does_not_undo_a_newer_one(world: World) -> None:
@@ -215,7 +216,11 @@ def unlinked_paid_checkout(world: World) -> tuple[str, list[BillingEvent]]:
     ann = world.register()
     customer_id = world.gateway.create_customer(ann.id, ann.email)
     checkout = world.gateway.create_checkout_session(
-        user_id=ann.id, customer_id=customer_id, success_url=SUCCESS_URL, cancel_url=CANCEL_URL
+        user_id=ann.id,
+        customer_id=customer_id,
+        success_url=SUCCESS_URL,
+        cancel_url=CANCEL_URL,
+        requested_at=world.clock.now(),
     )
     return ann.id, world.gateway.pay_checkout(checkout.session_id)
 
@@ -252,7 +257,7 @@ def test_a_retry_after_a_failure_applies_the_event_exactly_once(world: World) ->
     stored = world.stored(user_id)
     assert stored.customer_id == checkout_completed.customer_id
     assert list(stored.subscriptions) == [checkout_completed.subscription_id]
-    assert stored.has_premium(world.clock.now())
+    assert world.has_premium(stored)
     record = world.inbox(checkout_completed.id)
     assert (record.status, record.error) == (EventStatus.PROCESSED, None)
     assert [r.event_id for r in world.store.events.values()].count(checkout_completed.id) == 1
@@ -286,7 +291,9 @@ def test_a_concurrent_delivery_of_the_same_event_has_one_effect(world: World) ->
     world.gateway = gateway
     user_id, events = unlinked_paid_checkout(world)
     checkout_completed = events[0]
-    other_worker = HandleBillingEvent(InMemoryUnitOfWork(world.store), gateway, world.clock)
+    other_worker = HandleBillingEvent(
+        InMemoryUnitOfWork(world.store), gateway, world.clock, world.policy
+    )
     results: list[HandleBillingEventResult] = []
     gateway.hook = lambda: results.append(
         other_worker.execute(HandleBillingEventCommand(checkout_completed))
@@ -306,7 +313,9 @@ def test_a_concurrent_delivery_that_failed_meanwhile_does_not_hide_ours(world: W
     world.gateway = gateway
     user_id, events = unlinked_paid_checkout(world)
     event = events[0]
-    other_worker = HandleBillingEvent(InMemoryUnitOfWork(world.store), gateway, world.clock)
+    other_worker = HandleBillingEvent(
+        InMemoryUnitOfWork(world.store), gateway, world.clock, world.policy
+    )
 
     def other_delivery_fails() -> None:
         gateway.fail_next = PaymentProviderError("Stripe blip")
@@ -349,9 +358,9 @@ def test_a_recovered_payment_restores_premium_after_the_grace(world: World) -> N
     world.clock.advance(timedelta(days=30))
     world.deliver(world.gateway.fail_renewal(subscription_id))
     world.clock.advance(timedelta(days=5))
-    assert not world.stored(ann.id).has_premium(world.clock.now())
+    assert not world.has_premium(world.stored(ann.id))
     world.deliver(world.gateway.recover(subscription_id))
-    assert world.stored(ann.id).has_premium(world.clock.now())
+    assert world.has_premium(world.stored(ann.id))
 
 
 def test_an_event_stamped_before_the_stored_state_but_fetched_moves_nothing_back(
@@ -370,3 +379,42 @@ def test_an_event_stamped_before_the_stored_state_but_fetched_moves_nothing_back
     stored = world.stored(ann.id).subscriptions[subscription_id]
     assert stored.as_of >= stored_as_of
     assert stored.cancel_at_period_end
+
+
+class ConflictOnCommit(InMemoryUnitOfWork):
+    """A store whose next commit breaks one of its rules (a unique key)."""
+
+    conflicts = 1
+
+    def commit(self) -> None:
+        if ConflictOnCommit.conflicts:
+            ConflictOnCommit.conflicts -= 1
+            self.rollback()
+            raise DataConflict(
+                "the change breaks a rule of the store: UNIQUE constraint failed: users.x"
+            )
+        super().commit()
+
+
+def test_item_4_an_event_that_can_never_succeed_is_failed_readably_not_retried(
+    world: World,
+) -> None:
+    ann = world.register()
+    _, events = world.subscribe(ann)
+    ConflictOnCommit.conflicts = 1
+    handler = HandleBillingEvent(
+        ConflictOnCommit(world.store), world.gateway, world.clock, world.policy
+    )
+
+    result = handler.execute(HandleBillingEventCommand(events[1]))  # no exception: 2xx
+
+    assert result.status is EventStatus.FAILED
+    record = world.inbox(events[1].id)
+    assert record.status is EventStatus.FAILED
+    assert record.error is not None and "UNIQUE constraint failed" in record.error
+    assert "[SQL" not in record.error
+
+
+def test_a_failure_reason_keeps_the_first_line_and_no_sql() -> None:
+    error = RuntimeError("(psycopg.Error) boom\n[SQL: UPDATE users SET x=%(x)s]\n[parameters: {}]")
+    assert describe_failure(error) == "RuntimeError: (psycopg.Error) boom"

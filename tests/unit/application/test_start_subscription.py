@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 
@@ -9,21 +10,24 @@ from application.use_cases.start_subscription import (
     StartSubscriptionCommand,
 )
 from domain.errors import AlreadySubscribed, PaymentProviderError, UserNotFound
+from domain.subscription import SubscriptionStatus
 from tests.unit.application.conftest import CANCEL_URL, SUCCESS_URL, World
 
 
 def start(world: World, user_id: str) -> str:
-    redirect = StartSubscription(world.uow, world.gateway).execute(
-        StartSubscriptionCommand(user_id, SUCCESS_URL, CANCEL_URL)
-    )
+    """One click on Subscribe, a millisecond after the one before."""
+    world.clock.advance(timedelta(milliseconds=1))
+    redirect = world.starter().execute(StartSubscriptionCommand(user_id, SUCCESS_URL, CANCEL_URL))
     return redirect.session_id
+
+
+def payable(gateway: FakePaymentGateway, session_id: str) -> bool:
+    return gateway.checkouts[session_id].is_open
 
 
 def test_returns_a_checkout_for_the_user_with_the_urls(world: World) -> None:
     ann = world.register()
-    redirect = StartSubscription(world.uow, world.gateway).execute(
-        StartSubscriptionCommand(ann.id, SUCCESS_URL, CANCEL_URL)
-    )
+    redirect = world.starter().execute(StartSubscriptionCommand(ann.id, SUCCESS_URL, CANCEL_URL))
     checkout = world.gateway.checkouts[redirect.session_id]
     assert redirect.url == checkout.url
     assert checkout.user_id == ann.id
@@ -86,9 +90,7 @@ def test_a_provider_error_creating_the_customer_propagates_and_stores_nothing(
 class CheckoutDown(FakePaymentGateway):
     """The provider creates customers but fails to create checkouts."""
 
-    def create_checkout_session(
-        self, *, user_id: str, customer_id: str, success_url: str, cancel_url: str
-    ) -> CheckoutRedirect:
+    def create_checkout_session(self, **_: object) -> CheckoutRedirect:
         raise PaymentProviderError()
 
 
@@ -98,7 +100,7 @@ def test_a_provider_error_creating_the_checkout_keeps_only_the_reusable_customer
     ann = world.register()
     down = CheckoutDown(world.clock)
     with pytest.raises(PaymentProviderError):
-        StartSubscription(world.uow, down).execute(
+        StartSubscription(world.uow, down, world.clock, world.policy).execute(
             StartSubscriptionCommand(ann.id, SUCCESS_URL, CANCEL_URL)
         )
     stored = world.stored(ann.id)
@@ -139,14 +141,14 @@ def test_a_subscription_paid_but_not_yet_reported_is_found_at_the_provider(world
     assert stored[subscription_id].is_live
 
 
-def test_starting_again_returns_the_checkout_still_open(world: World) -> None:
+def test_each_click_gets_a_payable_checkout_and_expires_the_earlier_ones(world: World) -> None:
     ann = world.register()
     first = start(world, ann.id)
     second = start(world, ann.id)
 
-    assert second == first
-    world.gateway.pay_checkout(first)
-    assert len(world.gateway.subscriptions) == 1
+    assert second != first
+    assert payable(world.gateway, second)
+    assert not payable(world.gateway, first)
 
 
 def test_two_tabs_cannot_give_one_user_two_subscriptions(world: World) -> None:
@@ -156,52 +158,121 @@ def test_two_tabs_cannot_give_one_user_two_subscriptions(world: World) -> None:
     world.gateway.pay_checkout(tab_two)
 
     with pytest.raises(PaymentProviderError):
-        world.gateway.pay_checkout(tab_one)  # the same checkout: already paid
+        world.gateway.pay_checkout(tab_one)  # expired by the second tab
     with pytest.raises(AlreadySubscribed):
         start(world, ann.id)
 
 
-def test_an_expired_checkout_is_replaced_by_a_new_one(world: World) -> None:
+class Interleaved(FakePaymentGateway):
+    """Runs other clicks at the worst moments of one: right before it creates its
+    checkout, or right after it created it and before it settles."""
+
+    before_create: list[Callable[[], object]]
+    before_settle: list[Callable[[], object]]
+
+    def create_checkout_session(self, **kwargs: object) -> CheckoutRedirect:
+        _run_all(self.before_create)
+        return super().create_checkout_session(**kwargs)  # type: ignore[arg-type]
+
+    def settle_open_checkouts(self, customer_id: str) -> CheckoutRedirect | None:
+        _run_all(self.before_settle)
+        return super().settle_open_checkouts(customer_id)
+
+
+def _run_all(hooks: list[Callable[[], object]]) -> None:
+    while hooks:
+        hooks.pop(0)()
+
+
+@pytest.mark.parametrize("moment", ["before_create", "before_settle"])
+def test_item_6_three_quick_clicks_land_the_last_on_a_payable_checkout(
+    world: World, moment: str
+) -> None:
+    gateway = world.gateway = Interleaved(world.clock)
+    gateway.before_create, gateway.before_settle = [], []
     ann = world.register()
-    first = start(world, ann.id)
-    world.gateway.checkouts[first].expired = True  # e.g. Stripe's 24 hours passed
+    start(world, ann.id)  # the customer exists: the clicks race only on checkouts
+    answers: dict[str, str] = {}
+    # The first click stalls at `moment`; the second and third run through meanwhile,
+    # the third stalling in turn so that the second finishes last.
+    hooks = getattr(gateway, moment)
+    third = lambda: answers.update(third=start(world, ann.id))  # noqa: E731
+    second = lambda: (hooks.append(third), answers.update(second=start(world, ann.id)))  # noqa: E731
+    hooks.append(second)
 
-    second = start(world, ann.id)
+    answers["first"] = start(world, ann.id)
 
-    assert second != first
-    world.gateway.pay_checkout(second)
-
-
-class SecondClickInBetween(FakePaymentGateway):
-    """Runs `second_click` once, at the worst moment of a double click: after the first
-    request found no open checkout and before it created one."""
-
-    second_click: Callable[[], object] | None = None
-
-    def find_open_checkout(self, customer_id: str) -> CheckoutRedirect | None:
-        found = super().find_open_checkout(customer_id)
-        click, self.second_click = self.second_click, None
-        if click is not None:
-            click()
-        return found
+    assert payable(gateway, answers["third"]), answers  # the last click lands on a payable page
+    open_ones = [c for c in gateway.checkouts.values() if c.is_open]
+    assert len(open_ones) == 1
 
 
-def test_a_double_click_leaves_at_most_one_payable_checkout(world: World) -> None:
-    gateway = world.gateway = SecondClickInBetween(world.clock)
+def test_item_1_a_subscription_to_another_price_does_not_block_subscribing(
+    world: World,
+) -> None:
     ann = world.register()
-    seconds: list[str] = []
-    gateway.second_click = lambda: seconds.append(start(world, ann.id))
+    start(world, ann.id)
+    customer_id = world.stored(ann.id).customer_id
+    assert customer_id is not None
+    world.deliver(world.gateway.subscribe_directly(customer_id, "price_newsletter_free"))
 
-    first = start(world, ann.id)
-    [second] = seconds
+    session_id = start(world, ann.id)  # not "already subscribed"
 
-    payable = []
-    for session_id in (first, second):
-        try:
-            gateway.pay_checkout(session_id)
-        except PaymentProviderError:
-            payable.append(False)
-        else:
-            payable.append(True)
-    assert payable.count(True) <= 1
-    assert len(gateway.subscriptions) <= 1
+    assert payable(world.gateway, session_id)
+    assert not world.has_premium(world.stored(ann.id))
+
+
+class DeletedWhileListing(FakePaymentGateway):
+    """The subscription is deleted, and its webhook stored, right after the listing."""
+
+    on_list: Callable[[], object] | None = None
+
+    def list_subscriptions(self, customer_id: str):  # type: ignore[no-untyped-def]
+        listed = super().list_subscriptions(customer_id)
+        hook, self.on_list = self.on_list, None
+        if hook is not None:
+            hook()
+        return listed
+
+
+def test_item_2_subscribe_never_brings_a_canceled_subscription_back(world: World) -> None:
+    gateway = world.gateway = DeletedWhileListing(world.clock)
+    ann = world.register()
+    subscription_id, events = world.subscribe(ann)
+    world.deliver(events)
+
+    def delete() -> None:
+        world.clock.advance(timedelta(seconds=1))
+        world.deliver(gateway.cancel_now(subscription_id))
+
+    gateway.on_list = delete
+    with pytest.raises(AlreadySubscribed):  # what the provider said at the listing
+        start(world, ann.id)
+
+    stored = world.stored(ann.id).subscriptions[subscription_id]
+    assert stored.status is SubscriptionStatus.CANCELED
+    assert not world.has_premium(world.stored(ann.id))
+    assert payable(gateway, start(world, ann.id))  # and the next click may subscribe
+
+
+@pytest.mark.parametrize("how", ["deleted in the dashboard", "provider state lost"])
+def test_item_3_a_customer_the_provider_does_not_know_is_replaced(world: World, how: str) -> None:
+    ann = world.register()
+    subscription_id, events = world.subscribe(ann)
+    world.deliver(events)
+    dead = world.stored(ann.id).customer_id
+    assert dead is not None
+    if how == "deleted in the dashboard":
+        world.gateway.delete_customer(dead)  # its webhooks are lost
+    else:
+        world.gateway.lose_state()
+
+    session_id = start(world, ann.id)
+
+    stored = world.stored(ann.id)
+    assert stored.customer_id not in (None, dead)
+    assert world.gateway.customers[stored.customer_id].user_id == ann.id
+    assert world.gateway.checkouts[session_id].customer_id == stored.customer_id
+    assert payable(world.gateway, session_id)
+    assert stored.subscriptions[subscription_id].status is SubscriptionStatus.CANCELED
+    assert not world.has_premium(stored)

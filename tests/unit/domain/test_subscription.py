@@ -179,3 +179,14 @@ class TestIsNewerThan:
     def test_same_state_ignores_only_the_timestamp(self) -> None:
         assert a_subscription().same_state_as(a_subscription(as_of=T0 + SECOND))
         assert not a_subscription().same_state_as(a_subscription(price_id="price_2"))
+
+
+def test_item_4_ids_that_could_not_be_stored_are_refused() -> None:
+    from domain.billing import BillingEvent, BillingEventKind
+
+    for bad in ("x" * 256, "evt_\x00", "evt_\n", ""):
+        with pytest.raises(ValueError):
+            BillingEvent(id=bad, kind=BillingEventKind.UNHANDLED, provider_type="t", occurred_at=T0)
+        with pytest.raises(ValueError):
+            a_subscription(id=bad)
+    assert a_subscription(id="s" * 255).id == "s" * 255

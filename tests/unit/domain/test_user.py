@@ -9,134 +9,123 @@ S = SubscriptionStatus
 LATER = T0 + timedelta(minutes=5)
 
 
-class TestApplySubscription:
+class TestObserve:
     def test_stores_the_first_snapshot_of_a_subscription(self) -> None:
         user = a_user()
-        assert user.apply_subscription(a_subscription()) is SnapshotOutcome.APPLIED
+        assert user.observe(a_subscription()) is SnapshotOutcome.APPLIED
         assert user.subscriptions == {"sub_1": a_subscription()}
 
     def test_a_newer_snapshot_replaces_the_stored_one(self) -> None:
         user = a_user()
-        user.apply_subscription(a_subscription())
+        user.observe(a_subscription())
         newer = a_subscription(as_of=LATER, cancel_at_period_end=True)
-        assert user.apply_subscription(newer) is SnapshotOutcome.APPLIED
+        assert user.observe(newer) is SnapshotOutcome.APPLIED
         assert user.subscriptions["sub_1"] == newer
 
     def test_an_older_snapshot_is_stale_and_changes_nothing(self) -> None:
         user = a_user()
         stored = a_subscription(as_of=LATER, status=S.CANCELED)
-        user.apply_subscription(stored)
-        assert user.apply_subscription(a_subscription()) is SnapshotOutcome.STALE
+        user.observe(stored)
+        assert user.observe(a_subscription()) is SnapshotOutcome.STALE
         assert user.subscriptions["sub_1"] == stored
 
     def test_the_same_snapshot_twice_is_stale_the_second_time(self) -> None:
         user = a_user()
-        user.apply_subscription(a_subscription())
-        assert user.apply_subscription(a_subscription()) is SnapshotOutcome.STALE
+        user.observe(a_subscription())
+        assert user.observe(a_subscription()) is SnapshotOutcome.STALE
 
     def test_a_tie_with_another_state_is_undecided_and_changes_nothing(self) -> None:
         user = a_user()
-        user.apply_subscription(a_subscription())
+        user.observe(a_subscription())
         tied = a_subscription(cancel_at_period_end=True)
-        assert user.apply_subscription(tied) is SnapshotOutcome.UNDECIDED
+        assert user.observe(tied) is SnapshotOutcome.UNDECIDED
         assert user.subscriptions["sub_1"] == a_subscription()
 
     def test_at_a_tie_a_terminal_snapshot_wins(self) -> None:
         user = a_user()
-        user.apply_subscription(a_subscription())
+        user.observe(a_subscription())
         ended = a_subscription(status=S.CANCELED, ended_at=T0)
-        assert user.apply_subscription(ended) is SnapshotOutcome.APPLIED
+        assert user.observe(ended) is SnapshotOutcome.APPLIED
         assert user.subscriptions["sub_1"] == ended
 
     def test_at_a_tie_a_non_terminal_snapshot_does_not_revive_a_terminal_one(self) -> None:
         user = a_user()
         ended = a_subscription(status=S.CANCELED, ended_at=T0)
-        user.apply_subscription(ended)
-        assert user.apply_subscription(a_subscription()) is SnapshotOutcome.STALE
+        user.observe(ended)
+        assert user.observe(a_subscription()) is SnapshotOutcome.STALE
         assert user.subscriptions["sub_1"] == ended
-
-    def test_authoritative_applies_the_state_but_never_moves_as_of_backwards(self) -> None:
-        user = a_user()
-        user.apply_subscription(a_subscription(as_of=LATER))
-        current = a_subscription(status=S.PAST_DUE)  # stamped earlier than what is stored
-        outcome = user.apply_subscription(current, authoritative=True)
-        assert outcome is SnapshotOutcome.APPLIED
-        stored = user.subscriptions["sub_1"]
-        assert stored.status is S.PAST_DUE
-        assert stored.as_of == LATER
-
-    def test_authoritative_with_a_later_stamp_moves_as_of_forward(self) -> None:
-        user = a_user()
-        user.apply_subscription(a_subscription())
-        outcome = user.apply_subscription(a_subscription(as_of=LATER), authoritative=True)
-        assert outcome is SnapshotOutcome.APPLIED
-        assert user.subscriptions["sub_1"].as_of == LATER
-
-    def test_authoritative_settles_a_tie(self) -> None:
-        user = a_user()
-        user.apply_subscription(a_subscription())
-        tied = a_subscription(cancel_at_period_end=True)
-        assert user.apply_subscription(tied, authoritative=True) is SnapshotOutcome.APPLIED
-        assert user.subscriptions["sub_1"] == tied
 
     def test_subscriptions_are_kept_apart_by_id(self) -> None:
         user = a_user()
         old = a_subscription(id="sub_old", status=S.CANCELED, as_of=LATER)
-        user.apply_subscription(old)
-        assert user.apply_subscription(a_subscription(id="sub_new")) is SnapshotOutcome.APPLIED
+        user.observe(old)
+        assert user.observe(a_subscription(id="sub_new")) is SnapshotOutcome.APPLIED
         assert set(user.subscriptions) == {"sub_old", "sub_new"}
         assert user.subscriptions["sub_old"] == old
 
-    def test_links_the_snapshots_customer_when_none_is_linked(self) -> None:
-        user = a_user()
-        user.apply_subscription(a_subscription(customer_id="cus_9"))
-        assert user.customer_id == "cus_9"
 
-    def test_a_stale_snapshot_links_no_customer(self) -> None:
+class TestRecordFetched:
+    """A state fetched from the provider (Subscribe, reconcile, a tie to settle)."""
+
+    def test_a_fetch_settles_a_tie_with_a_stored_event(self) -> None:
         user = a_user()
-        user.apply_subscription(a_subscription(as_of=LATER, customer_id=None))
-        user.apply_subscription(a_subscription(customer_id="cus_9"))
+        user.observe(a_subscription())
+        tied = a_subscription(cancel_at_period_end=True)
+        assert user.record_fetched(tied) is SnapshotOutcome.APPLIED
+        assert user.subscriptions["sub_1"] == tied
+
+    def test_a_later_fetch_moves_as_of_forward_even_in_the_same_state(self) -> None:
+        user = a_user()
+        user.observe(a_subscription())
+        assert user.record_fetched(a_subscription(as_of=LATER)) is SnapshotOutcome.APPLIED
+        assert user.subscriptions["sub_1"].as_of == LATER
+
+    def test_item_2_a_fetch_never_undoes_a_state_stored_after_it(self) -> None:
+        # Subscribe listed the subscription active; then its deletion was stored.
+        user = a_user()
+        deleted = a_subscription(status=S.CANCELED, ended_at=LATER, as_of=LATER)
+        user.observe(deleted)
+        assert user.record_fetched(a_subscription()) is SnapshotOutcome.STALE
+        assert user.subscriptions["sub_1"] == deleted
+
+    def test_a_fetch_in_the_second_of_the_end_does_not_revive_it(self) -> None:
+        user = a_user()
+        ended = a_subscription(status=S.CANCELED, ended_at=T0)
+        user.observe(ended)
+        assert user.record_fetched(a_subscription()) is SnapshotOutcome.STALE
+        assert user.subscriptions["sub_1"] == ended
+
+    def test_a_fetch_of_a_new_subscription_is_stored(self) -> None:
+        user = a_user()
+        assert user.record_fetched(a_subscription()) is SnapshotOutcome.APPLIED
+        assert user.subscriptions == {"sub_1": a_subscription()}
+
+    def test_observing_does_not_link_a_customer(self) -> None:
+        user = a_user()
+        user.observe(a_subscription(customer_id="cus_9"))
+        assert user.customer_id is None  # the application decides whose customer it is
+
+
+class TestForgetCustomer:
+    def test_forgets_the_customer_and_ends_its_live_subscriptions(self) -> None:
+        ended_before = a_subscription(id="sub_old", status=S.CANCELED, ended_at=T0)
+        user = a_user(
+            customer_id="cus_1",
+            subscriptions={"sub_1": a_subscription(), "sub_old": ended_before},
+        )
+        ended = user.forget_customer("cus_1", LATER)
         assert user.customer_id is None
+        assert [s.id for s in ended] == ["sub_1"]
+        gone = user.subscriptions["sub_1"]
+        assert (gone.status, gone.ended_at, gone.as_of) == (S.CANCELED, LATER, LATER)
+        assert user.subscriptions["sub_old"] == ended_before
 
-
-class TestCurrentSubscription:
-    def test_none_without_subscriptions(self) -> None:
-        assert a_user().current_subscription is None
-
-    def test_a_live_subscription_comes_before_a_more_recent_ended_one(self) -> None:
-        live = a_subscription(id="sub_live", status=S.PAST_DUE)
-        ended = a_subscription(id="sub_ended", status=S.CANCELED, as_of=LATER)
-        user = a_user(subscriptions={"sub_live": live, "sub_ended": ended})
-        assert user.current_subscription == live
-
-    def test_among_ended_subscriptions_the_most_recent(self) -> None:
-        first = a_subscription(id="sub_a", status=S.CANCELED)
-        second = a_subscription(id="sub_b", status=S.INCOMPLETE_EXPIRED, as_of=LATER)
-        user = a_user(subscriptions={"sub_b": second, "sub_a": first})
-        assert user.current_subscription == second
-
-
-class TestLiveSubscriptionAndPremium:
-    def test_has_a_live_subscription_when_any_is_live(self) -> None:
-        ended = a_subscription(id="sub_a", status=S.CANCELED)
-        assert not a_user(subscriptions={"sub_a": ended}).has_live_subscription
-        unpaid = a_subscription(id="sub_b", status=S.UNPAID)
-        assert a_user(subscriptions={"sub_a": ended, "sub_b": unpaid}).has_live_subscription
-
-    def test_premium_when_any_subscription_grants_it(self) -> None:
-        ended = a_subscription(id="sub_a", status=S.CANCELED)
-        active = a_subscription(id="sub_b")
-        assert not a_user(subscriptions={"sub_a": ended}).has_premium(T0)
-        assert a_user(subscriptions={"sub_a": ended, "sub_b": active}).has_premium(T0)
-
-    def test_premium_uses_the_given_grace(self) -> None:
-        past_due = a_subscription(status=S.PAST_DUE)
-        user = a_user(subscriptions={"sub_1": past_due})
-        assert user.has_premium(T0 + timedelta(days=2))
-        assert not user.has_premium(T0 + timedelta(days=2), grace=timedelta(days=1))
-
-    def test_no_premium_without_subscriptions(self) -> None:
-        assert not a_user().has_premium(T0)
+    def test_keeps_another_customers_subscriptions(self) -> None:
+        other = a_subscription(id="sub_2", customer_id="cus_2")
+        user = a_user(customer_id="cus_2", subscriptions={"sub_2": other})
+        assert user.forget_customer("cus_1", LATER) == []
+        assert user.customer_id == "cus_2"
+        assert user.subscriptions["sub_2"] == other
 
 
 class TestLinkCustomer:

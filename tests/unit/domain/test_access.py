@@ -1,0 +1,76 @@
+"""The access policy: only what this product sells grants access (issue 8, item 1)."""
+
+from datetime import timedelta
+
+from domain.access import AccessPolicy
+from domain.subscription import SubscriptionStatus
+from tests.unit.builders import T0, a_subscription, a_user
+
+S = SubscriptionStatus
+LATER = T0 + timedelta(minutes=5)
+POLICY = AccessPolicy(prices=frozenset({"price_1"}))
+
+
+class TestWhatGrantsPremium:
+    def test_a_live_subscription_to_our_price_grants_premium(self) -> None:
+        assert POLICY.grants_premium(a_user(subscriptions={"sub_1": a_subscription()}), T0)
+
+    def test_item_1_a_subscription_to_another_price_grants_nothing(self) -> None:
+        newsletter = a_subscription(price_id="price_newsletter")
+        user = a_user(subscriptions={"sub_1": newsletter})
+        assert not POLICY.grants_premium(user, T0)
+        assert not POLICY.has_live_subscription(user)
+        assert POLICY.current_subscription(user) is None
+
+    def test_a_subscription_without_a_price_grants_nothing(self) -> None:
+        user = a_user(subscriptions={"sub_1": a_subscription(price_id=None)})
+        assert not POLICY.grants_premium(user, T0)
+
+    def test_premium_when_any_of_our_subscriptions_grants_it(self) -> None:
+        ended = a_subscription(id="sub_a", status=S.CANCELED)
+        active = a_subscription(id="sub_b")
+        assert not POLICY.grants_premium(a_user(subscriptions={"sub_a": ended}), T0)
+        assert POLICY.grants_premium(a_user(subscriptions={"sub_a": ended, "sub_b": active}), T0)
+
+    def test_premium_uses_the_policys_grace(self) -> None:
+        user = a_user(subscriptions={"sub_1": a_subscription(status=S.PAST_DUE)})
+        assert POLICY.grants_premium(user, T0 + timedelta(days=2))
+        one_day = AccessPolicy(prices=POLICY.prices, past_due_grace=timedelta(days=1))
+        assert not one_day.grants_premium(user, T0 + timedelta(days=2))
+
+    def test_no_premium_without_subscriptions(self) -> None:
+        assert not POLICY.grants_premium(a_user(), T0)
+
+    def test_no_price_sold_grants_nothing(self) -> None:
+        user = a_user(subscriptions={"sub_1": a_subscription()})
+        assert not AccessPolicy(prices=frozenset()).grants_premium(user, T0)
+
+
+class TestLiveAndCurrent:
+    def test_has_a_live_subscription_when_any_of_ours_is_live(self) -> None:
+        ended = a_subscription(id="sub_a", status=S.CANCELED)
+        assert not POLICY.has_live_subscription(a_user(subscriptions={"sub_a": ended}))
+        unpaid = a_subscription(id="sub_b", status=S.UNPAID)
+        user = a_user(subscriptions={"sub_a": ended, "sub_b": unpaid})
+        assert POLICY.has_live_subscription(user)
+
+    def test_current_is_none_without_subscriptions(self) -> None:
+        assert POLICY.current_subscription(a_user()) is None
+
+    def test_a_live_subscription_comes_before_a_more_recent_ended_one(self) -> None:
+        live = a_subscription(id="sub_live", status=S.PAST_DUE)
+        ended = a_subscription(id="sub_ended", status=S.CANCELED, as_of=LATER)
+        user = a_user(subscriptions={"sub_live": live, "sub_ended": ended})
+        assert POLICY.current_subscription(user) == live
+
+    def test_among_ended_subscriptions_the_most_recent(self) -> None:
+        first = a_subscription(id="sub_a", status=S.CANCELED)
+        second = a_subscription(id="sub_b", status=S.INCOMPLETE_EXPIRED, as_of=LATER)
+        user = a_user(subscriptions={"sub_b": second, "sub_a": first})
+        assert POLICY.current_subscription(user) == second
+
+    def test_a_live_foreign_subscription_is_not_the_current_one(self) -> None:
+        ours = a_subscription(id="sub_a", status=S.CANCELED)
+        foreign = a_subscription(id="sub_b", price_id="price_other", as_of=LATER)
+        user = a_user(subscriptions={"sub_a": ours, "sub_b": foreign})
+        assert POLICY.current_subscription(user) == ours
