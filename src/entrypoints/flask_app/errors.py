@@ -11,6 +11,7 @@ from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from domain import errors
+from entrypoints.flask_app.forms import UnreadableSubmission
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,10 @@ def handle_http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
         413: "What you sent is too large.",
         429: "Too many attempts. Please wait a minute and try again.",
     }
-    message = messages.get(error.code, error.description or "That did not work.")
+    if isinstance(error, UnreadableSubmission):
+        message = error.description  # written for people: what was wrong with the body
+    else:
+        message = messages.get(error.code, error.description or "That did not work.")
     return render_template("error.html", message=message, status=error.code), error.code
 
 
