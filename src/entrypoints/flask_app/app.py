@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from entrypoints.container import Container
 from entrypoints.flask_app import auth, billing, cli, content, webhook
 from entrypoints.flask_app.errors import register_error_handlers
-from entrypoints.flask_app.rate_limit import install_rate_limits
+from entrypoints.flask_app.rate_limit import install_rate_limits, warn_if_per_process_limits
 from entrypoints.flask_app.security import add_security_headers
 from entrypoints.flask_app.session_user import SessionUser, parse_session_id
 from entrypoints.settings import Settings
@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     for blueprint in (auth.bp, billing.bp, content.bp, webhook.bp):
         app.register_blueprint(blueprint)
     install_rate_limits(app, settings)
+    warn_if_per_process_limits(settings)
     if settings.trusted_proxy_hops:
         # Behind N proxies, the client's address and scheme come from their headers.
         hops = settings.trusted_proxy_hops
