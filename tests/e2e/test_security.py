@@ -23,6 +23,8 @@ from adapters.argon2_hasher import (
 )
 from adapters.memory import FakePasswordHasher
 from domain.email import EmailAddress
+from entrypoints.flask_app.rate_limit import warn_if_per_process_limits
+from entrypoints.settings import Settings
 from tests.e2e.conftest import offline_stripe_app
 from tests.e2e.support import form_token, serve, user_id_of
 from tests.support import stripe_events as se
@@ -249,6 +251,29 @@ def test_the_limit_is_per_account(client: FlaskClient) -> None:
     assert log_in(client, email="other@example.com").status_code == 303
 
 
+@pytest.mark.parametrize("first", ["form", "json", "multipart"])
+@pytest.mark.parametrize("then", ["form", "json", "multipart"])
+def test_log_ins_count_against_the_account_however_the_email_is_sent(
+    client: FlaskClient, first: str, then: str
+) -> None:
+    """Issue 8, item 8: JSON log-ins were counted under an empty email, so an account
+    took 5 form and 5 JSON guesses a minute."""
+    register(client)
+
+    def attempt(how: str, password: str) -> int:
+        fields = {"email": EMAIL.upper(), "password": password}  # the key normalises
+        headers = {"X-CSRFToken": token(client)}
+        if how == "json":
+            return client.post("/login", json=fields, headers=headers).status_code
+        kind = "multipart/form-data" if how == "multipart" else None
+        return client.post("/login", data=fields, headers=headers, content_type=kind).status_code
+
+    answers = [attempt(first, f"wrong password {i}") for i in range(5)]
+    assert answers == [401] * 5
+    assert attempt(then, "wrong password 5") == 429
+    assert attempt(then, PASSWORD) == 429
+
+
 def test_the_limit_is_per_address_too(tmp_path: Path) -> None:
     client = make_app(tmp_path, login_rate_limit_per_address="3 per minute").test_client()
     answers = [log_in(client, email=f"nobody{i}@example.com").status_code for i in range(4)]
@@ -409,6 +434,32 @@ def test_rate_limit_counters_go_to_redis_when_configured(tmp_path: Path) -> None
     other = make_app(tmp_path / "other", ratelimit_storage_uri=url).test_client()
     assert log_in(other, password="wrong again").status_code == 429
     server.flushdb()
+
+
+def test_per_process_rate_limits_are_warned_about_at_start_up(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 8, item 8: with in-memory counters each worker counts alone; the operator
+    is told, with the setting that fixes it."""
+    caplog.set_level(logging.WARNING, logger="entrypoints.flask_app.rate_limit")
+    make_app(tmp_path)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert "each worker process counts alone" in warnings[0]
+    assert "RATELIMIT_STORAGE_URI=redis://" in warnings[0]
+
+
+def test_the_per_process_warning_follows_the_storage_and_the_worker_count() -> None:
+    memory = Settings(secret_key="k" * 32)
+    local = Settings(secret_key="k" * 32, local_default=True)
+    shared = Settings(secret_key="k" * 32, ratelimit_storage_uri="redis://127.0.0.1:6379/0")
+
+    assert warn_if_per_process_limits(memory) is True  # a server of unknown size
+    assert warn_if_per_process_limits(local) is False  # `make run`: one process
+    assert warn_if_per_process_limits(memory, workers=1) is False
+    assert warn_if_per_process_limits(memory, workers=4) is True
+    assert warn_if_per_process_limits(local, workers=4) is True
+    assert warn_if_per_process_limits(shared, workers=4) is False
 
 
 def test_parallel_guesses_cannot_slip_past_the_limit(tmp_path: Path) -> None:

@@ -205,3 +205,13 @@ def test_the_webhook_needs_no_csrf_token_but_the_forms_do(app: Flask, client: Fl
     assert post_event(client, data).status_code == 200  # no token sent
     for path in ("/register", "/login", "/logout", "/create-checkout-session", "/billing-portal"):
         assert client.post(path, data={}).status_code == 400, path
+
+
+def test_the_webhooks_errors_are_short_plain_text_not_pages(client: FlaskClient) -> None:
+    big = b"{" + b" " * (1024 * 1024 + 10) + b"}"
+    response = client.post(
+        "/webhook", data=big, headers={"Stripe-Signature": se.sign(big, NEW_SECRET)}
+    )
+    assert response.status_code == 413
+    assert response.mimetype == "text/plain"
+    assert response.get_data(as_text=True) == "413 Request Entity Too Large"

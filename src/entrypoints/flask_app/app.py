@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 from dotenv import load_dotenv
 from flask import Flask, has_request_context, redirect, request, url_for
 from flask.sessions import SecureCookieSessionInterface
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from entrypoints.container import Container
 from entrypoints.flask_app import auth, billing, cli, content, webhook
 from entrypoints.flask_app.errors import register_error_handlers
-from entrypoints.flask_app.rate_limit import install_rate_limits
+from entrypoints.flask_app.rate_limit import install_rate_limits, warn_if_per_process_limits
 from entrypoints.flask_app.security import add_security_headers
 from entrypoints.flask_app.session_user import SessionUser, parse_session_id
 from entrypoints.settings import Settings
@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     for blueprint in (auth.bp, billing.bp, content.bp, webhook.bp):
         app.register_blueprint(blueprint)
     install_rate_limits(app, settings)
+    warn_if_per_process_limits(settings)
     if settings.trusted_proxy_hops:
         # Behind N proxies, the client's address and scheme come from their headers.
         hops = settings.trusted_proxy_hops
@@ -77,8 +78,16 @@ class HttpsAwareSessionInterface(SecureCookieSessionInterface):
 
 
 def _set_up_login(app: Flask, container: Container) -> None:
-    manager = LoginManager(app)
+    # Flask-Login's own context processor loads the user (a database read) for every
+    # template rendered, even a page that never shows the user: the error page for a
+    # database that is down would then fail too. Templates get the lazy proxy instead,
+    # which loads the user only when a template reads it.
+    manager = LoginManager(app, add_context_processor=False)
     manager.session_protection = "basic"
+
+    @app.context_processor
+    def _current_user() -> dict[str, object]:
+        return {"current_user": current_user}
 
     @manager.user_loader
     def load_user(session_id: str) -> SessionUser | None:

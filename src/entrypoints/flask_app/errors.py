@@ -1,16 +1,27 @@
-"""The one table that maps domain errors to HTTP status codes.
+"""The one table that maps errors to HTTP status codes and messages, and its two
+presentations.
 
-Views for forms show the error's message on the form again with this status; every
-other domain error reaching Flask is rendered by `handle_domain_error` as a page for a
-person. Nothing here shows a stack trace or a secret.
+`answer_for` decides the status and the message for any error reaching Flask: domain
+errors by `STATUS_OF`, an unreadable form body by its reason, HTTP errors by their code,
+an unreachable database as 503 (retry later), anything else as 500. People get
+`page_answer`, a page; machines (the webhook, whose blueprint registers
+`machine_answer`) get a short text/plain body. Views for forms show a domain error's
+message on the form again, with `status_for`. Nothing here shows a stack trace or a
+secret.
+
+A page for a 5xx leaves out the signed-in nav: it needs the user, whose loader needs
+the database, which may be what failed. Rendering it touches no database.
 """
 
 import logging
+from dataclasses import dataclass
 
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from adapters.sqlalchemy.availability import is_database_unavailable
 from domain import errors
+from entrypoints.flask_app.forms import UnreadableSubmission
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +41,24 @@ STATUS_OF: dict[type[errors.DomainError], int] = {
     errors.PaymentProviderError: 503,
 }
 
+# For people, by status, when the error carries no message meant for them.
+PAGE_MESSAGES: dict[int, str] = {
+    400: "The request was not understood. Please go back and try again.",
+    404: "There is no page here.",
+    405: "That page does not take this kind of request.",
+    413: "What you sent is too large.",
+    429: "Too many attempts. Please wait a minute and try again.",
+    500: "Something went wrong on our side. Please try again.",
+    503: "The service is briefly unavailable. Please try again in a minute.",
+}
+
+
+@dataclass(frozen=True)
+class ErrorAnswer:
+    status: int
+    message: str  # for a person
+    text: str  # for a machine: short, plain
+
 
 def status_for(error: errors.DomainError) -> int:
     for cls in type(error).__mro__:
@@ -38,36 +67,42 @@ def status_for(error: errors.DomainError) -> int:
     return 400
 
 
-def handle_domain_error(error: errors.DomainError) -> tuple[str, int] | Response:
-    status = status_for(error)
-    if request.path == "/webhook":
-        return Response(error.message, status, mimetype="text/plain")
-    return render_template("error.html", message=error.message, status=status), status
-
-
-def handle_http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
-    if error.code is None or request.path == "/webhook":
-        return error  # machines get werkzeug's short text answer
-    messages = {
-        400: "The request was not understood. Please go back and try again.",
-        404: "There is no page here.",
-        405: "That page does not take this kind of request.",
-        413: "What you sent is too large.",
-        429: "Too many attempts. Please wait a minute and try again.",
-    }
-    message = messages.get(error.code, error.description or "That did not work.")
-    return render_template("error.html", message=message, status=error.code), error.code
-
-
-def handle_unexpected(error: Exception) -> tuple[str, int] | Response:
+def answer_for(error: Exception) -> ErrorAnswer:
+    if isinstance(error, errors.DomainError):
+        return ErrorAnswer(status_for(error), error.message, error.message)
+    if isinstance(error, UnreadableSubmission):
+        reason = error.description or PAGE_MESSAGES[400]  # written for people
+        return ErrorAnswer(400, reason, reason)
+    if isinstance(error, HTTPException):
+        code = error.code or 500
+        message = PAGE_MESSAGES.get(code, error.description or "That did not work.")
+        return ErrorAnswer(code, message, f"{code} {error.name}")
+    if is_database_unavailable(error):
+        reason = str(getattr(error, "orig", None) or type(error).__name__).splitlines()[0]
+        log.error("database unavailable on %s %s: %s", request.method, request.path, reason)
+        return ErrorAnswer(503, PAGE_MESSAGES[503], "database unavailable; retry later")
     log.exception("unhandled error on %s %s", request.method, request.path)
-    if request.path == "/webhook":
-        return Response("processing failed; retry later", 500, mimetype="text/plain")
-    message = "Something went wrong on our side. Please try again."
-    return render_template("error.html", message=message, status=500), 500
+    return ErrorAnswer(500, PAGE_MESSAGES[500], "processing failed; retry later")
+
+
+def page_answer(error: Exception) -> tuple[str, int] | HTTPException:
+    if isinstance(error, HTTPException) and error.code is None:
+        return error
+    answer = answer_for(error)
+    page = render_template(
+        "error.html", message=answer.message, status=answer.status, bare=answer.status >= 500
+    )
+    return page, answer.status
+
+
+def machine_answer(error: Exception) -> Response | HTTPException:
+    if isinstance(error, HTTPException) and error.code is None:
+        return error
+    answer = answer_for(error)
+    return Response(answer.text, answer.status, mimetype="text/plain")
 
 
 def register_error_handlers(app: Flask) -> None:
-    app.register_error_handler(errors.DomainError, handle_domain_error)
-    app.register_error_handler(HTTPException, handle_http_error)
-    app.register_error_handler(Exception, handle_unexpected)
+    # One handler for every exception; a blueprint serving machines registers
+    # `machine_answer` the same way, and Flask prefers the blueprint's.
+    app.register_error_handler(Exception, page_answer)

@@ -4,24 +4,36 @@ Log-in: per account and per address. Register: per address. Every POST counts, a
 is counted before any hashing starts: counting only failures afterwards (what would
 spare a person who types the password right) lets parallel guesses all pass the check
 before any of them is counted. Counters live in memory by default, in Redis when
-RATELIMIT_STORAGE_URI names one (several workers then share them). Over the limit:
-429 and a page.
+RATELIMIT_STORAGE_URI names one (several workers then share them; in memory, each
+worker counts alone, and `warn_if_per_process_limits` says so at start-up). Over the
+limit: 429 and a page.
 """
 
 import hashlib
+import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from entrypoints.flask_app.forms import UnreadableSubmission, submitted_fields
 from entrypoints.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def _account_key() -> str:
-    # The email as typed, normalised like EmailAddress; hashed so no address is stored.
-    email = (request.form.get("email") or "").strip().lower()[:320]
+    """The email as the log-in form reads it (form-encoded, multipart or JSON alike),
+    normalised like EmailAddress; hashed so no address is stored."""
+    try:
+        email = submitted_fields().get("email", "")
+    except UnreadableSubmission:
+        # The form refuses this body with a 400 before any hashing. Not raised here:
+        # Flask-Limiter handles an exception from a key function as a storage failure.
+        email = ""
+    email = email.strip().lower()[:320]
     return "login-account:" + hashlib.sha256(email.encode("utf-8", "replace")).hexdigest()
 
 
@@ -47,3 +59,30 @@ def install_rate_limits(app: Flask, settings: Settings) -> Limiter:
     limit("auth.login", settings.login_rate_limit_per_address, _address_key, "login-address")
     limit("auth.register", settings.register_rate_limit, _address_key, "register-address")
     return limiter
+
+
+def warn_if_per_process_limits(settings: Settings, workers: int | None = None) -> bool:
+    """Log a warning, and return True, when the rate limits are counted in each
+    process's memory while several processes may serve: each counts alone, so N workers
+    allow N times every limit.
+
+    `workers` is how many processes serve the app. None means unknown (`create_app`):
+    then only the embedded local default (one process) is spared the warning. A server
+    configuration that knows its worker count (gunicorn's) passes it.
+    """
+    if not settings.ratelimit_storage_uri.startswith("memory://"):
+        return False
+    several = not settings.local_default if workers is None else workers > 1
+    if not several:
+        return False
+    count = str(workers) if workers else "N"
+    log.warning(
+        "Rate limits are counted in memory (RATELIMIT_STORAGE_URI=%s): each worker process "
+        "counts alone, so %s workers allow %s times every limit (LOGIN_RATE_LIMIT and the "
+        "others). Set RATELIMIT_STORAGE_URI=redis://HOST:6379/0 so that all workers share "
+        "the counters.",
+        settings.ratelimit_storage_uri,
+        count,
+        count,
+    )
+    return True

@@ -8,9 +8,12 @@ from flask.typing import ResponseReturnValue
 from application.use_cases.handle_billing_event import HandleBillingEventCommand
 from domain.errors import InvalidWebhook
 from entrypoints.flask_app.deps import container
+from entrypoints.flask_app.errors import machine_answer
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhook", __name__)
+# Stripe reads the status, not a page: a short text answer; any 5xx makes it retry.
+bp.register_error_handler(Exception, machine_answer)
 
 
 @bp.post("/webhook")
