@@ -4,11 +4,15 @@ Without STRIPE_SECRET_KEY, the Stripe emulator starts on 127.0.0.1
 (STRIPE_EMULATOR_PORT, default 12111), a product, a price and the app's webhook are
 created in it through the Stripe API, and the app's Stripe adapter points at it.
 With a key set, the emulator is not started and nothing points at it.
+
+The emulator keeps its state in instance/stripe-emulator.json, so a restart finds the
+same customers, subscriptions, price and webhook secret the app's database refers to.
 """
 
 import logging
 import os
 import sys
+from pathlib import Path
 
 from dotenv import load_dotenv
 
@@ -16,10 +20,14 @@ from adapters.sqlalchemy.database import create_database_engine, migrate
 from adapters.stripe.provision import provision
 from entrypoints.flask_app import create_app
 from entrypoints.settings import ConfigurationError, Settings
-from stripe_emulator import Emulator
+from stripe_emulator import Emulator, StateFileError
 
 log = logging.getLogger("local_run")
 EMULATOR_KEY = "sk_test_local_emulator"  # the emulator accepts any sk_test_ key
+INSTANCE = Path("instance")
+# The emulator's state outlives the process, as the app's database does: the customers
+# and subscriptions the database names must still exist after a restart.
+EMULATOR_STATE = INSTANCE / "stripe-emulator.json"
 
 
 def main() -> int:
@@ -45,7 +53,11 @@ def main() -> int:
         return 2
     emulator = None
     if local_default:
-        emulator = Emulator(host="127.0.0.1", port=emulator_port)
+        try:
+            emulator = Emulator(host="127.0.0.1", port=emulator_port, state_file=EMULATOR_STATE)
+        except StateFileError as error:
+            print(f"Stripe emulator: {error}", file=sys.stderr)
+            return 2
         emulator.start()
         app_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
         base_url = os.environ.get("BASE_URL") or f"http://{app_host}:{port}"

@@ -1,24 +1,18 @@
-"""`make run`'s launcher refuses the development SECRET_KEY where others could reach it."""
+"""`make run`'s launcher: the development SECRET_KEY only where nobody else can reach
+it, and the embedded default surviving a restart."""
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.stripe_stack import open_portal, subscribe
+from tests.e2e.support import Browser
+from tests.support.local_run import LocalRun, free_port, run_launcher
+
 
 def launch(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "SECRET_KEY"))}
-    return subprocess.run(
-        [sys.executable, "-m", "local_run"],
-        capture_output=True,
-        text=True,
-        env={**clean, "PORT": "0", **env},
-        cwd=tmp_path,
-        timeout=60,
-        check=False,
-    )
+    return run_launcher(tmp_path, **{"PORT": "0", **env})
 
 
 @pytest.mark.parametrize(
@@ -34,3 +28,24 @@ def test_the_launcher_needs_a_secret_key_unless_local_and_emulated(
     assert "SECRET_KEY is not set" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "instance").exists()  # nothing started, nothing written
+
+
+def test_restarting_make_run_keeps_billing(tmp_path: Path) -> None:
+    """Issue 8, item 10 (done-when 3): the app and the emulator restarted on the same
+    `instance/` between subscribing and Manage billing: the portal opens, premium stays."""
+    ports = {"PORT": str(free_port()), "STRIPE_EMULATOR_PORT": str(free_port())}
+    with LocalRun(tmp_path, **ports) as first:
+        browser = Browser(first.url).sign_up("restart@example.com", "a fine passphrase")
+        paid = subscribe(browser)
+        assert paid.status_code == 303, paid.text[:300]
+        assert browser.get(paid.headers["Location"]).status_code == 200
+        assert browser.get("/premium").status_code == 200
+        first_stop = first.stop()
+
+    with LocalRun(tmp_path, **ports) as second:
+        portal = open_portal(browser)
+        assert portal.startswith(f"http://127.0.0.1:{ports['STRIPE_EMULATOR_PORT']}/portal/")
+        assert browser.http.get(portal, timeout=10).status_code == 200
+        assert browser.get("/premium").status_code == 200
+        assert second.stop() == 0
+    assert first_stop == 0, first.output
