@@ -1,6 +1,8 @@
 """`make run`'s launcher: the development SECRET_KEY only where nobody else can reach
 it, and the embedded default surviving a restart."""
 
+import signal
+import socket
 import subprocess
 from pathlib import Path
 
@@ -47,5 +49,22 @@ def test_restarting_make_run_keeps_billing(tmp_path: Path) -> None:
         assert portal.startswith(f"http://127.0.0.1:{ports['STRIPE_EMULATOR_PORT']}/portal/")
         assert browser.http.get(portal, timeout=10).status_code == 200
         assert browser.get("/premium").status_code == 200
-        assert second.stop() == 0
+        assert second.stop(signal.SIGTERM) == 0
     assert first_stop == 0, first.output
+
+
+@pytest.mark.parametrize("variable", ["PORT", "STRIPE_EMULATOR_PORT"])
+def test_a_taken_port_is_one_line_naming_it_and_its_variable(tmp_path: Path, variable: str) -> None:
+    """Issue 8, item 12: no traceback, no "Serving on" line first, exit status 2."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        ports = {"PORT": str(free_port()), "STRIPE_EMULATOR_PORT": str(free_port())}
+        result = launch(tmp_path, **{**ports, variable: str(port)})
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "Serving on" not in result.stderr
+    [line] = [line for line in result.stderr.splitlines() if str(port) in line]
+    assert f"Port {port} is in use" in line
+    assert variable in line
