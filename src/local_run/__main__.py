@@ -7,6 +7,8 @@ With a key set, the emulator is not started and nothing points at it.
 
 The emulator keeps its state in instance/stripe-emulator.json, so a restart finds the
 same customers, subscriptions, price and webhook secret the app's database refers to.
+Its address, price and secret go to instance/local-run.env, where the Flask CLI
+(`flask --app entrypoints.flask_app ...`) reads them when STRIPE_SECRET_KEY is not set.
 
 Both ports are bound before anything says it serves: a taken port is one line naming
 the variable that moves it, and exit status 2. Ctrl-C or SIGTERM stops it cleanly.
@@ -27,7 +29,7 @@ from werkzeug.serving import get_sockaddr, make_server, select_address_family
 from adapters.sqlalchemy.database import create_database_engine, migrate
 from adapters.stripe.provision import provision
 from entrypoints.flask_app import create_app
-from entrypoints.settings import ConfigurationError, Settings
+from entrypoints.settings import ConfigurationError, Settings, write_local_run_env
 from stripe_emulator import Emulator, StateFileError
 
 log = logging.getLogger("local_run")
@@ -117,12 +119,14 @@ def _start_emulator(host: str, port: int, emulator_port: int) -> Emulator:
     except BaseException:
         emulator.stop()
         raise
-    os.environ.update(
-        STRIPE_SECRET_KEY=EMULATOR_KEY,
-        STRIPE_API_BASE=emulator.url,
-        STRIPE_PRICE_ID=made.price_id,
-        STRIPE_WEBHOOK_SECRET=made.webhook_secret,
-    )
+    embedded = {
+        "STRIPE_SECRET_KEY": EMULATOR_KEY,
+        "STRIPE_API_BASE": emulator.url,
+        "STRIPE_PRICE_ID": made.price_id,
+        "STRIPE_WEBHOOK_SECRET": made.webhook_secret,
+    }
+    os.environ.update(embedded)
+    write_local_run_env(embedded)  # where the Flask CLI finds this emulator
     log.info(
         "No STRIPE_SECRET_KEY: Stripe emulator at %s (price %s, webhooks to %s/webhook)",
         emulator.url,
