@@ -25,6 +25,7 @@ LOCAL_RUN_VARIABLES = (
     "STRIPE_API_BASE",
     "STRIPE_PRICE_ID",
     "STRIPE_WEBHOOK_SECRET",
+    "STRIPE_EMULATOR_CLOCK_URL",
 )
 # Only for the embedded local default; start-up refuses it anywhere else.
 LOCAL_SECRET_KEY = "local-development-only-secret-key-not-for-production"  # noqa: S105
@@ -54,6 +55,9 @@ class Settings:
     register_rate_limit: str = "10 per minute"
     trusted_proxy_hops: int = 0
     max_content_length: int = 1024 * 1024
+    emulator_clock_url: str | None = None
+    """The Stripe emulator's clock (`.../_emulator/clock`): the app's time follows it.
+    Set by `make run` in the embedded default; unset, the app reads the system clock."""
     local_default: bool = False
 
     def __repr__(self) -> str:  # secrets never reach a log line
@@ -102,6 +106,15 @@ class Settings:
                 raise ConfigurationError("STRIPE_PRICE_ID must be set to a price_... id.")
             if not webhook_secrets:
                 raise ConfigurationError("STRIPE_WEBHOOK_SECRET must be set (whsec_...).")
+        emulator_clock_url = env.get("STRIPE_EMULATOR_CLOCK_URL") or None
+        if emulator_clock_url:
+            if not emulator_clock_url.startswith(("http://", "https://")):
+                raise ConfigurationError("STRIPE_EMULATOR_CLOCK_URL must start with http://.")
+            if stripe_key.startswith(("sk_live_", "rk_live_")):
+                raise ConfigurationError(
+                    "STRIPE_EMULATOR_CLOCK_URL is for the Stripe emulator only; "
+                    "unset it with live keys."
+                )
         base_url = env.get("BASE_URL") or None
         if base_url and not base_url.startswith(("http://", "https://")):
             raise ConfigurationError("BASE_URL must start with http:// or https://.")
@@ -129,6 +142,7 @@ class Settings:
             register_rate_limit=_rate(env, "REGISTER_RATE_LIMIT", "10 per minute"),
             trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0, minimum=0),
             max_content_length=_int(env, "MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1024),
+            emulator_clock_url=emulator_clock_url,
             local_default=local_default,
         )
 

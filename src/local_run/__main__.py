@@ -124,6 +124,8 @@ def _start_emulator(host: str, port: int, emulator_port: int) -> Emulator:
         "STRIPE_API_BASE": emulator.url,
         "STRIPE_PRICE_ID": made.price_id,
         "STRIPE_WEBHOOK_SECRET": made.webhook_secret,
+        # The app's clock follows the emulator's, so moving it reaches access rules.
+        "STRIPE_EMULATOR_CLOCK_URL": f"{emulator.url}/_emulator/clock",
     }
     os.environ.update(embedded)
     write_local_run_env(embedded)  # where the Flask CLI finds this emulator

@@ -7,10 +7,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import requests
 
 from tests.e2e.stripe_stack import open_portal, subscribe
 from tests.e2e.support import Browser
-from tests.support.local_run import LocalRun, free_port, run_launcher
+from tests.support.local_run import LocalRun, free_port, run_launcher, wait_until
+
+DAY = 24 * 3600
 
 
 def launch(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -68,3 +71,36 @@ def test_a_taken_port_is_one_line_naming_it_and_its_variable(tmp_path: Path, var
     [line] = [line for line in result.stderr.splitlines() if str(port) in line]
     assert f"Port {port} is in use" in line
     assert variable in line
+
+
+def test_time_travel_in_the_emulator_reaches_the_apps_access_rule(tmp_path: Path) -> None:
+    """Issue 8, item 13: in the embedded default the app's clock follows the emulator's,
+    so moving the emulator's clock past the grace of a failed renewal ends premium."""
+    ports = {"PORT": str(free_port()), "STRIPE_EMULATOR_PORT": str(free_port())}
+    emulator = f"http://127.0.0.1:{ports['STRIPE_EMULATOR_PORT']}"
+    with LocalRun(tmp_path, **ports):
+        browser = Browser(f"http://127.0.0.1:{ports['PORT']}")
+        browser.sign_up("traveller@example.com", "a fine passphrase")
+        paid = subscribe(browser, card="4000 0000 0000 0341")  # pays now, fails at renewal
+        browser.get(paid.headers["Location"])
+        assert browser.get("/premium").status_code == 200
+
+        subscriptions = requests.get(
+            f"{emulator}/v1/subscriptions",
+            headers={"Authorization": "Bearer sk_test_local_emulator"},
+            timeout=10,
+        ).json()["data"]
+        renewal = subscriptions[0]["items"]["data"][0]["current_period_end"]
+
+        def advance_to(moment: float) -> None:
+            now = requests.get(f"{emulator}/_emulator/clock", timeout=10).json()["now"]
+            requests.post(
+                f"{emulator}/_emulator/clock/advance", json={"seconds": moment - now}, timeout=10
+            ).raise_for_status()
+
+        advance_to(renewal + 3600)  # the renewal fails: past due, inside the grace
+        assert wait_until(lambda: "past due" in browser.get("/account").text)
+        assert browser.get("/premium").status_code == 200
+
+        advance_to(renewal + 3.5 * DAY)  # beyond the 3-day grace
+        assert wait_until(lambda: browser.get("/premium").status_code == 403, timeout=5)

@@ -49,6 +49,15 @@ def test_the_local_default_gets_a_development_key_only_there() -> None:
         ({"LOGIN_RATE_LIMIT": "often"}, "LOGIN_RATE_LIMIT"),
         ({"REGISTER_RATE_LIMIT": "5 a day"}, "REGISTER_RATE_LIMIT"),
         ({"TRUSTED_PROXY_HOPS": "x"}, "TRUSTED_PROXY_HOPS"),
+        ({"STRIPE_EMULATOR_CLOCK_URL": "127.0.0.1:12111"}, "STRIPE_EMULATOR_CLOCK_URL"),
+        (
+            {
+                **STRIPE,
+                "STRIPE_SECRET_KEY": "sk_live_abc",
+                "STRIPE_EMULATOR_CLOCK_URL": "http://127.0.0.1:12111/_emulator/clock",
+            },
+            "STRIPE_EMULATOR_CLOCK_URL",
+        ),
     ],
 )
 def test_a_malformed_setting_stops_start_up_naming_the_variable(
@@ -87,6 +96,7 @@ def test_without_stripe_keys_the_app_joins_the_emulator_make_run_wrote_down(
             "STRIPE_API_BASE": "http://127.0.0.1:12111",
             "STRIPE_PRICE_ID": "price_local",
             "STRIPE_WEBHOOK_SECRET": "whsec_local",
+            "STRIPE_EMULATOR_CLOCK_URL": "http://127.0.0.1:12111/_emulator/clock",
         },
         written,
     )
@@ -98,9 +108,11 @@ def test_without_stripe_keys_the_app_joins_the_emulator_make_run_wrote_down(
     assert settings.stripe_api_base == "http://127.0.0.1:12111"
     assert settings.stripe_price_id == "price_local"
     assert settings.stripe_webhook_secrets == ("whsec_local",)
+    assert settings.emulator_clock_url == "http://127.0.0.1:12111/_emulator/clock"
 
     own_keys = settings_for_app({"SECRET_KEY": GOOD_KEY, **STRIPE}, local_run_env=written)
     assert own_keys.stripe_secret_key == STRIPE["STRIPE_SECRET_KEY"]
     assert own_keys.local_default is False
+    assert own_keys.emulator_clock_url is None
     with pytest.raises(ConfigurationError, match="SECRET_KEY is not set"):
         settings_for_app({}, local_run_env=tmp_path / "absent.env")
