@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 from types import FrameType
 
-from dotenv import load_dotenv
+from dotenv import find_dotenv, load_dotenv
 from werkzeug.serving import get_sockaddr, make_server, select_address_family
 
 from adapters.sqlalchemy.database import create_database_engine, migrate
@@ -48,7 +48,7 @@ class StartUpError(Exception):
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     logging.getLogger("stripe").setLevel(logging.WARNING)  # one line per API call is noise
-    load_dotenv()
+    load_dotenv(find_dotenv(usecwd=True))  # beside instance/, in the working directory
     try:
         return _run()
     except StartUpError as error:

@@ -104,3 +104,12 @@ def test_time_travel_in_the_emulator_reaches_the_apps_access_rule(tmp_path: Path
 
         advance_to(renewal + 3.5 * DAY)  # beyond the 3-day grace
         assert wait_until(lambda: browser.get("/premium").status_code == 403, timeout=5)
+
+
+def test_the_launcher_reads_the_dotenv_of_its_working_directory(tmp_path: Path) -> None:
+    """`.env` is found where `instance/` is (the working directory), not next to the
+    source: a test (or a second checkout) elsewhere never picks up the project's."""
+    (tmp_path / ".env").write_text("PORT=not-a-port\n")
+    result = run_launcher(tmp_path, timeout=20)
+    assert result.returncode == 2, result.stderr
+    assert "PORT must be a port number" in result.stderr

@@ -27,9 +27,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# Settings of the caller's own that would change what the launcher does.
+_NOT_INHERITED = {"SECRET_KEY", "DATABASE_URL", "HOST", "PORT", "BASE_URL"}
+
+
 def launcher_env(**env: str) -> dict[str, str]:
-    """The test process's environment without Stripe keys or SECRET_KEY, plus `env`."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "SECRET_KEY"))}
+    """The test process's environment without its Stripe keys, SECRET_KEY, database or
+    addresses (the embedded default in the working directory), plus `env`."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in _NOT_INHERITED and not k.startswith("STRIPE_")
+    }
     return {**clean, **env}
 
 

@@ -2,7 +2,7 @@ import logging
 import sys
 from urllib.parse import urlsplit
 
-from dotenv import load_dotenv
+from dotenv import find_dotenv, load_dotenv
 from flask import Flask, has_request_context, redirect, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager
@@ -30,7 +30,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     loaders would show it as a traceback.
     """
     if settings is None:
-        load_dotenv()
+        load_dotenv(find_dotenv(usecwd=True))  # found from the working directory, as instance/
         try:
             settings = settings_for_app()
         except ConfigurationError as error:
