@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 from types import FrameType
 
+import stripe
 from dotenv import find_dotenv, load_dotenv
 from werkzeug.serving import get_sockaddr, make_server, select_address_family
 
@@ -116,6 +117,12 @@ def _start_emulator(host: str, port: int, emulator_port: int) -> Emulator:
         app_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
         base_url = os.environ.get("BASE_URL") or f"http://{_url_host(app_host)}:{port}"
         made = provision(EMULATOR_KEY, webhook_url=f"{base_url}/webhook", api_base=emulator.url)
+    except stripe.StripeError as error:
+        emulator.stop()
+        raise StartUpError(
+            f"Stripe emulator: provisioning failed ({error.user_message or error}); "
+            f"move {EMULATOR_STATE} away to start with an empty emulator."
+        ) from None
     except BaseException:
         emulator.stop()
         raise

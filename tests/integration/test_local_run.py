@@ -1,6 +1,7 @@
 """`make run`'s launcher: the development SECRET_KEY only where nobody else can reach
 it, and the embedded default surviving a restart."""
 
+import json
 import signal
 import socket
 import subprocess
@@ -113,3 +114,23 @@ def test_the_launcher_reads_the_dotenv_of_its_working_directory(tmp_path: Path) 
     result = run_launcher(tmp_path, timeout=20)
     assert result.returncode == 2, result.stderr
     assert "PORT must be a port number" in result.stderr
+
+
+def test_a_state_the_emulator_cannot_provision_again_is_one_line(tmp_path: Path) -> None:
+    """A kept state whose webhook endpoint was made with other parameters (another
+    version's event list) is named in one line, not a traceback."""
+    ports = {"PORT": str(free_port()), "STRIPE_EMULATOR_PORT": str(free_port())}
+    with LocalRun(tmp_path, **ports) as run:
+        assert run.stop() == 0
+    state_file = tmp_path / "instance" / "stripe-emulator.json"
+    state = json.loads(state_file.read_text())
+    for saved in state["idempotency"]:
+        if saved["idempotency_key"].startswith("webhook-endpoint-"):
+            saved["fingerprint"] = "another version's parameters"
+    state_file.write_text(json.dumps(state))
+
+    result = launch(tmp_path, **ports)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    [line] = [line for line in result.stderr.splitlines() if "provisioning failed" in line]
+    assert "stripe-emulator.json" in line
