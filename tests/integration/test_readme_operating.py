@@ -1,14 +1,17 @@
-"""Every command in the README's "Operating it" section works as written next to a
-running `make run` (issue 8, item 11 and done-when 4)."""
+"""Every command in the README's "Operating it" section, and its time-travel `curl`,
+works as written next to a running `make run` (issue 8, item 11 and done-when 4)."""
 
 import json
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
 import urllib.request
 from pathlib import Path
+
+import pytest
 
 from tests.e2e.stripe_stack import subscribe
 from tests.e2e.support import Browser
@@ -34,6 +37,11 @@ def operating_commands() -> list[list[str]]:
     return commands
 
 
+def time_travel_commands() -> list[list[str]]:
+    """The README's inline `curl ...` commands (moving the emulator's clock)."""
+    return [shlex.split(found) for found in re.findall(r"`(curl [^`]+)`", README.read_text())]
+
+
 def runnable(command: list[str]) -> list[str]:
     """The command with the virtualenv's programs and the loopback webhook URL."""
     args = [
@@ -46,6 +54,7 @@ def runnable(command: list[str]) -> list[str]:
 def test_the_readme_lists_the_operating_commands() -> None:
     commands = [" ".join(command) for command in operating_commands()]
     assert len(commands) >= 6, commands
+    assert time_travel_commands(), "the README shows how to move the emulator's clock"
     [emulator] = [command for command in commands if "stripe_emulator" in command]
     assert "12111" not in emulator  # `make run`'s emulator listens there
 
@@ -74,6 +83,15 @@ def test_every_operating_command_works_next_to_make_run(tmp_path: Path) -> None:
             assert "Traceback" not in result.stderr, shown
             if "reconcile" in args:  # it reached the emulator and found the subscriber
                 assert "checked 1 user(s)" in result.stdout, result.stdout
+
+        emulator = f"127.0.0.1:{ports['STRIPE_EMULATOR_PORT']}"
+        for command in time_travel_commands():
+            if shutil.which(command[0]) is None:  # last, so everything else was checked
+                pytest.skip(f"{command[0]} is not installed: the README's time travel not run")
+            args = [arg.replace("127.0.0.1:12111", emulator) for arg in command]
+            result = subprocess.run(args, capture_output=True, text=True, timeout=30, check=False)
+            assert result.returncode == 0, f"{' '.join(command)}\n{result.stderr}"
+            assert json.loads(result.stdout)["offset"] > 0
 
 
 def check_standalone_emulator(args: list[str]) -> None:
