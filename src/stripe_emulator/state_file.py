@@ -9,13 +9,13 @@ a restart gets its first answer. Webhook deliveries still waiting for a retry ar
 not kept: the events stay in ``/v1/events`` for the app's reconciliation.
 
 The file is replaced atomically (a temporary file, then :func:`os.replace`), so a
-crash leaves the previous state or the new one, never half of one.
+crash leaves the previous state or the new one, never half of one. Only its owner
+may read it (it holds webhook signing secrets).
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import os
 import tempfile
 from dataclasses import asdict, fields
@@ -25,8 +25,6 @@ from typing import Any
 from .cards import PaymentMethod
 from .idempotency import IdempotencyCache
 from .store import CheckoutExtras, CheckoutLine, Cycle, Settings, Store
-
-log = logging.getLogger(__name__)
 
 FORMAT = 1
 
