@@ -8,11 +8,12 @@ Nothing happens at import time: providers build their objects on first use, afte
 from dependency_injector import containers, providers
 
 from adapters.argon2_hasher import Argon2PasswordHasher
+from adapters.emulator_clock import EmulatorClock
 from adapters.sqlalchemy.database import create_database_engine, create_session_factory
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.stripe import StripePaymentGateway, StripeSettings
 from adapters.system_clock import SystemClock
-from application.ports import PaymentGateway
+from application.ports import Clock, PaymentGateway
 from application.use_cases.access_content import AccessContent
 from application.use_cases.authenticate_user import AuthenticateUser, make_dummy_hash
 from application.use_cases.confirm_checkout import ConfirmCheckout
@@ -49,6 +50,14 @@ def build_access_policy(settings: Settings) -> AccessPolicy:
     return AccessPolicy(prices=prices, past_due_grace=settings.past_due_grace)
 
 
+def build_clock(settings: Settings) -> Clock:
+    """The system clock; in the embedded default, the Stripe emulator's clock, so that
+    moving it (renewals, failed payments, the grace) reaches the app's access rule."""
+    if settings.emulator_clock_url:
+        return EmulatorClock(settings.emulator_clock_url)
+    return SystemClock()
+
+
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
 
@@ -56,7 +65,7 @@ class Container(containers.DeclarativeContainer):
     session_factory = providers.Singleton(create_session_factory, engine)
     uow = providers.Factory(SqlAlchemyUnitOfWork, session_factory)
     hasher = providers.Singleton(Argon2PasswordHasher)
-    clock = providers.Singleton(SystemClock)
+    clock = providers.Singleton(build_clock, settings)
     gateway = providers.Singleton(build_payment_gateway, settings)
     policy = providers.Singleton(build_access_policy, settings)
 

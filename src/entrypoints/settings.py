@@ -1,17 +1,32 @@
 """Configuration from the environment (and `.env`), checked once at start-up.
 
 A missing or malformed setting stops start-up with a message naming the variable.
+
+`make run` writes the Stripe settings of the emulator it started to
+`instance/local-run.env`; an app built from the environment without
+STRIPE_SECRET_KEY (the Flask CLI next to a running `make run`) reads them there.
 """
 
 import os
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from dotenv import dotenv_values
 from limits import parse_many
 
 DEFAULT_DATABASE_URL = f"sqlite:///{Path('instance') / 'app.db'}"
+LOCAL_RUN_ENV = Path("instance") / "local-run.env"
+# What `make run` writes there: the emulator it started, its price and webhook secret.
+LOCAL_RUN_VARIABLES = (
+    "STRIPE_SECRET_KEY",
+    "STRIPE_API_BASE",
+    "STRIPE_PRICE_ID",
+    "STRIPE_WEBHOOK_SECRET",
+    "STRIPE_EMULATOR_CLOCK_URL",
+)
 # Only for the embedded local default; start-up refuses it anywhere else.
 LOCAL_SECRET_KEY = "local-development-only-secret-key-not-for-production"  # noqa: S105
 MIN_SECRET_KEY_LENGTH = 32
@@ -40,6 +55,9 @@ class Settings:
     register_rate_limit: str = "10 per minute"
     trusted_proxy_hops: int = 0
     max_content_length: int = 1024 * 1024
+    emulator_clock_url: str | None = None
+    """The Stripe emulator's clock (`.../_emulator/clock`): the app's time follows it.
+    Set by `make run` in the embedded default; unset, the app reads the system clock."""
     local_default: bool = False
 
     def __repr__(self) -> str:  # secrets never reach a log line
@@ -88,6 +106,15 @@ class Settings:
                 raise ConfigurationError("STRIPE_PRICE_ID must be set to a price_... id.")
             if not webhook_secrets:
                 raise ConfigurationError("STRIPE_WEBHOOK_SECRET must be set (whsec_...).")
+        emulator_clock_url = env.get("STRIPE_EMULATOR_CLOCK_URL") or None
+        if emulator_clock_url:
+            if not emulator_clock_url.startswith(("http://", "https://")):
+                raise ConfigurationError("STRIPE_EMULATOR_CLOCK_URL must start with http://.")
+            if stripe_key.startswith(("sk_live_", "rk_live_")):
+                raise ConfigurationError(
+                    "STRIPE_EMULATOR_CLOCK_URL is for the Stripe emulator only; "
+                    "unset it with live keys."
+                )
         base_url = env.get("BASE_URL") or None
         if base_url and not base_url.startswith(("http://", "https://")):
             raise ConfigurationError("BASE_URL must start with http:// or https://.")
@@ -115,8 +142,52 @@ class Settings:
             register_rate_limit=_rate(env, "REGISTER_RATE_LIMIT", "10 per minute"),
             trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0, minimum=0),
             max_content_length=_int(env, "MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1024),
+            emulator_clock_url=emulator_clock_url,
             local_default=local_default,
         )
+
+
+def settings_for_app(
+    env: Mapping[str, str] | None = None, *, local_run_env: Path = LOCAL_RUN_ENV
+) -> Settings:
+    """The settings of an app built from the environment (Flask CLI, WSGI server).
+
+    Without STRIPE_SECRET_KEY, and when `make run` has written `local_run_env`, this is
+    the embedded local default: the app joins the emulator `make run` started (its
+    key, address, price and webhook secret come from that file), and the development
+    SECRET_KEY is allowed as it is for `make run`.
+    """
+    env = os.environ if env is None else env
+    if env.get("STRIPE_SECRET_KEY") or not local_run_env.is_file():
+        return Settings.from_env(env)
+    try:
+        written = dotenv_values(local_run_env)
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigurationError(f"{local_run_env} cannot be read: {error}") from None
+    embedded = {name: written.get(name) or "" for name in LOCAL_RUN_VARIABLES}
+    return Settings.from_env({**env, **embedded}, local_default=True)
+
+
+def write_local_run_env(values: Mapping[str, str], path: Path = LOCAL_RUN_ENV) -> None:
+    """Write the embedded default's Stripe settings where `settings_for_app` finds them.
+
+    Only the owner may read the file (it holds the emulator's webhook secret); it is
+    replaced atomically, so a command never reads half of it.
+    """
+    lines = [
+        "# Written by `make run` for the Flask CLI: the Stripe emulator it started.",
+        "# Read only when STRIPE_SECRET_KEY is not set; rewritten at each start.",
+        *(f"{name}={values[name]}" for name in LOCAL_RUN_VARIABLES),
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:  # mkstemp: mode 0600
+            file.write("\n".join(lines) + "\n")
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:

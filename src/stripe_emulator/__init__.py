@@ -20,6 +20,7 @@ reordered, delayed or dropped). It imports nothing from the application.
 
 from .delivery import DeliveryAttempt, DeliveryController
 from .emulator import DEFAULT_HOST, DEFAULT_PORT, Emulator
+from .state_file import StateFileError
 from .store import Settings, Store
 
 __all__ = [
@@ -29,5 +30,6 @@ __all__ = [
     "DeliveryController",
     "Emulator",
     "Settings",
+    "StateFileError",
     "Store",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import threading
 from types import TracebackType
@@ -20,6 +21,7 @@ from .delivery import DeliveryController
 from .errors import StripeError
 from .server import create_app
 from .services import Services
+from .state_file import StateFile
 from .store import Json, Settings, Store
 
 log = logging.getLogger("stripe_emulator")
@@ -61,6 +63,11 @@ class Emulator:
     ``delivery_timeout`` tune webhook retries; ``tick_interval`` is how often
     the billing engine runs on the default clock as real time passes (None:
     only on :meth:`advance`).
+
+    ``state_file`` (a path) keeps the state between runs: it is read here when it
+    exists (:class:`~.state_file.StateFileError` if it cannot be), and rewritten
+    after every change and at :meth:`stop`. Without it the state lives in memory
+    only. Explicit ``settings`` win over the ones in the file.
     """
 
     def __init__(
@@ -73,6 +80,7 @@ class Emulator:
         delivery_timeout: float = 5.0,
         tick_interval: float | None = 1.0,
         settings: Settings | None = None,
+        state_file: str | os.PathLike[str] | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -84,7 +92,12 @@ class Emulator:
             timeout=delivery_timeout,
             on_delivered=self._store.mark_delivered,
         )
-        self._services = Services(self._store, self._delivery)
+        kept = StateFile(state_file) if state_file is not None else None
+        self._services = Services(self._store, self._delivery, state_file=kept)
+        if kept is not None and kept.load(self._store, self._services.idempotency):
+            if settings is not None:
+                self._store.settings = settings
+            log.info("Stripe emulator state read from %s", kept.path)
         self._server: BaseWSGIServer | None = None
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
@@ -143,6 +156,7 @@ class Emulator:
             thread.join(10)
         self._threads = []
         self._delivery.stop()
+        self._services.persist()
         log.info("Stripe emulator on %s stopped", self.url)
 
     def __enter__(self) -> Emulator:
@@ -161,7 +175,8 @@ class Emulator:
         while not self._stopping.wait(self.tick_interval):
             try:
                 with self._store.lock:
-                    self._services.billing.run_due(None, self._store.now())
+                    if self._services.billing.run_due(None, self._store.now()):
+                        self._services.persist()
             except Exception:  # the clock thread must keep running
                 log.exception("billing engine failed on the default clock")
 
@@ -208,9 +223,11 @@ class Emulator:
         """
         with self._store.lock:
             try:
-                return self._services.billing.advance_default_clock(seconds)
+                now = self._services.billing.advance_default_clock(seconds)
             except StripeError as error:
                 raise ValueError(error.message) from None
+            self._services.persist()
+            return now
 
     # -- set-up helpers -------------------------------------------------------
 
@@ -226,6 +243,8 @@ class Emulator:
         Returns the endpoint object including its ``secret``. Useful to start the
         emulator with a secret the application is already configured with.
         """
-        return self._services.add_webhook_endpoint(
+        endpoint = self._services.add_webhook_endpoint(
             url=url, enabled_events=list(enabled_events), secret=secret
         )
+        self._services.persist()
+        return endpoint

@@ -13,8 +13,6 @@ import hashlib
 import json
 import logging
 import re
-import threading
-from dataclasses import dataclass
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
@@ -72,67 +70,12 @@ def _authenticate() -> str:
     return key
 
 
-@dataclass
-class _Saved:
-    fingerprint: str
-    status: int
-    body: bytes
-
-
-class IdempotencyCache:
-    """Responses saved per (API key, ``Idempotency-Key``), replayed for a retried request.
-
-    Only successful responses and card errors (402) are saved; a request that
-    failed validation may be retried with the same key, as on Stripe.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._saved: dict[tuple[str, str], _Saved] = {}
-        self._in_progress: set[tuple[str, str]] = set()
-
-    def begin(self, scope: tuple[str, str], fingerprint: str) -> Response | None:
-        """A replayed response, an error, or None to go ahead (the key is then in use)."""
-        with self._lock:
-            saved = self._saved.get(scope)
-            if saved is not None:
-                if saved.fingerprint != fingerprint:
-                    raise StripeError(
-                        "Keys for idempotent requests can only be used with the same parameters "
-                        "they were first used with. Try using a key other than "
-                        f"'{scope[1]}' if you meant to execute a different request.",
-                        error_type="idempotency_error",
-                    )
-                response = Response(saved.body, status=saved.status, mimetype="application/json")
-                response.headers["Idempotent-Replayed"] = "true"
-                return response
-            if scope in self._in_progress:
-                raise StripeError(
-                    "There is currently another in-progress request using this idempotent key "
-                    "(that probably means you submitted twice, and the other request is still "
-                    "going through). Please retry this request later.",
-                    status=409,
-                    code="idempotency_key_in_use",
-                )
-            self._in_progress.add(scope)
-            return None
-
-    def finish(self, scope: tuple[str, str], fingerprint: str, response: Response) -> None:
-        with self._lock:
-            if 200 <= response.status_code < 300 or response.status_code == 402:
-                self._saved[scope] = _Saved(fingerprint, response.status_code, response.get_data())
-
-    def release(self, scope: tuple[str, str]) -> None:
-        with self._lock:
-            self._in_progress.discard(scope)
-
-
 def create_app(services: Services) -> Flask:
     """The emulator's WSGI application over ``services``."""
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     app.extensions["stripe_emulator"] = services
-    idempotency = IdempotencyCache()
+    idempotency = services.idempotency
 
     @app.before_request
     def prepare() -> Response | None:
@@ -175,6 +118,8 @@ def create_app(services: Services) -> Flask:
         pending = g.get("idempotency")
         if pending is not None:
             idempotency.finish(pending[0], pending[1], response)
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            services.persist()  # after the idempotency cache took the answer
         return response
 
     @app.teardown_request

@@ -3,22 +3,33 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 
 from . import objects
 from .billing import Billing
 from .checkout import Checkout, Portal
 from .delivery import DeliveryController, Target
+from .idempotency import IdempotencyCache
 from .ids import new_id
+from .state_file import StateFile
 from .store import Json, Store, endpoint_wants
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class Services:
-    """State, billing logic, hosted-page flows and webhook delivery of one emulator."""
+    """State, billing logic, hosted-page flows and webhook delivery of one emulator.
+
+    With a ``state_file``, :meth:`persist` writes the state to it (after each change
+    made over HTTP, each run of the billing engine, and at stop).
+    """
 
     store: Store
     delivery: DeliveryController
+    state_file: StateFile | None = None
+    idempotency: IdempotencyCache = field(default_factory=IdempotencyCache)
     billing: Billing = field(init=False)
     checkout: Checkout = field(init=False)
     portal: Portal = field(init=False)
@@ -28,6 +39,20 @@ class Services:
         self.checkout = Checkout(self.store, self.billing)
         self.portal = Portal(self.store, self.billing)
         self.store.listeners.append(self._publish)
+
+    def persist(self) -> None:
+        """Save the state to the state file, if there is one.
+
+        A failed write is logged, not raised: the state in memory stays right, and
+        the next change tries again.
+        """
+        if self.state_file is None:
+            return
+        with self.store.lock:
+            try:
+                self.state_file.save(self.store, self.idempotency)
+            except OSError as error:
+                log.error("cannot save the emulator's state to %s: %s", self.state_file.path, error)
 
     def _publish(self, event: Json) -> None:
         """Hand a new event to the delivery thread (called under the store's lock)."""

@@ -69,3 +69,19 @@ def test_stop_and_restart_and_the_context_manager() -> None:
         with urllib.request.urlopen(f"{emu.url}/_emulator/health", timeout=5) as response:  # noqa: S310
             assert response.status == 200
     assert url.startswith("http://127.0.0.1:")
+
+
+def test_a_taken_port_is_one_line_and_exit_status_2(emulator: Emulator) -> None:
+    """Issue 8, item 12: `python -m stripe_emulator` on a taken port."""
+    result = subprocess.run(
+        [sys.executable, "-m", "stripe_emulator", "--port", str(emulator.port)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"Port {emulator.port} is in use: choose another with --port."
+    ]

@@ -1,24 +1,24 @@
-"""`make run`'s launcher refuses the development SECRET_KEY where others could reach it."""
+"""`make run`'s launcher: the development SECRET_KEY only where nobody else can reach
+it, and the embedded default surviving a restart."""
 
-import os
+import json
+import signal
+import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+import requests
+
+from tests.e2e.stripe_stack import open_portal, subscribe
+from tests.e2e.support import Browser
+from tests.support.local_run import LocalRun, free_port, run_launcher, wait_until
+
+DAY = 24 * 3600
 
 
 def launch(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "SECRET_KEY"))}
-    return subprocess.run(
-        [sys.executable, "-m", "local_run"],
-        capture_output=True,
-        text=True,
-        env={**clean, "PORT": "0", **env},
-        cwd=tmp_path,
-        timeout=60,
-        check=False,
-    )
+    return run_launcher(tmp_path, **{"PORT": "0", **env})
 
 
 @pytest.mark.parametrize(
@@ -34,3 +34,103 @@ def test_the_launcher_needs_a_secret_key_unless_local_and_emulated(
     assert "SECRET_KEY is not set" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "instance").exists()  # nothing started, nothing written
+
+
+def test_restarting_make_run_keeps_billing(tmp_path: Path) -> None:
+    """Issue 8, item 10 (done-when 3): the app and the emulator restarted on the same
+    `instance/` between subscribing and Manage billing: the portal opens, premium stays."""
+    ports = {"PORT": str(free_port()), "STRIPE_EMULATOR_PORT": str(free_port())}
+    with LocalRun(tmp_path, **ports) as first:
+        browser = Browser(first.url).sign_up("restart@example.com", "a fine passphrase")
+        paid = subscribe(browser)
+        assert paid.status_code == 303, paid.text[:300]
+        assert browser.get(paid.headers["Location"]).status_code == 200
+        assert browser.get("/premium").status_code == 200
+        first_stop = first.stop()
+
+    with LocalRun(tmp_path, **ports) as second:
+        portal = open_portal(browser)
+        assert portal.startswith(f"http://127.0.0.1:{ports['STRIPE_EMULATOR_PORT']}/portal/")
+        assert browser.http.get(portal, timeout=10).status_code == 200
+        assert browser.get("/premium").status_code == 200
+        assert second.stop(signal.SIGTERM) == 0
+    assert first_stop == 0, first.output
+
+
+@pytest.mark.parametrize("variable", ["PORT", "STRIPE_EMULATOR_PORT"])
+def test_a_taken_port_is_one_line_naming_it_and_its_variable(tmp_path: Path, variable: str) -> None:
+    """Issue 8, item 12: no traceback, no "Serving on" line first, exit status 2."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        ports = {"PORT": str(free_port()), "STRIPE_EMULATOR_PORT": str(free_port())}
+        result = launch(tmp_path, **{**ports, variable: str(port)})
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "Serving on" not in result.stderr
+    [line] = [line for line in result.stderr.splitlines() if str(port) in line]
+    assert f"Port {port} is in use" in line
+    assert variable in line
+
+
+def test_time_travel_in_the_emulator_reaches_the_apps_access_rule(tmp_path: Path) -> None:
+    """Issue 8, item 13: in the embedded default the app's clock follows the emulator's,
+    so moving the emulator's clock past the grace of a failed renewal ends premium."""
+    ports = {"PORT": str(free_port()), "STRIPE_EMULATOR_PORT": str(free_port())}
+    emulator = f"http://127.0.0.1:{ports['STRIPE_EMULATOR_PORT']}"
+    with LocalRun(tmp_path, **ports):
+        browser = Browser(f"http://127.0.0.1:{ports['PORT']}")
+        browser.sign_up("traveller@example.com", "a fine passphrase")
+        paid = subscribe(browser, card="4000 0000 0000 0341")  # pays now, fails at renewal
+        browser.get(paid.headers["Location"])
+        assert browser.get("/premium").status_code == 200
+
+        subscriptions = requests.get(
+            f"{emulator}/v1/subscriptions",
+            headers={"Authorization": "Bearer sk_test_local_emulator"},
+            timeout=10,
+        ).json()["data"]
+        renewal = subscriptions[0]["items"]["data"][0]["current_period_end"]
+
+        def advance_to(moment: float) -> None:
+            now = requests.get(f"{emulator}/_emulator/clock", timeout=10).json()["now"]
+            requests.post(
+                f"{emulator}/_emulator/clock/advance", json={"seconds": moment - now}, timeout=10
+            ).raise_for_status()
+
+        advance_to(renewal + 3600)  # the renewal fails: past due, inside the grace
+        assert wait_until(lambda: "past due" in browser.get("/account").text)
+        assert browser.get("/premium").status_code == 200
+
+        advance_to(renewal + 3.5 * DAY)  # beyond the 3-day grace
+        assert wait_until(lambda: browser.get("/premium").status_code == 403, timeout=5)
+
+
+def test_the_launcher_reads_the_dotenv_of_its_working_directory(tmp_path: Path) -> None:
+    """`.env` is found where `instance/` is (the working directory), not next to the
+    source: a test (or a second checkout) elsewhere never picks up the project's."""
+    (tmp_path / ".env").write_text("PORT=not-a-port\n")
+    result = run_launcher(tmp_path, timeout=20)
+    assert result.returncode == 2, result.stderr
+    assert "PORT must be a port number" in result.stderr
+
+
+def test_a_state_the_emulator_cannot_provision_again_is_one_line(tmp_path: Path) -> None:
+    """A kept state whose webhook endpoint was made with other parameters (another
+    version's event list) is named in one line, not a traceback."""
+    ports = {"PORT": str(free_port()), "STRIPE_EMULATOR_PORT": str(free_port())}
+    with LocalRun(tmp_path, **ports) as run:
+        assert run.stop() == 0
+    state_file = tmp_path / "instance" / "stripe-emulator.json"
+    state = json.loads(state_file.read_text())
+    for saved in state["idempotency"]:
+        if saved["idempotency_key"].startswith("webhook-endpoint-"):
+            saved["fingerprint"] = "another version's parameters"
+    state_file.write_text(json.dumps(state))
+
+    result = launch(tmp_path, **ports)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    [line] = [line for line in result.stderr.splitlines() if "provisioning failed" in line]
+    assert "stripe-emulator.json" in line

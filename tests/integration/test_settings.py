@@ -1,8 +1,16 @@
 """Start-up refuses a missing or malformed setting, naming the variable."""
 
+from pathlib import Path
+
 import pytest
 
-from entrypoints.settings import LOCAL_SECRET_KEY, ConfigurationError, Settings
+from entrypoints.settings import (
+    LOCAL_SECRET_KEY,
+    ConfigurationError,
+    Settings,
+    settings_for_app,
+    write_local_run_env,
+)
 
 GOOD_KEY = "k" * 40
 STRIPE = {
@@ -41,6 +49,15 @@ def test_the_local_default_gets_a_development_key_only_there() -> None:
         ({"LOGIN_RATE_LIMIT": "often"}, "LOGIN_RATE_LIMIT"),
         ({"REGISTER_RATE_LIMIT": "5 a day"}, "REGISTER_RATE_LIMIT"),
         ({"TRUSTED_PROXY_HOPS": "x"}, "TRUSTED_PROXY_HOPS"),
+        ({"STRIPE_EMULATOR_CLOCK_URL": "127.0.0.1:12111"}, "STRIPE_EMULATOR_CLOCK_URL"),
+        (
+            {
+                **STRIPE,
+                "STRIPE_SECRET_KEY": "sk_live_abc",
+                "STRIPE_EMULATOR_CLOCK_URL": "http://127.0.0.1:12111/_emulator/clock",
+            },
+            "STRIPE_EMULATOR_CLOCK_URL",
+        ),
     ],
 )
 def test_a_malformed_setting_stops_start_up_naming_the_variable(
@@ -66,3 +83,36 @@ def test_settings_never_print_their_secrets() -> None:
     text = repr(Settings.from_env(env))
     for secret in (GOOD_KEY, "sk_test_abc", "whsec_test_1", "hunter2"):
         assert secret not in text
+
+
+def test_without_stripe_keys_the_app_joins_the_emulator_make_run_wrote_down(
+    tmp_path: Path,
+) -> None:
+    """Issue 8, item 11: the Flask CLI next to `make run` finds its emulator."""
+    written = tmp_path / "local-run.env"
+    write_local_run_env(
+        {
+            "STRIPE_SECRET_KEY": "sk_test_local",
+            "STRIPE_API_BASE": "http://127.0.0.1:12111",
+            "STRIPE_PRICE_ID": "price_local",
+            "STRIPE_WEBHOOK_SECRET": "whsec_local",
+            "STRIPE_EMULATOR_CLOCK_URL": "http://127.0.0.1:12111/_emulator/clock",
+        },
+        written,
+    )
+    assert written.stat().st_mode & 0o077 == 0  # it holds a webhook secret
+
+    settings = settings_for_app({}, local_run_env=written)
+    assert settings.local_default is True
+    assert settings.secret_key == LOCAL_SECRET_KEY
+    assert settings.stripe_api_base == "http://127.0.0.1:12111"
+    assert settings.stripe_price_id == "price_local"
+    assert settings.stripe_webhook_secrets == ("whsec_local",)
+    assert settings.emulator_clock_url == "http://127.0.0.1:12111/_emulator/clock"
+
+    own_keys = settings_for_app({"SECRET_KEY": GOOD_KEY, **STRIPE}, local_run_env=written)
+    assert own_keys.stripe_secret_key == STRIPE["STRIPE_SECRET_KEY"]
+    assert own_keys.local_default is False
+    assert own_keys.emulator_clock_url is None
+    with pytest.raises(ConfigurationError, match="SECRET_KEY is not set"):
+        settings_for_app({}, local_run_env=tmp_path / "absent.env")

@@ -1,7 +1,8 @@
 import logging
+import sys
 from urllib.parse import urlsplit
 
-from dotenv import load_dotenv
+from dotenv import find_dotenv, load_dotenv
 from flask import Flask, has_request_context, redirect, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, current_user
@@ -15,7 +16,7 @@ from entrypoints.flask_app.errors import register_error_handlers
 from entrypoints.flask_app.rate_limit import install_rate_limits, warn_if_per_process_limits
 from entrypoints.flask_app.security import add_security_headers
 from entrypoints.flask_app.session_user import SessionUser, parse_session_id
-from entrypoints.settings import Settings
+from entrypoints.settings import ConfigurationError, Settings, settings_for_app
 
 log = logging.getLogger(__name__)
 
@@ -24,10 +25,17 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     """Build the app. Settings come from the environment (and `.env`) unless given.
 
     A container may be passed in with providers already overridden (tests).
+    Built from the environment, as the Flask CLI or a WSGI server does, a setting
+    that is missing or malformed is one line on stderr and exit status 2: their
+    loaders would show it as a traceback.
     """
     if settings is None:
-        load_dotenv()
-        settings = Settings.from_env()
+        load_dotenv(find_dotenv(usecwd=True))  # found from the working directory, as instance/
+        try:
+            settings = settings_for_app()
+        except ConfigurationError as error:
+            print(f"Configuration error: {error}", file=sys.stderr)
+            raise SystemExit(2) from None
     container = container or Container()
     container.settings.override(settings)
 

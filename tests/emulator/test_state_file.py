@@ -1,0 +1,99 @@
+"""An emulator with a state file carries on after a restart (issue 8, item 10: `make run`
+keeps its emulator's state under `instance/`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from adapters.stripe.provision import provision
+from stripe_emulator import Emulator, StateFileError
+from stripe_emulator.state_file import forgotten_fields
+
+from .support import DAY, LATER_FAILS_CARD, client_for, event_types, subscribe
+
+KEY = "sk_test_state_file"
+HOOK = "http://127.0.0.1:9/webhook"
+
+
+def restarted(path: Path) -> Emulator:
+    return Emulator(port=0, tick_interval=None, delivery_backoff=0.05, state_file=path)
+
+
+def test_restarting_keeps_customers_subscriptions_the_clock_and_the_webhook_secret(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "instance" / "stripe-emulator.json"
+    with restarted(path) as first:
+        made = provision(KEY, webhook_url=HOOK, api_base=first.url)
+        customer, subscription = subscribe(client_for(first))
+        first.advance(DAY)
+        before = first.now()
+
+    with restarted(path) as second:
+        again = provision(KEY, webhook_url=HOOK, api_base=second.url)
+        client = client_for(second)
+        assert client.v1.customers.retrieve(customer).id == customer
+        assert client.v1.subscriptions.retrieve(subscription).status == "active"
+        assert second.now() >= before  # the clock's offset is kept
+        assert second.state.webhook_secrets[again.webhook_endpoint_id] == made.webhook_secret
+    # The same price and the same endpoint: one endpoint per URL, or every event
+    # would be delivered twice.
+    assert (again.price_id, again.webhook_endpoint_id) == (made.price_id, made.webhook_endpoint_id)
+    assert again.webhook_secret == made.webhook_secret
+    assert len(second.state.webhook_endpoints) == 1
+
+
+def test_billing_goes_on_after_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    with restarted(path) as first:
+        _, subscription = subscribe(client_for(first), LATER_FAILS_CARD)
+
+    with restarted(path) as second:
+        second.advance(32 * DAY)  # the saved card's next charge fails, as before
+        client = client_for(second)
+        assert client.v1.subscriptions.retrieve(subscription).status == "past_due"
+        assert "invoice.payment_failed" in [event["type"] for event in second.state.events.values()]
+        assert "customer.subscription.updated" in event_types(second, subscription)
+
+
+def test_a_retried_request_after_a_restart_gets_its_first_answer(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    options = {"idempotency_key": "customer-once"}
+    with restarted(path) as first:
+        made = client_for(first).v1.customers.create(params={"email": "a@b.c"}, options=options)
+    with restarted(path) as second:
+        again = client_for(second).v1.customers.create(params={"email": "a@b.c"}, options=options)
+        assert again.id == made.id
+        assert len(second.state.customers) == 1
+
+
+def test_without_a_state_file_nothing_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with Emulator(port=0, tick_interval=None) as emulator:
+        subscribe(client_for(emulator))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_file_is_replaced_whole(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    with restarted(path) as emulator:
+        subscribe(client_for(emulator))
+        saved = json.loads(path.read_text())
+    assert saved["format"] == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]  # no temporary left over
+
+
+def test_an_unreadable_state_file_is_named_in_one_message(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    path.write_text("{not json")
+    with pytest.raises(StateFileError, match=r"state\.json is not a readable Stripe emulator"):
+        restarted(path)
+
+
+def test_every_part_of_the_state_is_kept_or_deliberately_left_out() -> None:
+    assert forgotten_fields() == frozenset()

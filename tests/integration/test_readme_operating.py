@@ -1,0 +1,137 @@
+"""Every command in the README's "Operating it" section, and its time-travel `curl`,
+works as written next to a running `make run` (issue 8, item 11 and done-when 4)."""
+
+import json
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.stripe_stack import subscribe
+from tests.e2e.support import Browser
+from tests.support.local_run import LocalRun, free_port, launcher_env, wait_until
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+VENV_BIN = Path(sys.executable).parent
+# What the README says to replace: a loopback URL stands in for the public one.
+PUBLIC_WEBHOOK = "https://YOUR.HOST/webhook"
+LOOPBACK_WEBHOOK = "http://127.0.0.1:9/webhook"
+
+
+def operating_commands() -> list[list[str]]:
+    """The commands of the README's "Operating it" block, comments dropped."""
+    section = README.read_text().split("## Operating it", 1)[1].split("\n## ", 1)[0]
+    found = re.search(r"```sh\n(.*?)```", section, re.S)
+    assert found is not None, "no sh block under 'Operating it'"
+    commands = []
+    for line in found.group(1).splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            commands.append(shlex.split(line, comments=True))
+    return commands
+
+
+def time_travel_commands() -> list[list[str]]:
+    """The README's inline `curl ...` commands (moving the emulator's clock)."""
+    return [shlex.split(found) for found in re.findall(r"`(curl [^`]+)`", README.read_text())]
+
+
+def runnable(command: list[str]) -> list[str]:
+    """The command with the virtualenv's programs and the loopback webhook URL."""
+    args = [
+        str(VENV_BIN / arg.removeprefix(".venv/bin/")) if arg.startswith(".venv/bin/") else arg
+        for arg in command
+    ]
+    return [LOOPBACK_WEBHOOK if arg == PUBLIC_WEBHOOK else arg for arg in args]
+
+
+def test_the_readme_lists_the_operating_commands() -> None:
+    commands = [" ".join(command) for command in operating_commands()]
+    assert len(commands) >= 6, commands
+    assert time_travel_commands(), "the README shows how to move the emulator's clock"
+    [emulator] = [command for command in commands if "stripe_emulator" in command]
+    assert "12111" not in emulator  # `make run`'s emulator listens there
+
+
+def test_every_operating_command_works_next_to_make_run(tmp_path: Path) -> None:
+    ports = {"PORT": str(free_port()), "STRIPE_EMULATOR_PORT": str(free_port())}
+    with LocalRun(tmp_path, **ports) as run:
+        browser = Browser(run.url).sign_up("ops@example.com", "a fine passphrase")
+        assert subscribe(browser).status_code == 303
+        for command in operating_commands():
+            args = runnable(command)
+            if "stripe_emulator" in args:
+                check_standalone_emulator(args)
+                continue
+            result = subprocess.run(
+                args,
+                capture_output=True,
+                text=True,
+                env=launcher_env(),
+                cwd=tmp_path,
+                timeout=60,
+                check=False,
+            )
+            shown = " ".join(command)
+            assert result.returncode == 0, f"{shown}\n{result.stdout}\n{result.stderr}"
+            assert "Traceback" not in result.stderr, shown
+            if "reconcile" in args:  # it reached the emulator and found the subscriber
+                assert "checked 1 user(s)" in result.stdout, result.stdout
+
+        emulator = f"127.0.0.1:{ports['STRIPE_EMULATOR_PORT']}"
+        for command in time_travel_commands():
+            if shutil.which(command[0]) is None:  # last, so everything else was checked
+                pytest.skip(f"{command[0]} is not installed: the README's time travel not run")
+            args = [arg.replace("127.0.0.1:12111", emulator) for arg in command]
+            result = subprocess.run(args, capture_output=True, text=True, timeout=30, check=False)
+            assert result.returncode == 0, f"{' '.join(command)}\n{result.stderr}"
+            assert json.loads(result.stdout)["offset"] > 0
+
+
+def check_standalone_emulator(args: list[str]) -> None:
+    """`python -m stripe_emulator --port N` on a free port: it answers, then stops on
+    SIGINT and SIGTERM with exit status 0."""
+    at = args.index("--port") + 1
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        port = str(free_port())
+        args = [*args[:at], port, *args[at + 1 :]]
+        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            assert wait_until(lambda port=port: healthy(port), timeout=20), args
+        finally:
+            process.send_signal(signum)
+            _, errors = process.communicate(timeout=20)
+        assert process.returncode == 0, errors.decode()
+        assert b"Traceback" not in errors
+
+
+def healthy(port: str) -> bool:
+    try:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/_emulator/health", timeout=1
+        ) as answer:
+            return bool(json.load(answer) == {"ok": True})
+    except OSError:
+        return False
+
+
+def test_a_configuration_error_while_the_cli_loads_the_app_is_one_line(tmp_path: Path) -> None:
+    """Issue 8, item 11: no `make run` here and no SECRET_KEY: one line, exit status 2."""
+    result = subprocess.run(
+        [str(VENV_BIN / "flask"), "--app", "entrypoints.flask_app", "reconcile"],
+        capture_output=True,
+        text=True,
+        env=launcher_env(),
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("Configuration error: SECRET_KEY is not set"), line
