@@ -14,8 +14,11 @@ TEST_SECRET_KEY = "test-secret-key-0123456789-abcdefghijklmnop"
 
 
 def sqlite_settings(tmp_path: Path, **overrides: object) -> Settings:
-    database_url = f"sqlite:///{tmp_path / 'app.db'}"
-    migrate(create_database_engine(database_url))
+    """Test settings on a migrated SQLite file, or on the `database_url` given."""
+    database_url = str(overrides.pop("database_url", f"sqlite:///{tmp_path / 'app.db'}"))
+    engine = create_database_engine(database_url)
+    migrate(engine)
+    engine.dispose()
     return Settings(secret_key=TEST_SECRET_KEY, database_url=database_url, **overrides)  # type: ignore[arg-type]
 
 

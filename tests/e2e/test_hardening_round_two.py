@@ -4,7 +4,6 @@ before the fix. They speak HTTP only (signed webhooks, forms), as the hostile te
 import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
-from adapters.memory import FakePasswordHasher
 from adapters.sqlalchemy.tables import UserRow
 from application.ports import EventStatus
-from entrypoints.flask_app import create_app
 from tests.e2e.conftest import offline_stripe_app
 from tests.e2e.stripe_stack import STRIPE_KEY, StripeStack, pay, stripe_stack
 from tests.e2e.support import Browser, form_token, user_id_of
@@ -26,9 +23,20 @@ from tests.support import stripe_events as se
 SECRET = "whsec_test_hardening"
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, object]:
+    """Settings overrides: SQLite (the default) or an empty PostgreSQL schema."""
+    if request.param == "sqlite":
+        return {}
+    request.getfixturevalue("postgres_session_factory")  # empty tables, migrated
+    return {"database_url": request.getfixturevalue("postgres_schema_url")}
+
+
 @pytest.fixture
-def app(tmp_path: Path) -> Flask:
-    return offline_stripe_app(tmp_path, (SECRET,))
+def app(tmp_path: Path, database: dict[str, object]) -> Iterator[Flask]:
+    app = offline_stripe_app(tmp_path, (SECRET,), **database)
+    yield app
+    app.extensions["container"].engine().dispose()
 
 
 def post_event(client: FlaskClient, data: dict[str, Any]) -> Any:
@@ -144,19 +152,10 @@ def test_item_4_a_subscription_id_that_cannot_be_stored_is_refused(app: Flask) -
 # -- item 5: many events about one user at once -------------------------------------------
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def three_workers(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[list[Flask]]:
+@pytest.fixture
+def three_workers(tmp_path: Path, database: dict[str, object]) -> Iterator[list[Flask]]:
     """Three apps on one database, as three gunicorn workers."""
-    apps = [offline_stripe_app(tmp_path, (SECRET,)) for _ in range(3)]
-    if request.param == "postgres":
-        request.getfixturevalue("postgres_session_factory")  # empty tables, migrated
-        url = request.getfixturevalue("postgres_schema_url")
-        settings = replace(apps[0].extensions["container"].settings(), database_url=url)
-        apps = []
-        for _ in range(3):
-            app = create_app(settings)
-            app.extensions["container"].hasher.override(FakePasswordHasher())
-            apps.append(app)
+    apps = [offline_stripe_app(tmp_path, (SECRET,), **database) for _ in range(3)]
     yield apps
     for each in apps:
         each.extensions["container"].engine().dispose()
@@ -196,9 +195,10 @@ def test_item_5_twenty_distinct_events_for_one_user_at_once_all_succeed(
 
 
 @pytest.fixture
-def stack(tmp_path: Path) -> Iterator[StripeStack]:
-    with stripe_stack(tmp_path) as running:
+def stack(tmp_path: Path, database: dict[str, object]) -> Iterator[StripeStack]:
+    with stripe_stack(tmp_path, **database) as running:
         yield running
+        running.server.container.engine().dispose()
 
 
 def test_item_3_a_customer_stripe_does_not_know_is_replaced_not_a_503(

@@ -32,8 +32,8 @@ from application.use_cases.start_subscription import (
 )
 from domain.access import AccessPolicy
 from domain.billing import BillingEvent
-from domain.errors import EmailAlreadyRegistered
-from domain.subscription import SubscriptionStatus
+from domain.errors import AlreadySubscribed, EmailAlreadyRegistered
+from domain.subscription import Subscription, SubscriptionStatus
 from domain.user import User
 from tests.unit.builders import T0
 
@@ -206,3 +206,42 @@ def test_a_log_in_that_rehashes_while_a_webhook_cancels_does_not_revive_the_subs
     stored = service.load(ann.id)
     assert stored.subscriptions[subscription_id].status is SubscriptionStatus.CANCELED
     assert not service.policy.grants_premium(stored, service.clock.now())
+
+
+class DeletedWhileListing(FakePaymentGateway):
+    """The subscription is canceled at the provider, and its webhook stored by another
+    worker, right after Subscribe listed the customer's subscriptions."""
+
+    on_list: Callable[[], object] | None = None
+
+    def list_subscriptions(self, customer_id: str) -> list[Subscription]:
+        listed = list(super().list_subscriptions(customer_id))
+        hook, self.on_list = self.on_list, None
+        if hook is not None:
+            hook()
+        return listed
+
+
+def test_item_2_subscribe_never_brings_a_canceled_subscription_back(service: Service) -> None:
+    gateway = service.gateway = DeletedWhileListing(service.clock)
+    ann = register(service)
+    _, events = paid_checkout(service, ann)
+    for event in events:
+        service.handle(event)
+    subscription_id = events[0].subscription_id
+    assert subscription_id is not None
+
+    def deleted_meanwhile() -> None:
+        service.clock.advance(timedelta(seconds=1))
+        for event in gateway.cancel_now(subscription_id):
+            service.handle(event)
+
+    gateway.on_list = deleted_meanwhile
+    with pytest.raises(AlreadySubscribed):  # what Stripe said when it was asked
+        StartSubscription(service.uow(), gateway, service.clock, service.policy).execute(
+            StartSubscriptionCommand(ann.id, "https://app.test/ok", "https://app.test/no")
+        )
+
+    stored = service.load(ann.id).subscriptions[subscription_id]
+    assert stored.status is SubscriptionStatus.CANCELED
+    assert not service.policy.grants_premium(service.load(ann.id), service.clock.now())
