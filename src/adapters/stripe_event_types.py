@@ -5,7 +5,7 @@ names), and kept apart from `adapters.stripe` so that importing the fakes does n
 load the Stripe SDK.
 """
 
-from domain.billing import BillingEventKind
+from domain.provider_events import BillingEventKind
 
 KIND_OF_TYPE = {
     "checkout.session.completed": BillingEventKind.CHECKOUT_COMPLETED,

@@ -13,9 +13,9 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
-from domain.billing import BillingEvent, CheckoutSession
 from domain.email import EmailAddress
 from domain.errors import UserNotFound
+from domain.provider_events import BillingEvent, CheckoutSession
 from domain.subscription import Subscription
 from domain.user import User
 

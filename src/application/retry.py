@@ -3,7 +3,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from application.ports import ConcurrentUpdate
+from application.ports import ConcurrentUpdate, UnitOfWork
 
 T = TypeVar("T")
 
@@ -32,3 +32,25 @@ def retry_on_conflict(
             bound = min(MAX_DELAY_SECONDS, BASE_DELAY_SECONDS * 2**attempt)
             sleep(random.uniform(0, bound))  # noqa: S311 (jitter, not a secret)
     return transaction()
+
+
+def write(
+    uow: UnitOfWork,
+    work: Callable[[UnitOfWork], T],
+    *,
+    conflicts: tuple[type[Exception], ...] = (ConcurrentUpdate,),
+) -> T:
+    """Run `work` in one writer's transaction and commit what it did; when the commit
+    loses a race, run it afresh (`retry_on_conflict`). Returns what `work` returned.
+
+    The one way the use cases write: the users `work` reads are locked until the end
+    (`UnitOfWork.writing`), and nothing is stored unless all of it is.
+    """
+
+    def attempt() -> T:
+        with uow.writing() as transaction:
+            result = work(transaction)
+            transaction.commit()
+        return result
+
+    return retry_on_conflict(attempt, conflicts=conflicts)

@@ -14,7 +14,6 @@ from adapters.memory import FakePaymentGateway, ManualClock
 from adapters.stripe import StripePaymentGateway, StripeSettings
 from adapters.stripe.provision import provision
 from application.ports import PaymentGateway
-from domain.billing import BillingEventKind
 from domain.email import EmailAddress
 from domain.errors import (
     CheckoutNotFound,
@@ -22,6 +21,7 @@ from domain.errors import (
     InvalidWebhook,
     PaymentProviderError,
 )
+from domain.provider_events import BillingEventKind
 from domain.subscription import SubscriptionStatus
 from stripe_emulator import Emulator
 from tests.support import stripe_events as se

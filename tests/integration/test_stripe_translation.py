@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 import pytest
 
 from adapters.stripe import StripePaymentGateway, StripeSettings
-from domain.billing import BillingEventKind
 from domain.errors import InvalidWebhook
+from domain.provider_events import BillingEventKind
 from domain.subscription import SubscriptionStatus
 from tests.support import stripe_events as se
 

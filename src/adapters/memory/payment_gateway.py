@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 
 from adapters.stripe_event_types import KIND_OF_TYPE
 from application.ports import CheckoutRedirect, Clock, PaymentGateway
-from domain.billing import BillingEvent, BillingEventKind, CheckoutSession
 from domain.email import EmailAddress
 from domain.errors import CheckoutNotFound, CustomerMissing, InvalidWebhook, PaymentProviderError
+from domain.provider_events import BillingEvent, BillingEventKind, CheckoutSession
 from domain.subscription import Subscription, SubscriptionStatus
 
 PERIOD = timedelta(days=30)

@@ -160,9 +160,10 @@ class InMemoryUnitOfWork(UnitOfWork):
                 if event_id in self._events.pending and self.store.events.get(event_id) != seen:
                     self._begin()
                     raise EventAlreadyRecorded(event_id)
-            self.store.users.update(self._users.pending)
-            self.store.events.update(self._events.pending)
-            self.commits += 1
+            if self._users.pending or self._events.pending:
+                self.store.users.update(self._users.pending)
+                self.store.events.update(self._events.pending)
+                self.commits += 1  # commits that stored something
         self._begin()
 
     def rollback(self) -> None:

@@ -16,7 +16,6 @@ from adapters.stripe.translate import (
     subscription_from_stripe,
 )
 from application.ports import CheckoutRedirect, PaymentGateway
-from domain.billing import BillingEvent, CheckoutSession
 from domain.email import EmailAddress
 from domain.errors import (
     CheckoutNotFound,
@@ -25,6 +24,7 @@ from domain.errors import (
     PaymentDeclined,
     PaymentProviderError,
 )
+from domain.provider_events import BillingEvent, CheckoutSession
 from domain.subscription import Subscription
 
 log = logging.getLogger(__name__)

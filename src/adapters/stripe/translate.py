@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adapters.stripe_event_types import KIND_OF_TYPE
-from domain.billing import BillingEvent, BillingEventKind
+from domain.provider_events import BillingEvent, BillingEventKind
 from domain.subscription import Subscription, SubscriptionStatus
 
 

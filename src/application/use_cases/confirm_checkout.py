@@ -1,12 +1,13 @@
 from dataclasses import dataclass
 from functools import partial
 
-from application.billing import apply_event
 from application.ports import Clock, PaymentGateway, UnitOfWork
-from application.retry import retry_on_conflict
+from application.retry import write
+from application.subscription_sync import apply_event
 from domain.access import AccessPolicy
-from domain.billing import BillingEvent, BillingEventKind
 from domain.errors import CheckoutNotYours
+from domain.provider_events import BillingEvent, BillingEventKind
+from domain.user import User
 
 
 @dataclass(frozen=True)
@@ -58,12 +59,11 @@ class ConfirmCheckout:
             customer_id=session.customer_id,
             subscription_id=session.subscription_id,
         )
-        premium = retry_on_conflict(partial(self._apply, event, command.user_id))
-        return ConfirmCheckoutResult(paid=True, premium=premium)
+        user = write(self._uow, partial(self._apply, event, command.user_id))
+        return ConfirmCheckoutResult(
+            paid=True, premium=self._policy.grants_premium(user, self._clock.now())
+        )
 
-    def _apply(self, event: BillingEvent, user_id: str) -> bool:
-        with self._uow.writing() as uow:
-            apply_event(uow, self._gateway, self._policy, event)
-            uow.commit()
-            user = uow.users.require(user_id)
-        return self._policy.grants_premium(user, self._clock.now())
+    def _apply(self, event: BillingEvent, user_id: str, uow: UnitOfWork) -> User:
+        apply_event(uow, self._gateway, self._policy, event)
+        return uow.users.require(user_id)

@@ -2,7 +2,6 @@ import logging
 from dataclasses import dataclass
 from functools import partial
 
-from application.billing import apply_event
 from application.ports import (
     Clock,
     ConcurrentUpdate,
@@ -13,9 +12,10 @@ from application.ports import (
     PaymentGateway,
     UnitOfWork,
 )
-from application.retry import retry_on_conflict
+from application.retry import write
+from application.subscription_sync import apply_event
 from domain.access import AccessPolicy
-from domain.billing import BillingEvent
+from domain.provider_events import BillingEvent
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,8 @@ class HandleBillingEvent:
         try:
             # Lost a race on the user or on the event's row: read again and decide again
             # (the other delivery may have processed it, or recorded it as failed).
-            return retry_on_conflict(
+            return write(
+                self._uow,
                 partial(self._apply_once, event),
                 conflicts=(ConcurrentUpdate, EventAlreadyRecorded),
             )
@@ -77,15 +78,13 @@ class HandleBillingEvent:
             self._record_failure(event, error)
             raise
 
-    def _apply_once(self, event: BillingEvent) -> HandleBillingEventResult:
-        with self._uow.writing() as uow:
-            done = uow.events.get(event.id)
-            if done is not None and done.status is not EventStatus.FAILED:
-                return HandleBillingEventResult(done.status, True, "already handled")
-            outcome = apply_event(uow, self._gateway, self._policy, event)
-            status = EventStatus.PROCESSED if outcome.applied else EventStatus.IGNORED
-            uow.events.record(self._record(event, status, note=outcome.note))
-            uow.commit()
+    def _apply_once(self, event: BillingEvent, uow: UnitOfWork) -> HandleBillingEventResult:
+        done = uow.events.get(event.id)
+        if done is not None and done.status is not EventStatus.FAILED:
+            return HandleBillingEventResult(done.status, True, "already handled")
+        outcome = apply_event(uow, self._gateway, self._policy, event)
+        status = EventStatus.PROCESSED if outcome.applied else EventStatus.IGNORED
+        uow.events.record(self._record(event, status, note=outcome.note))
         return HandleBillingEventResult(status, False, outcome.note)
 
     def _record(

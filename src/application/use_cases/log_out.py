@@ -2,7 +2,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from application.ports import UnitOfWork
-from application.retry import retry_on_conflict
+from application.retry import write
 
 
 @dataclass(frozen=True)
@@ -22,13 +22,11 @@ class LogOut:
         self._uow = uow
 
     def execute(self, command: LogOutCommand) -> None:
-        retry_on_conflict(partial(self._end_sessions, command.user_id))
+        write(self._uow, partial(self._end_sessions, command.user_id))
 
-    def _end_sessions(self, user_id: str) -> None:
-        with self._uow as uow:
-            user = uow.users.get(user_id)
-            if user is None:
-                return
+    @staticmethod
+    def _end_sessions(user_id: str, uow: UnitOfWork) -> None:
+        user = uow.users.get(user_id)
+        if user is not None:
             user.end_sessions()
             uow.users.save(user)
-            uow.commit()

@@ -1,9 +1,9 @@
 from dataclasses import dataclass
 from functools import partial
 
-from application.billing import forget_customer
 from application.ports import Clock, PaymentGateway, UnitOfWork
-from application.retry import retry_on_conflict
+from application.retry import write
+from application.subscription_sync import forget_customer
 from domain.errors import CustomerMissing, NoBillingAccount
 
 
@@ -35,10 +35,9 @@ class OpenBillingPortal:
         try:
             return self._gateway.create_portal_session(user.customer_id, command.return_url)
         except CustomerMissing:
-            retry_on_conflict(partial(self._forget, user.id, user.customer_id))
+            now = self._clock.now()
+            write(
+                self._uow,
+                partial(forget_customer, user_id=user.id, customer_id=user.customer_id, now=now),
+            )
             raise NoBillingAccount() from None
-
-    def _forget(self, user_id: str, customer_id: str) -> None:
-        with self._uow.writing() as uow:
-            forget_customer(uow, user_id, customer_id, self._clock.now())
-            uow.commit()

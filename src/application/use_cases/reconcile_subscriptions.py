@@ -2,9 +2,9 @@ import logging
 from dataclasses import dataclass, field
 from functools import partial
 
-from application.billing import forget_customer, record_fetched
 from application.ports import Clock, PaymentGateway, UnitOfWork
-from application.retry import retry_on_conflict
+from application.retry import write
+from application.subscription_sync import forget_customer, record_fetched
 from domain.errors import CustomerMissing, DomainError
 from domain.subscription import Subscription
 
@@ -61,7 +61,7 @@ class ReconcileSubscriptions:
             users = [(user.id, user.email.value) for user in uow.users.list_billed()]
         for user_id, email in users:
             try:
-                changes = retry_on_conflict(partial(self._reconcile, user_id))
+                changes = write(self._uow, partial(self._reconcile, user_id))
             except DomainError as error:
                 report.failures[email] = error.message
                 continue
@@ -74,20 +74,17 @@ class ReconcileSubscriptions:
                 report.changes.extend(changes)
         return report
 
-    def _reconcile(self, user_id: str) -> list[Change] | None:
+    def _reconcile(self, user_id: str, uow: UnitOfWork) -> list[Change] | None:
         """One user, one transaction; None when the user has no billing customer."""
-        with self._uow.writing() as uow:
-            user = uow.users.get(user_id)
-            if user is None or user.customer_id is None:
-                return None
-            email = user.email.value
-            try:
-                fetched = self._gateway.list_subscriptions(user.customer_id)
-            except CustomerMissing:
-                before = dict(user.subscriptions)
-                ended = forget_customer(uow, user_id, user.customer_id, self._clock.now())
-                uow.commit()
-                return [Change(email, s.id, before.get(s.id), s) for s in ended]
-            changes = record_fetched(uow, user_id, fetched)
-            uow.commit()
+        user = uow.users.get(user_id)
+        if user is None or user.customer_id is None:
+            return None
+        email = user.email.value
+        try:
+            fetched = self._gateway.list_subscriptions(user.customer_id)
+        except CustomerMissing:
+            before = dict(user.subscriptions)
+            ended = forget_customer(uow, user_id, user.customer_id, self._clock.now())
+            return [Change(email, s.id, before.get(s.id), s) for s in ended]
+        changes = record_fetched(uow, user_id, fetched)
         return [Change(email, after.id, before, after) for before, after in changes]

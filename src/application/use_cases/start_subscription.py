@@ -1,14 +1,12 @@
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
-from application.billing import forget_customer, record_fetched
 from application.ports import CheckoutRedirect, Clock, PaymentGateway, UnitOfWork
-from application.retry import retry_on_conflict
+from application.retry import write
+from application.subscription_sync import forget_customer, record_fetched
 from domain.access import AccessPolicy
 from domain.errors import AlreadySubscribed, CustomerMissing
-from domain.subscription import Subscription
 
 
 @dataclass(frozen=True)
@@ -45,13 +43,16 @@ class StartSubscription:
 
     def execute(self, command: StartSubscriptionCommand) -> CheckoutRedirect:
         requested_at = self._clock.now()
-        customer_id = retry_on_conflict(partial(self._customer_of, command.user_id, None))
+        customer_id = write(self._uow, partial(self._customer_of, command.user_id, None))
         try:
             return self._checkout(command, customer_id, requested_at)
         except CustomerMissing:
-            retry_on_conflict(partial(self._forget, command.user_id, customer_id))
+            forget = partial(
+                forget_customer, user_id=command.user_id, customer_id=customer_id, now=requested_at
+            )
+            write(self._uow, forget)
             replacing = customer_id
-            customer_id = retry_on_conflict(partial(self._customer_of, command.user_id, replacing))
+            customer_id = write(self._uow, partial(self._customer_of, command.user_id, replacing))
             return self._checkout(command, customer_id, requested_at)
 
     def _checkout(
@@ -61,7 +62,7 @@ class StartSubscription:
         # lost): the provider has the last word, and what it says is recorded.
         fetched = self._gateway.list_subscriptions(customer_id)
         if fetched:
-            retry_on_conflict(partial(self._record, command.user_id, fetched))
+            write(self._uow, partial(record_fetched, user_id=command.user_id, fetched=fetched))
         if self._policy.live_subscriptions(fetched):
             raise AlreadySubscribed()
         checkout = self._gateway.create_checkout_session(
@@ -73,25 +74,13 @@ class StartSubscription:
         )
         return self._gateway.settle_open_checkouts(customer_id) or checkout
 
-    def _customer_of(self, user_id: str, replacing: str | None) -> str:
+    def _customer_of(self, user_id: str, replacing: str | None, uow: UnitOfWork) -> str:
         """The user's billing customer, created and stored on first need."""
-        with self._uow.writing() as uow:
-            user = uow.users.require(user_id)
-            if user.customer_id is None:
-                user.link_customer(
-                    self._gateway.create_customer(user.id, user.email, replacing=replacing)
-                )
-                uow.users.save(user)
-                uow.commit()
-            assert user.customer_id is not None
-            return user.customer_id
-
-    def _forget(self, user_id: str, customer_id: str) -> None:
-        with self._uow.writing() as uow:
-            forget_customer(uow, user_id, customer_id, self._clock.now())
-            uow.commit()
-
-    def _record(self, user_id: str, fetched: Sequence[Subscription]) -> None:
-        with self._uow.writing() as uow:
-            record_fetched(uow, user_id, fetched)
-            uow.commit()
+        user = uow.users.require(user_id)
+        if user.customer_id is None:
+            user.link_customer(
+                self._gateway.create_customer(user.id, user.email, replacing=replacing)
+            )
+            uow.users.save(user)
+        assert user.customer_id is not None
+        return user.customer_id

@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from entrypoints.container import Container
-from entrypoints.flask_app import auth, billing, cli, content, webhook
+from entrypoints.flask_app import auth, checkout_views, cli, content, webhook
 from entrypoints.flask_app.errors import register_error_handlers
 from entrypoints.flask_app.rate_limit import install_rate_limits, warn_if_per_process_limits
 from entrypoints.flask_app.security import add_security_headers
@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     extra = (_origin(api_base),) if api_base else ()
     add_security_headers(app, extra)
 
-    for blueprint in (auth.bp, billing.bp, content.bp, webhook.bp):
+    for blueprint in (auth.bp, checkout_views.bp, content.bp, webhook.bp):
         app.register_blueprint(blueprint)
     install_rate_limits(app, settings)
     warn_if_per_process_limits(settings)

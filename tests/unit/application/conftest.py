@@ -24,7 +24,7 @@ from application.use_cases.start_subscription import (
     StartSubscriptionCommand,
 )
 from domain.access import AccessPolicy
-from domain.billing import BillingEvent
+from domain.provider_events import BillingEvent
 from domain.user import User
 from tests.unit.builders import T0
 

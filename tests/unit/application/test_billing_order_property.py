@@ -33,9 +33,9 @@ from application.use_cases.start_subscription import (
     StartSubscriptionCommand,
 )
 from domain.access import AccessPolicy
-from domain.billing import BillingEvent
 from domain.email import EmailAddress
 from domain.errors import AlreadySubscribed
+from domain.provider_events import BillingEvent
 from domain.subscription import Subscription, SubscriptionStatus
 from domain.user import User
 from tests.unit.builders import T0

@@ -13,8 +13,8 @@ from application.use_cases.handle_billing_event import (
     HandleBillingEventResult,
     describe_failure,
 )
-from domain.billing import BillingEvent, BillingEventKind
 from domain.errors import PaymentProviderError
+from domain.provider_events import BillingEvent, BillingEventKind
 from domain.subscription import Subscription, SubscriptionStatus
 from tests.unit.application.conftest import CANCEL_URL, SUCCESS_URL, World
 from tests.unit.builders import T0, a_subscription

@@ -2,8 +2,8 @@ import pytest
 
 from application.ports import EventStatus
 from application.use_cases.replay_events import ReplayEvents, ReplayEventsCommand, ReplayReport
-from domain.billing import BillingEvent
 from domain.errors import PaymentProviderError
+from domain.provider_events import BillingEvent
 from tests.unit.application.conftest import World
 
 

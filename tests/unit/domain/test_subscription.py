@@ -182,7 +182,7 @@ class TestIsNewerThan:
 
 
 def test_item_4_ids_that_could_not_be_stored_are_refused() -> None:
-    from domain.billing import BillingEvent, BillingEventKind
+    from domain.provider_events import BillingEvent, BillingEventKind
 
     for bad in ("x" * 256, "evt_\x00", "evt_\n", ""):
         with pytest.raises(ValueError):

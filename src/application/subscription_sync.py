@@ -12,7 +12,7 @@ from datetime import datetime
 
 from application.ports import PaymentGateway, UnitOfWork
 from domain.access import AccessPolicy
-from domain.billing import BillingEvent, BillingEventKind
+from domain.provider_events import BillingEvent, BillingEventKind
 from domain.subscription import Subscription
 from domain.user import SnapshotOutcome, User
 
