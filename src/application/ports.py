@@ -57,7 +57,8 @@ class UserRepository(abc.ABC):
 
     @abc.abstractmethod
     def list_billed(self) -> Sequence[User]:
-        """Every user who has a billing customer, in a stable order."""
+        """Every user who has a billing customer or a stored subscription, in a stable
+        order (oldest first, then by id)."""
 
 
 class EventStatus(enum.StrEnum):

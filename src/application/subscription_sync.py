@@ -8,7 +8,6 @@ reaches the same stored state whichever of them sees it first, and however often
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
 
 from application.ports import PaymentGateway, UnitOfWork
 from domain.access import AccessPolicy
@@ -85,8 +84,14 @@ def apply_event(
         )
         notes.append(f"its reference names another user; the {match.by}'s owner wins")
     before = (user.customer_id, dict(user.subscriptions))
-    if event.customer_id and match.by != "subscription":
-        # Found by customer: it is theirs already. Found by reference: nobody has it.
+    # Found by customer: it is theirs already. Found by reference: nobody has it. Found
+    # by subscription (its customer unlinked while Stripe could not be reached with the
+    # right key): theirs again, unless another user has it meanwhile.
+    if (
+        event.customer_id
+        and user.customer_id is None
+        and (match.by != "subscription" or not uow.users.get_by_customer_id(event.customer_id))
+    ):
         user.link_customer(event.customer_id)
     outcome = _apply_subscription(user, gateway, event)
     if outcome is None:
@@ -147,20 +152,28 @@ def _log_oddities(user: User, policy: AccessPolicy, event: BillingEvent) -> None
 
 
 def record_fetched(
-    uow: UnitOfWork, user_id: str, fetched: Sequence[Subscription]
+    uow: UnitOfWork,
+    user_id: str,
+    fetched: Sequence[Subscription],
+    *,
+    fetched_in_this_transaction: bool = True,
 ) -> list[tuple[Subscription | None, Subscription]]:
     """Store subscriptions fetched from the provider for a user (the caller commits);
     return (before, after) for each one that changed.
 
     Each fetched state is stamped with the provider's time of the answer, so a state
-    stored after the fetch began (the subscription deleted meanwhile) is newer and kept.
+    stored after the fetch (the subscription deleted meanwhile) is newer and kept. A
+    fetch made inside this transaction, after the user was locked, is the latest truth
+    and settles a tie of timestamps; one made before it (Subscribe lists first) cannot
+    tell a tie apart from an event stored meanwhile, so at a tie the stored state stays.
     """
     user = uow.users.require(user_id)
+    store = user.record_fetched if fetched_in_this_transaction else user.observe
     changes = []
     applied = False
     for current in fetched:
         before = user.subscriptions.get(current.id)
-        if user.record_fetched(current) is SnapshotOutcome.APPLIED:
+        if store(current) is SnapshotOutcome.APPLIED:
             applied = True
             after = user.subscriptions[current.id]
             if before is None or not after.same_state_as(before):
@@ -170,15 +183,16 @@ def record_fetched(
     return changes
 
 
-def forget_customer(
-    uow: UnitOfWork, user_id: str, customer_id: str, now: datetime
-) -> list[Subscription]:
-    """The provider does not know the user's customer: forget it and end what it paid
-    for (the caller commits). Returns the subscriptions that ended."""
+def forget_customer(uow: UnitOfWork, user_id: str, customer_id: str) -> None:
+    """The provider does not know the user's customer: unlink it (the caller commits).
+
+    Only a person's own action (Subscribe, Manage billing) gets here, never a batch: a
+    wrong API key for an hour must not unlink every user. The subscriptions stay as
+    stored; the provider's events, and reconcile by subscription id, say when they end.
+    """
     user = uow.users.require(user_id)
-    if user.customer_id != customer_id:
-        return []  # replaced meanwhile by another request
-    log.warning("user %s: the provider does not know customer %s; forgotten", user_id, customer_id)
-    ended = user.forget_customer(customer_id, now)
-    uow.users.save(user)
-    return ended
+    if user.forget_customer(customer_id):  # unless replaced meanwhile by another request
+        log.warning(
+            "user %s: the provider does not know customer %s; unlinked", user_id, customer_id
+        )
+        uow.users.save(user)

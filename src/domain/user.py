@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from domain.email import EmailAddress
-from domain.subscription import Subscription, SubscriptionStatus
+from domain.subscription import Subscription
 
 
 class SnapshotOutcome(enum.StrEnum):
@@ -50,27 +50,14 @@ class User:
         if self.customer_id is None:
             self.customer_id = customer_id
 
-    def forget_customer(self, customer_id: str, now: datetime) -> list[Subscription]:
-        """The provider no longer knows `customer_id` (deleted, or another account's).
-
-        Its subscriptions went with it (the provider cancels them when a customer is
-        deleted): each one not ended yet is stored as canceled now. Returns those.
-        """
-        if self.customer_id == customer_id:
-            self.customer_id = None
-        ended = []
-        for subscription in list(self.subscriptions.values()):
-            if subscription.customer_id == customer_id and not subscription.status.is_terminal:
-                gone = replace(
-                    subscription,
-                    status=SubscriptionStatus.CANCELED,
-                    as_of=max(subscription.as_of, now),
-                    cancel_at_period_end=False,
-                    ended_at=now,
-                )
-                self.subscriptions[gone.id] = gone
-                ended.append(gone)
-        return ended
+    def forget_customer(self, customer_id: str) -> bool:
+        """The provider no longer knows `customer_id`: unlink it, so that a new one can be
+        made. Its subscriptions stay as stored (they still name it): only the provider
+        says when one ends. Returns whether it was the linked customer."""
+        if self.customer_id != customer_id:
+            return False
+        self.customer_id = None
+        return True
 
     def observe(self, snapshot: Subscription) -> SnapshotOutcome:
         """Store a snapshot an event carried, unless the stored state is newer.

@@ -45,8 +45,10 @@ def build_payment_gateway(settings: Settings) -> PaymentGateway:
 
 
 def build_access_policy(settings: Settings) -> AccessPolicy:
-    """What this product sells: its configured price (a catalog of plans slots in here)."""
-    prices = frozenset({settings.stripe_price_id} if settings.stripe_price_id else ())
+    """What this product sells: its price, and the prices it sold before (a catalog of
+    plans slots in here)."""
+    sold = (settings.stripe_price_id,) if settings.stripe_price_id else ()
+    prices = frozenset(sold + settings.stripe_grandfathered_price_ids)
     return AccessPolicy(prices=prices, past_due_grace=settings.past_due_grace)
 
 
@@ -83,9 +85,7 @@ class Container(containers.DeclarativeContainer):
     confirm_checkout = providers.Factory(
         ConfirmCheckout, uow=uow, gateway=gateway, clock=clock, policy=policy
     )
-    open_billing_portal = providers.Factory(
-        OpenBillingPortal, uow=uow, gateway=gateway, clock=clock
-    )
+    open_billing_portal = providers.Factory(OpenBillingPortal, uow=uow, gateway=gateway)
     handle_billing_event = providers.Factory(
         HandleBillingEvent, uow=uow, gateway=gateway, clock=clock, policy=policy
     )

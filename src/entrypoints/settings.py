@@ -42,6 +42,8 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     stripe_secret_key: str = ""
     stripe_price_id: str = ""
+    # Prices sold before, whose subscribers keep access (a price change grandfathers them).
+    stripe_grandfathered_price_ids: tuple[str, ...] = ()
     stripe_webhook_secrets: tuple[str, ...] = ()
     stripe_api_base: str | None = None
     webhook_tolerance_seconds: int = 300
@@ -106,6 +108,13 @@ class Settings:
                 raise ConfigurationError("STRIPE_PRICE_ID must be set to a price_... id.")
             if not webhook_secrets:
                 raise ConfigurationError("STRIPE_WEBHOOK_SECRET must be set (whsec_...).")
+        grandfathered = tuple(
+            p.strip() for p in env.get("STRIPE_GRANDFATHERED_PRICE_IDS", "").split(",") if p.strip()
+        )
+        if any(not p.startswith("price_") for p in grandfathered):
+            raise ConfigurationError(
+                "STRIPE_GRANDFATHERED_PRICE_IDS must be price_... ids, separated by commas."
+            )
         emulator_clock_url = env.get("STRIPE_EMULATOR_CLOCK_URL") or None
         if emulator_clock_url:
             if not emulator_clock_url.startswith(("http://", "https://")):
@@ -123,6 +132,7 @@ class Settings:
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             stripe_secret_key=stripe_key,
             stripe_price_id=env.get("STRIPE_PRICE_ID", ""),
+            stripe_grandfathered_price_ids=grandfathered,
             stripe_webhook_secrets=webhook_secrets,
             stripe_api_base=env.get("STRIPE_API_BASE") or None,
             webhook_tolerance_seconds=_int(env, "STRIPE_WEBHOOK_TOLERANCE", 300, minimum=1),

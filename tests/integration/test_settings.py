@@ -116,3 +116,19 @@ def test_without_stripe_keys_the_app_joins_the_emulator_make_run_wrote_down(
     assert own_keys.emulator_clock_url is None
     with pytest.raises(ConfigurationError, match="SECRET_KEY is not set"):
         settings_for_app({}, local_run_env=tmp_path / "absent.env")
+
+
+def test_grandfathered_prices_keep_access_and_are_checked() -> None:
+    from entrypoints.container import build_access_policy
+
+    env = {
+        "SECRET_KEY": "k" * 40,
+        "STRIPE_SECRET_KEY": "sk_test_x",
+        "STRIPE_PRICE_ID": "price_new",
+        "STRIPE_WEBHOOK_SECRET": "whsec_test_x",
+        "STRIPE_GRANDFATHERED_PRICE_IDS": "price_old, price_older",
+    }
+    policy = build_access_policy(Settings.from_env(env))
+    assert policy.prices == {"price_new", "price_old", "price_older"}
+    with pytest.raises(ConfigurationError, match="STRIPE_GRANDFATHERED_PRICE_IDS"):
+        Settings.from_env({**env, "STRIPE_GRANDFATHERED_PRICE_IDS": "prod_1"})

@@ -72,7 +72,7 @@ class InMemoryUserRepository(UserRepository):
         return self._find(lambda u: subscription_id in u.subscriptions)
 
     def list_billed(self) -> Sequence[User]:
-        billed = [u for u in self._all() if u.customer_id is not None]
+        billed = [u for u in self._all() if u.customer_id is not None or u.subscriptions]
         return [copy.deepcopy(u) for u in sorted(billed, key=lambda u: (u.created_at, u.id))]
 
 
@@ -112,7 +112,7 @@ class InMemoryUnitOfWork(UnitOfWork):
     def __init__(self, store: InMemoryStore | None = None) -> None:
         self.store = store or InMemoryStore()
         self.commits = 0
-        self._holds_writer = False
+        self._writer_held: list[bool] = []  # per open block: whether it took the writer lock
         self._begin()
 
     def _begin(self) -> None:
@@ -120,17 +120,17 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.events = self._events = InMemoryEventInbox(self.store)
 
     def __enter__(self) -> "InMemoryUnitOfWork":
-        if self._take_writing():
+        writing = self._take_writing()
+        if writing:
             # One writer at a time (the database locks per user; one lock is enough here).
             self.store.writer.acquire()
-            self._holds_writer = True
+        self._writer_held.append(writing)
         self._begin()
         return self
 
     def __exit__(self, *args: object) -> None:
         self.rollback()
-        if self._holds_writer:
-            self._holds_writer = False
+        if self._writer_held.pop():
             self.store.writer.release()
 
     def commit(self) -> None:

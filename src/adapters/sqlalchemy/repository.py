@@ -101,7 +101,7 @@ class SqlAlchemyUserRepository(UserRepository):
     def list_billed(self) -> Sequence[User]:
         query = (
             select(UserRow)
-            .where(UserRow.customer_id.is_not(None))
+            .where(UserRow.customer_id.is_not(None) | UserRow.subscriptions.any())
             .order_by(UserRow.created_at, UserRow.id)
         )
         return [self._user(row) for row in self._session.scalars(query)]

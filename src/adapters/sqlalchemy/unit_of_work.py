@@ -28,7 +28,12 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         if writing and self._session.get_bind().dialect.name == "sqlite":
             # SQLite locks the whole database: take the write lock now (waiting for it up
             # to the busy timeout) rather than fail to upgrade a read lock at commit.
-            self._session.execute(text("BEGIN IMMEDIATE"))
+            try:
+                self._session.execute(text("BEGIN IMMEDIATE"))
+            except BaseException:
+                self._session.close()
+                self._session = None
+                raise
         self.users = SqlAlchemyUserRepository(self._session, lock=writing)
         self.events = SqlAlchemyEventInbox(self._session)
         return self

@@ -50,6 +50,7 @@ class StripeSettings:
     api_base: str | None = None
     tolerance_seconds: int = DEFAULT_TOLERANCE_SECONDS
     network_retries: int = 2  # the SDK retries with the same idempotency key
+    timeout_seconds: float = 8.0
 
     @property
     def livemode(self) -> bool:
@@ -79,6 +80,9 @@ class StripePaymentGateway(PaymentGateway):
             settings.secret_key,
             base_addresses={"api": settings.api_base} if settings.api_base else None,
             max_network_retries=settings.network_retries,
+            # Far below the SDK's 80 s: a webhook holding a user's lock (on SQLite, the
+            # database's) waits for Stripe at most this long per try.
+            http_client=stripe.RequestsClient(timeout=settings.timeout_seconds),
         )
 
     def create_customer(
@@ -143,8 +147,10 @@ class StripePaymentGateway(PaymentGateway):
                     self._client.v1.checkout.sessions.expire(
                         session.id, options={"idempotency_key": f"expire-{session.id}"}
                     )
-            except PaymentProviderError:
-                # Paid or expired meanwhile: nothing left to make unpayable.
+            except PaymentProviderError as error:
+                if not isinstance(error.__cause__, stripe.InvalidRequestError):
+                    raise  # Stripe unreachable: it may still be payable, so no success
+                # Refused: paid or expired meanwhile, nothing left to make unpayable.
                 log.info("checkout %s could not be expired; left as it is", session.id)
         return CheckoutRedirect(session_id=str(keep.id), url=str(keep.url))
 

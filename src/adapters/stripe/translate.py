@@ -13,7 +13,7 @@ from typing import Any
 
 from adapters.stripe_event_types import KIND_OF_TYPE
 from domain.provider_events import BillingEvent, BillingEventKind
-from domain.subscription import Subscription, SubscriptionStatus
+from domain.subscription import Subscription, SubscriptionStatus, is_reference
 
 
 class NotAnEvent(ValueError):
@@ -50,7 +50,7 @@ def event_from_json(data: Any, payload: str) -> BillingEvent:
         if kind is BillingEventKind.CHECKOUT_COMPLETED:
             return replace(
                 base,
-                user_ref=_str(obj.get("client_reference_id")),
+                user_ref=_reference(obj.get("client_reference_id")),
                 customer_id=id_of(obj.get("customer")),
                 subscription_id=id_of(obj.get("subscription")),
             )
@@ -63,7 +63,7 @@ def event_from_json(data: Any, payload: str) -> BillingEvent:
         snapshot = subscription_from_stripe(obj, as_of=occurred_at)
         return replace(
             base,
-            user_ref=_str((obj.get("metadata") or {}).get("user_id")),
+            user_ref=_reference((obj.get("metadata") or {}).get("user_id")),
             customer_id=snapshot.customer_id,
             subscription_id=snapshot.id,
             snapshot=snapshot,
@@ -107,6 +107,13 @@ def id_of(value: Any) -> str | None:
     if isinstance(value, Mapping):
         return _str(value.get("id"))
     return None
+
+
+def _reference(value: Any) -> str | None:
+    """Our user reference, when it is one we could have written. It is only the weakest
+    evidence of whose event it is: an unusable one (too long, control characters; Stripe
+    allows 500 characters of metadata) is dropped, never a reason to refuse the event."""
+    return value if is_reference(value) else None
 
 
 def _str(value: Any) -> str | None:

@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 from functools import partial
 
-from application.ports import Clock, PaymentGateway, UnitOfWork
+from application.ports import PaymentGateway, UnitOfWork
 from application.retry import write
 from application.subscription_sync import forget_customer
 from domain.errors import CustomerMissing, NoBillingAccount
@@ -18,14 +18,13 @@ class OpenBillingPortal:
 
     Rules: only a user who has a billing customer (has been through checkout) can open
     it; `NoBillingAccount` otherwise. A customer the provider no longer knows is
-    forgotten, with the subscriptions it paid for, and the user is told, as a user
-    without one, to subscribe.
+    unlinked (`forget_customer`), and the user is told, as a user without one, to
+    subscribe.
     """
 
-    def __init__(self, uow: UnitOfWork, gateway: PaymentGateway, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWork, gateway: PaymentGateway) -> None:
         self._uow = uow
         self._gateway = gateway
-        self._clock = clock
 
     def execute(self, command: OpenBillingPortalCommand) -> str:
         with self._uow as uow:
@@ -35,9 +34,7 @@ class OpenBillingPortal:
         try:
             return self._gateway.create_portal_session(user.customer_id, command.return_url)
         except CustomerMissing:
-            now = self._clock.now()
             write(
-                self._uow,
-                partial(forget_customer, user_id=user.id, customer_id=user.customer_id, now=now),
+                self._uow, partial(forget_customer, user_id=user.id, customer_id=user.customer_id)
             )
             raise NoBillingAccount() from None

@@ -4,7 +4,7 @@ from functools import partial
 
 from application.ports import Clock, PaymentGateway, UnitOfWork
 from application.retry import write
-from application.subscription_sync import forget_customer, record_fetched
+from application.subscription_sync import record_fetched
 from domain.errors import CustomerMissing, DomainError
 from domain.subscription import Subscription
 
@@ -75,16 +75,45 @@ class ReconcileSubscriptions:
         return report
 
     def _reconcile(self, user_id: str, uow: UnitOfWork) -> list[Change] | None:
-        """One user, one transaction; None when the user has no billing customer."""
+        """One user, one transaction; None when there is nothing to ask the provider."""
         user = uow.users.get(user_id)
-        if user is None or user.customer_id is None:
+        if user is None:
             return None
-        email = user.email.value
-        try:
-            fetched = self._gateway.list_subscriptions(user.customer_id)
-        except CustomerMissing:
-            before = dict(user.subscriptions)
-            ended = forget_customer(uow, user_id, user.customer_id, self._clock.now())
-            return [Change(email, s.id, before.get(s.id), s) for s in ended]
+        email, customer_id = user.email.value, user.customer_id
+        if customer_id is None:
+            # The customer was unlinked (the provider did not know it when the user acted):
+            # ask about each subscription still running in our records, by its own id.
+            running = [s for s in user.subscriptions.values() if not s.status.is_terminal]
+            if not running:
+                return None
+            fetched = [
+                current
+                for current in (self._gateway.get_subscription(s.id) for s in running)
+                if current is not None
+            ]
+        else:
+            try:
+                fetched = list(self._gateway.list_subscriptions(customer_id))
+            except CustomerMissing:
+                # Unattended: a wrong API key must not unlink every user. Say so, change
+                # nothing; the user's own next Subscribe or Manage billing replaces it.
+                raise CustomerMissing(
+                    f"the payment provider does not know customer {customer_id} (deleted,"
+                    " or the keys of another account or mode); nothing changed"
+                ) from None
         changes = record_fetched(uow, user_id, fetched)
+        if customer_id is None:
+            _link_again(uow, user_id, fetched)
         return [Change(email, after.id, before, after) for before, after in changes]
+
+
+def _link_again(uow: UnitOfWork, user_id: str, fetched: list[Subscription]) -> None:
+    """The provider knows the user's subscriptions again: link their customer again,
+    unless another user has it meanwhile."""
+    user = uow.users.require(user_id)
+    for subscription in fetched:
+        customer_id = subscription.customer_id
+        if customer_id and uow.users.get_by_customer_id(customer_id) is None:
+            user.link_customer(customer_id)
+            uow.users.save(user)
+            return

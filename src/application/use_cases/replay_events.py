@@ -54,9 +54,12 @@ class ReplayEvents:
         for record in records:
             try:
                 event = self._gateway.translate_event(record.payload)
-                self._handler.execute(HandleBillingEventCommand(event))
+                result = self._handler.execute(HandleBillingEventCommand(event))
             except Exception as error:  # reported per event; the rest still run
                 report.failed[record.event_id] = f"{type(error).__name__}: {error}"
             else:
-                report.replayed.append(record.event_id)
+                if result.status is EventStatus.FAILED:  # failed again, for good
+                    report.failed[record.event_id] = result.note
+                else:
+                    report.replayed.append(record.event_id)
         return report

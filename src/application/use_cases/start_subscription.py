@@ -7,6 +7,9 @@ from application.retry import write
 from application.subscription_sync import forget_customer, record_fetched
 from domain.access import AccessPolicy
 from domain.errors import AlreadySubscribed, CustomerMissing
+from domain.subscription import Subscription
+
+MAX_CUSTOMERS_TRIED = 4
 
 
 @dataclass(frozen=True)
@@ -43,26 +46,34 @@ class StartSubscription:
 
     def execute(self, command: StartSubscriptionCommand) -> CheckoutRedirect:
         requested_at = self._clock.now()
-        customer_id = write(self._uow, partial(self._customer_of, command.user_id, None))
-        try:
-            return self._checkout(command, customer_id, requested_at)
-        except CustomerMissing:
-            forget = partial(
-                forget_customer, user_id=command.user_id, customer_id=customer_id, now=requested_at
-            )
-            write(self._uow, forget)
-            replacing = customer_id
+        replacing = None
+        # A replacement customer's key names the lost one; within Stripe's idempotency
+        # window the first requests may replay customers lost since: try a few.
+        for _ in range(MAX_CUSTOMERS_TRIED):
             customer_id = write(self._uow, partial(self._customer_of, command.user_id, replacing))
-            return self._checkout(command, customer_id, requested_at)
+            try:
+                return self._checkout(command, customer_id, requested_at)
+            except CustomerMissing:
+                lost = partial(forget_customer, user_id=command.user_id, customer_id=customer_id)
+                write(self._uow, lost)
+                replacing = customer_id
+        raise CustomerMissing()
 
     def _checkout(
         self, command: StartSubscriptionCommand, customer_id: str, requested_at: datetime
     ) -> CheckoutRedirect:
         # Our records may lag either way (paid, but no webhook yet; ended, and the webhook
         # lost): the provider has the last word, and what it says is recorded.
-        fetched = self._gateway.list_subscriptions(customer_id)
+        fetched = list(self._gateway.list_subscriptions(customer_id))
+        fetched += self._elsewhere(command.user_id, {s.id for s in fetched})
         if fetched:
-            write(self._uow, partial(record_fetched, user_id=command.user_id, fetched=fetched))
+            record = partial(
+                record_fetched,
+                user_id=command.user_id,
+                fetched=fetched,
+                fetched_in_this_transaction=False,
+            )
+            write(self._uow, record)
         if self._policy.live_subscriptions(fetched):
             raise AlreadySubscribed()
         checkout = self._gateway.create_checkout_session(
@@ -73,6 +84,15 @@ class StartSubscription:
             requested_at=requested_at,
         )
         return self._gateway.settle_open_checkouts(customer_id) or checkout
+
+    def _elsewhere(self, user_id: str, listed: set[str]) -> list[Subscription]:
+        """Live subscriptions of ours in our records that the customer's listing did not
+        show (of a customer unlinked since): as the provider has them now, if it does."""
+        with self._uow as uow:
+            user = uow.users.require(user_id)
+        stored = self._policy.live_subscriptions(user.subscriptions.values())
+        current = (self._gateway.get_subscription(s.id) for s in stored if s.id not in listed)
+        return [s for s in current if s is not None]
 
     def _customer_of(self, user_id: str, replacing: str | None, uow: UnitOfWork) -> str:
         """The user's billing customer, created and stored on first need."""

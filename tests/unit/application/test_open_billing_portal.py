@@ -11,7 +11,7 @@ RETURN_URL = "https://app.test/account"
 
 
 def open_portal(world: World, user_id: str) -> str:
-    return OpenBillingPortal(world.uow, world.gateway, world.clock).execute(
+    return OpenBillingPortal(world.uow, world.gateway).execute(
         OpenBillingPortalCommand(user_id, RETURN_URL)
     )
 
