@@ -61,7 +61,11 @@ def serve_later() -> Iterator[tuple[str, Callable[[Flask], None]]]:
         return holder["app"](environ, start_response)
 
     server = make_server("127.0.0.1", 0, dispatch, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll: shutdown() waits for serve_forever to notice (0.5 s by default, about
+    # ten seconds of every e2e run).
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}", lambda app: holder.update(app=app)

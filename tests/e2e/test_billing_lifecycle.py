@@ -78,7 +78,7 @@ def test_a_failed_renewal_keeps_premium_for_the_grace_then_refuses_until_the_car
     renewal = period_end(stack)
     advance_to(stack, renewal + 3600)  # the renewal fails: past_due
     account = browser.get("/account").text
-    assert "past due" in account
+    assert "Payment failed" in account
     assert "Your last payment failed" in account
     assert premium(browser) == 200  # inside the 3-day grace
 
@@ -93,7 +93,7 @@ def test_a_failed_renewal_keeps_premium_for_the_grace_then_refuses_until_the_car
     assert fixed.status_code in (302, 303)
     assert stack.emulator.delivery.wait_idle(10)
     assert premium(browser) == 200
-    assert "active" in browser.get("/account").text
+    assert "Active" in browser.get("/account").text
 
 
 def test_canceling_at_period_end_keeps_premium_until_then(
@@ -114,7 +114,7 @@ def test_canceling_at_period_end_keeps_premium_until_then(
 
     advance_to(stack, end + 60)  # past the period end: Stripe ends it
     assert premium(browser) == 403
-    assert "canceled" in browser.get("/account").text
+    assert "Canceled" in browser.get("/account").text
 
 
 def test_resuming_in_the_portal_undoes_the_scheduled_cancellation(

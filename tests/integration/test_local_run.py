@@ -100,7 +100,7 @@ def test_time_travel_in_the_emulator_reaches_the_apps_access_rule(tmp_path: Path
             ).raise_for_status()
 
         advance_to(renewal + 3600)  # the renewal fails: past due, inside the grace
-        assert wait_until(lambda: "past due" in browser.get("/account").text)
+        assert wait_until(lambda: "Payment failed" in browser.get("/account").text)
         assert browser.get("/premium").status_code == 200
 
         advance_to(renewal + 3.5 * DAY)  # beyond the 3-day grace

@@ -4,7 +4,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from adapters.stripe_event_types import KIND_OF_TYPE
 from domain.email import EmailAddress
+from domain.provider_events import BillingEvent, BillingEventKind
 from domain.subscription import Subscription, SubscriptionStatus
 from domain.user import User
 
@@ -34,3 +36,25 @@ def a_user(email: str = "ann@example.com", **changes: Any) -> User:
         created_at=T0,
     )
     return replace(user, **changes)
+
+
+def an_event(provider_type: str = "customer.subscription.updated", **changes: Any) -> BillingEvent:
+    """A provider event of `provider_type` at T0; a subscription event carries a snapshot
+    (`a_subscription()` unless given) and its ids."""
+    kind = KIND_OF_TYPE.get(provider_type, BillingEventKind.UNHANDLED)
+    snapshot = changes.pop("snapshot", None)
+    if snapshot is None and kind in (
+        BillingEventKind.SUBSCRIPTION_CHANGED,
+        BillingEventKind.SUBSCRIPTION_ENDED,
+    ):
+        snapshot = a_subscription()
+    ids = {"customer_id": snapshot.customer_id, "subscription_id": snapshot.id} if snapshot else {}
+    base = BillingEvent(
+        id=changes.pop("id", "evt_1"),
+        kind=kind,
+        provider_type=provider_type,
+        occurred_at=snapshot.as_of if snapshot else T0,
+        snapshot=snapshot,
+        **ids,
+    )
+    return replace(base, **changes)

@@ -1,4 +1,5 @@
 from collections.abc import Sequence
+from dataclasses import fields
 
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
@@ -177,19 +178,13 @@ def _user(row: UserRow) -> User:
     )
 
 
+# The subscriptions table has a column for each field of `Subscription`, of one name.
+SUBSCRIPTION_FIELDS = tuple(field.name for field in fields(Subscription))
+
+
 def _subscription(row: SubscriptionRow) -> Subscription:
-    return Subscription(
-        id=row.id,
-        status=SubscriptionStatus(row.status),
-        as_of=row.as_of,
-        customer_id=row.customer_id,
-        price_id=row.price_id,
-        current_period_start=row.current_period_start,
-        current_period_end=row.current_period_end,
-        cancel_at_period_end=row.cancel_at_period_end,
-        cancel_at=row.cancel_at,
-        ended_at=row.ended_at,
-    )
+    values = {name: getattr(row, name) for name in SUBSCRIPTION_FIELDS}
+    return Subscription(**{**values, "status": SubscriptionStatus(row.status)})
 
 
 def _subscription_row(subscription: Subscription) -> SubscriptionRow:
@@ -199,15 +194,10 @@ def _subscription_row(subscription: Subscription) -> SubscriptionRow:
 
 
 def _copy_into(row: SubscriptionRow, subscription: Subscription) -> None:
+    for name in SUBSCRIPTION_FIELDS:
+        if name != "id":
+            setattr(row, name, getattr(subscription, name))
     row.status = subscription.status.value
-    row.as_of = subscription.as_of
-    row.customer_id = subscription.customer_id
-    row.price_id = subscription.price_id
-    row.current_period_start = subscription.current_period_start
-    row.current_period_end = subscription.current_period_end
-    row.cancel_at_period_end = subscription.cancel_at_period_end
-    row.cancel_at = subscription.cancel_at
-    row.ended_at = subscription.ended_at
 
 
 def _record(row: EventRow) -> InboxRecord:

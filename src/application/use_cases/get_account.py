@@ -1,3 +1,4 @@
+import enum
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,18 +12,42 @@ class GetAccountCommand:
     user_id: str
 
 
+class DateMeaning(enum.StrEnum):
+    """What the one date the account page shows means."""
+
+    RENEWS = "renews"  # active or trialing, nothing scheduled: the period's end
+    ACCESS_ENDS = "access_ends"  # set to cancel: when access stops
+    PERIOD_ENDS = "period_ends"  # still billed but not paid up (past due, unpaid, paused)
+    ENDED = "ended"  # over
+
+
+@dataclass(frozen=True)
+class KeyDate:
+    meaning: DateMeaning
+    moment: datetime
+
+
 @dataclass(frozen=True)
 class AccountView:
+    """What the account page shows, decided here: the page only words and formats it."""
+
     email: str
     has_premium: bool
     has_billing_account: bool
-    subscription: Subscription | None
+    status: SubscriptionStatus | None  # of the subscription shown; None without one
+    subscription_id: str | None
     past_due: bool
-    access_until: datetime | None
+    can_subscribe: bool  # no live subscription of ours
+    key_date: KeyDate | None
 
 
 class GetAccount:
-    """What the account page shows: plan, status, renewal or end date, past-due warning."""
+    """What the account page shows: plan, status, the date that matters, past-due warning.
+
+    Rules: the subscription shown is the access policy's current one (ours, a live one
+    first); its one date is the scheduled end when set to cancel, else the renewal of an
+    active one, else the end of a period still billed, else when it ended.
+    """
 
     def __init__(self, uow: UnitOfWork, clock: Clock, policy: AccessPolicy) -> None:
         self._uow = uow
@@ -37,8 +62,25 @@ class GetAccount:
             email=user.email.value,
             has_premium=self._policy.grants_premium(user, self._clock.now()),
             has_billing_account=user.customer_id is not None,
-            subscription=subscription,
+            status=subscription.status if subscription else None,
+            subscription_id=subscription.id if subscription else None,
             past_due=subscription is not None
             and subscription.status is SubscriptionStatus.PAST_DUE,
-            access_until=subscription.ends_at if subscription else None,
+            can_subscribe=not self._policy.has_live_subscription(user),
+            key_date=_key_date(subscription) if subscription else None,
         )
+
+
+def _key_date(subscription: Subscription) -> KeyDate | None:
+    status = subscription.status
+    if status.is_terminal:
+        moment = subscription.ended_at
+        return KeyDate(DateMeaning.ENDED, moment) if moment else None
+    if subscription.ends_at is not None:
+        return KeyDate(DateMeaning.ACCESS_ENDS, subscription.ends_at)
+    end = subscription.current_period_end
+    if end is None:
+        return None
+    if status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING):
+        return KeyDate(DateMeaning.RENEWS, end)
+    return KeyDate(DateMeaning.PERIOD_ENDS, end) if subscription.is_live else None

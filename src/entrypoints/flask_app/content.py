@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from application.use_cases.access_content import AccessContentCommand, ContentTier
 from application.use_cases.get_account import GetAccountCommand
 from domain.errors import SubscriptionRequired
+from entrypoints.flask_app.account_page import AccountPage
 from entrypoints.flask_app.deps import container
 
 bp = Blueprint("main", __name__)
@@ -16,6 +17,8 @@ def home() -> str:
     return render_template("home.html")
 
 
+# /free and /premium take POST only because the seed tutorial's pages post forms there;
+# a POST reads the page like a GET and changes nothing.
 @bp.route("/free", methods=["GET", "POST"])
 @login_required
 def free_content() -> str:
@@ -39,4 +42,4 @@ def premium_content() -> str | tuple[str, int]:
 @login_required
 def account() -> str:
     view = container().get_account().execute(GetAccountCommand(current_user.id))
-    return render_template("account.html", account=view)
+    return render_template("account.html", page=AccountPage.of(view))

@@ -14,10 +14,10 @@ from application.use_cases.handle_billing_event import (
     describe_failure,
 )
 from domain.errors import PaymentProviderError
-from domain.provider_events import BillingEvent, BillingEventKind
+from domain.provider_events import BillingEvent
 from domain.subscription import Subscription, SubscriptionStatus
 from tests.unit.application.conftest import CANCEL_URL, SUCCESS_URL, World
-from tests.unit.builders import T0, a_subscription
+from tests.unit.builders import a_subscription, an_event
 
 S = SubscriptionStatus
 
@@ -76,11 +76,9 @@ def test_a_duplicate_delivery_is_answered_again_with_no_second_effect(world: Wor
 
 def test_an_unknown_event_type_is_ignored_and_recorded(world: World) -> None:
     ann = world.register()
-    event = BillingEvent(
+    event = an_event(
+        "customer.tax_id.created",
         id="evt_unknown",
-        kind=BillingEventKind.UNHANDLED,
-        provider_type="customer.tax_id.created",
-        occurred_at=T0,
         customer_id="cus_1",
         payload='{"id": "evt_unknown"}',
     )
@@ -96,14 +94,9 @@ def test_an_unknown_event_type_is_ignored_and_recorded(world: World) -> None:
 
 def test_an_event_about_an_unknown_user_is_ignored_and_recorded(world: World) -> None:
     ann = world.register()
-    event = BillingEvent(
+    event = an_event(
         id="evt_stranger",
-        kind=BillingEventKind.SUBSCRIPTION_CHANGED,
-        provider_type="customer.subscription.updated",
-        occurred_at=T0,
         user_ref="somebody-else",
-        customer_id="cus_stranger",
-        subscription_id="sub_stranger",
         snapshot=a_subscription(id="sub_stranger", customer_id="cus_stranger"),
     )
     result = handle(world, event)
@@ -197,13 +190,8 @@ def test_an_event_about_a_subscription_the_provider_does_not_know_is_ignored(
     ann = world.register()
     world.start_checkout(ann)
     customer_id = world.stored(ann.id).customer_id
-    event = BillingEvent(
-        id="evt_gone",
-        kind=BillingEventKind.INVOICE_PAID,
-        provider_type="invoice.paid",
-        occurred_at=T0,
-        customer_id=customer_id,
-        subscription_id="sub_gone",
+    event = an_event(
+        "invoice.paid", id="evt_gone", customer_id=customer_id, subscription_id="sub_gone"
     )
     result = handle(world, event)
     assert result.status is EventStatus.IGNORED

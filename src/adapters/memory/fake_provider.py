@@ -1,0 +1,294 @@
+"""The provider side of the in-memory payment gateway: what a provider's dashboard,
+clock and webhooks do, for tests; and the fake's own event payloads."""
+
+import hashlib
+import hmac
+import itertools
+import json
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from adapters.stripe_event_types import KIND_OF_TYPE
+from application.ports import Clock
+from domain.errors import CustomerMissing, PaymentProviderError
+from domain.provider_events import BillingEvent, BillingEventKind
+from domain.subscription import Subscription, SubscriptionStatus
+
+PERIOD = timedelta(days=30)
+_checkout_numbers = itertools.count(1)  # creation order, for ties of requested_at
+
+
+@dataclass
+class FakeCheckout:
+    id: str
+    user_id: str
+    customer_id: str
+    success_url: str
+    cancel_url: str
+    requested_at: datetime
+    subscription_id: str | None = None
+    expired: bool = False
+    number: int = field(default_factory=lambda: next(_checkout_numbers))
+
+    @property
+    def is_open(self) -> bool:
+        return self.subscription_id is None and not self.expired
+
+    @property
+    def url(self) -> str:
+        return f"https://checkout.fake/{self.id}"
+
+
+@dataclass
+class FakeCustomer:
+    id: str
+    user_id: str
+    email: str
+    subscriptions: list[str] = field(default_factory=list)
+
+
+class FakeProvider:
+    """A payment provider's state and what it does on its own: `pay_checkout`, `renew`,
+    `fail_renewal`, `recover`, `schedule_cancel`, `resume`, `cancel_now`,
+    `delete_customer`, `subscribe_directly`, `lose_state`. Each returns the events the
+    provider would send; `signed` turns one into the (payload, signature) pair a webhook
+    delivery carries. `FakePaymentGateway` adds the port on top.
+    """
+
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        webhook_secret: str = "whsec_test_fake",  # noqa: S107
+        price_id: str = "price_fake_monthly",
+        livemode: bool = False,
+    ) -> None:
+        self.clock = clock
+        self.webhook_secret = webhook_secret
+        self.price_id = price_id
+        self.livemode = livemode
+        self.customers: dict[str, FakeCustomer] = {}
+        self.checkouts: dict[str, FakeCheckout] = {}
+        self.subscriptions: dict[str, Subscription] = {}
+        self.events: list[BillingEvent] = []
+        self.portal_sessions: list[tuple[str, str]] = []
+        self._customer_keys: dict[tuple[str, str | None], str] = {}
+        self.fail_next: Exception | None = None
+        self._ids = itertools.count(1)
+
+    # -- what the provider does on its own, for tests --------------------------------
+
+    def signed(self, event: BillingEvent) -> tuple[bytes, str]:
+        payload = event.payload.encode()
+        return payload, self.signature(payload)
+
+    def signature(self, payload: bytes) -> str:
+        """The fake's webhook signature: HMAC-SHA256 of the body with the secret."""
+        return hmac.new(self.webhook_secret.encode(), payload, hashlib.sha256).hexdigest()
+
+    def pay_checkout(self, session_id: str) -> list[BillingEvent]:
+        checkout = self.checkouts[session_id]
+        if not checkout.is_open:
+            raise PaymentProviderError("This checkout is no longer open.")
+        subscription = self._new_subscription(checkout.customer_id, self.price_id)
+        checkout.subscription_id = subscription.id
+        return [
+            self._emit(
+                "checkout.session.completed",
+                subscription,
+                snapshot=False,
+                user_ref=checkout.user_id,
+            ),
+            self._emit("customer.subscription.created", subscription),
+            self._emit("invoice.paid", subscription, snapshot=False),
+        ]
+
+    def subscribe_directly(
+        self, customer_id: str, price_id: str, metadata_user_id: str | None = None
+    ) -> list[BillingEvent]:
+        """A subscription made through the API, outside our checkout (another product's
+        price, say), paid at once; `metadata_user_id` as its metadata's user_id."""
+        subscription = self._new_subscription(customer_id, price_id)
+        return [
+            self._emit("customer.subscription.created", subscription, user_ref=metadata_user_id),
+            self._emit("invoice.paid", subscription, snapshot=False),
+        ]
+
+    def renew(self, subscription_id: str) -> list[BillingEvent]:
+        """The period ends and the renewal is paid (ends it if set to cancel)."""
+        if self.subscriptions[subscription_id].cancel_at_period_end:
+            return self.cancel_now(subscription_id)
+        return self._next_period(subscription_id, SubscriptionStatus.ACTIVE, "invoice.paid")
+
+    def fail_renewal(self, subscription_id: str) -> list[BillingEvent]:
+        """The period ends and its payment fails: past_due in the new period."""
+        return self._next_period(
+            subscription_id, SubscriptionStatus.PAST_DUE, "invoice.payment_failed"
+        )
+
+    def recover(self, subscription_id: str) -> list[BillingEvent]:
+        """The customer fixed the card and the open invoice is paid."""
+        recovered = self._change(subscription_id, status=SubscriptionStatus.ACTIVE)
+        return self._invoice_then_update("invoice.paid", recovered)
+
+    def schedule_cancel(self, subscription_id: str) -> list[BillingEvent]:
+        changed = self._change(subscription_id, cancel_at_period_end=True)
+        return [self._emit("customer.subscription.updated", changed)]
+
+    def resume(self, subscription_id: str) -> list[BillingEvent]:
+        changed = self._change(subscription_id, cancel_at_period_end=False)
+        return [self._emit("customer.subscription.updated", changed)]
+
+    def cancel_now(self, subscription_id: str) -> list[BillingEvent]:
+        now = self.clock.now()
+        ended = self._change(
+            subscription_id,
+            status=SubscriptionStatus.CANCELED,
+            ended_at=now,
+            cancel_at_period_end=False,
+        )
+        return [self._emit("customer.subscription.deleted", ended)]
+
+    def delete_customer(self, customer_id: str) -> list[BillingEvent]:
+        """The customer deleted in the dashboard: its live subscriptions end with it."""
+        events = []
+        for subscription_id in self.customers[customer_id].subscriptions:
+            if not self.subscriptions[subscription_id].status.is_terminal:
+                events += self.cancel_now(subscription_id)
+        del self.customers[customer_id]
+        return events
+
+    def lose_state(self) -> None:
+        """Forget every object, as a restarted emulator without its state file would."""
+        self.customers.clear()
+        self.checkouts.clear()
+        self.subscriptions.clear()
+
+    # -- helpers ----------------------------------------------------------------------
+
+    def _new_subscription(self, customer_id: str, price_id: str) -> Subscription:
+        now = self.clock.now()
+        subscription = Subscription(
+            id=self._id("sub"),
+            status=SubscriptionStatus.ACTIVE,
+            as_of=now,
+            customer_id=customer_id,
+            price_id=price_id,
+            current_period_start=now,
+            current_period_end=now + PERIOD,
+        )
+        self._customer(customer_id).subscriptions.append(subscription.id)
+        self.subscriptions[subscription.id] = subscription
+        return subscription
+
+    def _customer(self, customer_id: str) -> FakeCustomer:
+        customer = self.customers.get(customer_id)
+        if customer is None:
+            raise CustomerMissing()
+        return customer
+
+    def _next_period(
+        self, subscription_id: str, status: SubscriptionStatus, invoice_event: str
+    ) -> list[BillingEvent]:
+        """A renewal opens the next period whether or not its invoice is paid (as Stripe)."""
+        current = self.subscriptions[subscription_id]
+        start = current.current_period_end or self.clock.now()
+        changed = self._change(
+            subscription_id,
+            status=status,
+            current_period_start=start,
+            current_period_end=start + PERIOD,
+        )
+        return self._invoice_then_update(invoice_event, changed)
+
+    def _invoice_then_update(
+        self, invoice_event: str, subscription: Subscription
+    ) -> list[BillingEvent]:
+        return [
+            self._emit(invoice_event, subscription, snapshot=False),
+            self._emit("customer.subscription.updated", subscription),
+        ]
+
+    def _change(self, subscription_id: str, **changes: object) -> Subscription:
+        current = self.subscriptions[subscription_id]
+        if current.status.is_terminal:
+            raise PaymentProviderError("This subscription has ended.")
+        changed = replace(current, as_of=self.clock.now(), **changes)  # type: ignore[arg-type]
+        self.subscriptions[subscription_id] = changed
+        return changed
+
+    def _emit(
+        self,
+        type_: str,
+        subscription: Subscription,
+        *,
+        snapshot: bool = True,
+        user_ref: str | None = None,
+    ) -> BillingEvent:
+        data = {
+            "id": self._id("evt"),
+            "type": type_,
+            "occurred_at": self.clock.now().isoformat(),
+            "livemode": self.livemode,
+            "user_ref": user_ref,
+            "customer_id": subscription.customer_id,
+            "subscription_id": subscription.id,
+            "snapshot": subscription_to_json(subscription) if snapshot else None,
+        }
+        event = event_from_payload(json.dumps(data))
+        self.events.append(event)
+        return event
+
+    def _id(self, prefix: str) -> str:
+        return f"{prefix}_fake{next(self._ids)}"
+
+    def _maybe_fail(self) -> None:
+        if self.fail_next is not None:
+            error, self.fail_next = self.fail_next, None
+            raise error
+
+
+def event_from_payload(payload: str) -> BillingEvent:
+    """The fake's event payload (JSON of its own, not Stripe's) as a `BillingEvent`."""
+    data = json.loads(payload)
+    snapshot = data.get("snapshot")
+    return BillingEvent(
+        id=data["id"],
+        kind=KIND_OF_TYPE.get(data["type"], BillingEventKind.UNHANDLED),
+        provider_type=data["type"],
+        occurred_at=datetime.fromisoformat(data["occurred_at"]),
+        livemode=bool(data.get("livemode", False)),
+        user_ref=data.get("user_ref"),
+        customer_id=data.get("customer_id"),
+        subscription_id=data.get("subscription_id"),
+        snapshot=subscription_from_json(snapshot) if snapshot else None,
+        payload=payload,
+    )
+
+
+def subscription_to_json(subscription: Subscription) -> dict[str, object]:
+    """Every field of `Subscription`; datetimes in ISO format, the status by its value."""
+    out: dict[str, object] = {}
+    for name in SUBSCRIPTION_FIELDS:
+        value = getattr(subscription, name)
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        out[name] = value.value if isinstance(value, SubscriptionStatus) else value
+    return out
+
+
+def subscription_from_json(data: dict[str, Any]) -> Subscription:
+    values: dict[str, Any] = {name: data.get(name) for name in SUBSCRIPTION_FIELDS}
+    for name in _DATETIME_FIELDS:
+        value = values[name]
+        values[name] = datetime.fromisoformat(value) if isinstance(value, str) else None
+    if values["as_of"] is None:
+        raise ValueError("snapshot without as_of")
+    values["status"] = SubscriptionStatus(str(values["status"]))
+    values["cancel_at_period_end"] = bool(values["cancel_at_period_end"])
+    return Subscription(**values)
+
+
+SUBSCRIPTION_FIELDS = tuple(f.name for f in fields(Subscription))
+_DATETIME_FIELDS = tuple(f.name for f in fields(Subscription) if "datetime" in str(f.type))
