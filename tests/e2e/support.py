@@ -27,7 +27,8 @@ def form_token(client: FlaskClient, path: str) -> str:
 
 
 def user_id_of(app: Flask, email: str) -> str:
-    with app.extensions["container"].uow() as uow:
+    container: Container = app.extensions["container"]
+    with container.uow() as uow:
         user = uow.users.get_by_email(EmailAddress(email))
     assert user is not None, email
     return user.id

@@ -5,7 +5,7 @@ import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import pytest
 import stripe
@@ -23,8 +23,14 @@ from tests.support import stripe_events as se
 SECRET = "whsec_test_hardening"
 
 
+class DatabaseSettings(TypedDict, total=False):
+    """The settings that choose the database: none for SQLite (the default)."""
+
+    database_url: str
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, object]:
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> DatabaseSettings:
     """Settings overrides: SQLite (the default) or an empty PostgreSQL schema."""
     if request.param == "sqlite":
         return {}
@@ -33,7 +39,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, object
 
 
 @pytest.fixture
-def app(tmp_path: Path, database: dict[str, object]) -> Iterator[Flask]:
+def app(tmp_path: Path, database: DatabaseSettings) -> Iterator[Flask]:
     app = offline_stripe_app(tmp_path, (SECRET,), **database)
     yield app
     app.extensions["container"].engine().dispose()
@@ -153,7 +159,7 @@ def test_item_4_a_subscription_id_that_cannot_be_stored_is_refused(app: Flask) -
 
 
 @pytest.fixture
-def three_workers(tmp_path: Path, database: dict[str, object]) -> Iterator[list[Flask]]:
+def three_workers(tmp_path: Path, database: DatabaseSettings) -> Iterator[list[Flask]]:
     """Three apps on one database, as three gunicorn workers."""
     apps = [offline_stripe_app(tmp_path, (SECRET,), **database) for _ in range(3)]
     yield apps
@@ -195,7 +201,7 @@ def test_item_5_twenty_distinct_events_for_one_user_at_once_all_succeed(
 
 
 @pytest.fixture
-def stack(tmp_path: Path, database: dict[str, object]) -> Iterator[StripeStack]:
+def stack(tmp_path: Path, database: DatabaseSettings) -> Iterator[StripeStack]:
     with stripe_stack(tmp_path, **database) as running:
         yield running
         running.server.container.engine().dispose()

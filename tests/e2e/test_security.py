@@ -285,7 +285,10 @@ def test_an_unknown_email_and_a_wrong_password_get_the_same_page(client: FlaskCl
     wrong = log_in(client, password="not the password")
     unknown = log_in(client, email="nobody@example.com")
     assert wrong.status_code == unknown.status_code == 401
-    strip = lambda text: re.sub(r'value="[^"]*"', "", text)  # noqa: E731
+
+    def strip(text: str) -> str:
+        return re.sub(r'value="[^"]*"', "", text)
+
     assert strip(wrong.text).replace(EMAIL, "X") == strip(unknown.text).replace(
         "nobody@example.com", "X"
     )

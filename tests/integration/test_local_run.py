@@ -18,7 +18,8 @@ DAY = 24 * 3600
 
 
 def launch(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    return run_launcher(tmp_path, **{"PORT": "0", **env})
+    # The timeout named: a dict spread after it could otherwise fill it, for all mypy knows.
+    return run_launcher(tmp_path, timeout=60, **{"PORT": "0", **env})
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import urllib.request
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -103,7 +104,7 @@ def check_standalone_emulator(args: list[str]) -> None:
         args = [*args[:at], port, *args[at + 1 :]]
         process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
-            assert wait_until(lambda port=port: healthy(port), timeout=20), args
+            assert wait_until(partial(healthy, port), timeout=20), args
         finally:
             process.send_signal(signum)
             _, errors = process.communicate(timeout=20)

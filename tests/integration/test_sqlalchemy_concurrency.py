@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import TypeVar
 
 import pytest
@@ -126,7 +127,7 @@ def test_one_email_registered_by_many_workers_at_once_makes_one_account(
 ) -> None:
     spellings = [f"{'ANN' if i % 2 else 'ann'}@Example.com" for i in range(WORKERS)]
 
-    results = list(all_at_once([lambda e=e: register(service, e) for e in spellings]))
+    results = list(all_at_once([partial(register, service, e) for e in spellings]))
 
     users = [r for r in results if isinstance(r, User)]
     refused = [r for r in results if isinstance(r, EmailAlreadyRegistered)]
@@ -147,7 +148,7 @@ def test_the_success_page_and_the_webhooks_at_once_store_one_subscription(
         return use_case.execute(ConfirmCheckoutCommand(ann.id, session_id))
 
     tasks: list[Callable[[], object]] = [confirm, confirm]
-    tasks += [lambda e=e: service.handle(e) for e in events]
+    tasks += [partial(service.handle, e) for e in events]
     results = list(all_at_once(tasks))
 
     assert not [r for r in results if isinstance(r, BaseException)], results
@@ -169,7 +170,7 @@ def test_different_events_about_one_user_at_once_all_take_effect(service: Servic
     service.clock.advance(timedelta(days=30))
     later += service.gateway.renew(subscription_id)
 
-    results = list(all_at_once([lambda e=e: service.handle(e) for e in later]))
+    results = list(all_at_once([partial(service.handle, e) for e in later]))
 
     assert not [r for r in results if isinstance(r, BaseException)], results
     stored = service.load(ann.id).subscriptions[subscription_id]
