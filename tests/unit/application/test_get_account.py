@@ -50,6 +50,7 @@ def test_a_subscriber_sees_the_plan_and_has_a_billing_account(world: World) -> N
     assert not view.past_due
     assert not view.can_subscribe
     period_end = world.gateway.subscriptions[subscription_id].current_period_end
+    assert period_end is not None
     assert view.key_date == KeyDate(DateMeaning.RENEWS, period_end)
 
 
@@ -61,6 +62,7 @@ def test_a_scheduled_cancellation_shows_until_when_access_lasts(world: World) ->
     view = account(world, ann.id)
     assert view.has_premium
     period_end = world.gateway.subscriptions[subscription_id].current_period_end
+    assert period_end is not None
     assert view.key_date == KeyDate(DateMeaning.ACCESS_ENDS, period_end)
 
 
