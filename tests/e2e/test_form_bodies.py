@@ -67,6 +67,11 @@ ODD_BODIES: list[tuple[str, dict[str, Any], str]] = [
     ),
     ("lone-surrogate", {"json": {"email": EMAIL, "password": "\ud800 passphrase"}}, "valid text"),
     (
+        "deeply-nested-json",
+        {"data": b"[" * 5000 + b"]" * 5000, "content_type": "application/json"},
+        "JSON object",
+    ),
+    (
         "email-as-file",
         {"data": {"email": _file(EMAIL), "password": PASSWORD}},
         "no files",
@@ -118,3 +123,15 @@ def test_a_multipart_form_of_text_fields_registers(app: Flask, client: FlaskClie
 
     assert response.status_code == 303
     assert _count_users(app) == 1
+
+
+def test_deeply_nested_json_log_ins_are_counted_by_the_limit(client: FlaskClient) -> None:
+    body = b"[" * 5000 + b"]" * 5000
+    statuses = [
+        client.post(
+            "/login", data=body, content_type="application/json", headers=_csrf(client)
+        ).status_code
+        for _ in range(40)
+    ]
+    assert set(statuses) <= {400, 429}
+    assert 429 in statuses

@@ -114,7 +114,7 @@ class FakePaymentGateway(FakeProvider, PaymentGateway):
             raise InvalidWebhook("Bad signature.")
         try:
             event = self.translate_event(payload.decode("utf-8"))
-        except (ValueError, KeyError, TypeError, AttributeError) as error:
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
             raise InvalidWebhook("The body is not an event.") from error
         if event.livemode != self.livemode:
             raise InvalidWebhook("The event's mode does not match this service's key.")

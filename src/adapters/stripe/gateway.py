@@ -224,7 +224,7 @@ class StripePaymentGateway(PaymentGateway):
         try:
             data = json.loads(payload)
             return event_from_json(data, payload)
-        except (ValueError, NotAnEvent) as error:
+        except (ValueError, RecursionError, NotAnEvent) as error:
             raise InvalidWebhook("The body is not a Stripe event.") from error
 
     def _seen_at(self, response_object: object) -> datetime:

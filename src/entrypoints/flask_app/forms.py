@@ -44,7 +44,11 @@ def submitted_fields() -> ImmutableMultiDict[str, str]:
     if request.form:
         fields: MultiDict[str, str] = MultiDict(request.form)
     elif request.is_json:
-        fields = _json_fields(request.get_json(silent=True))
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:  # nested deeper than the parser goes: not a form
+            raise UnreadableSubmission("Send the form's fields as a JSON object.") from None
+        fields = _json_fields(body)
     else:
         fields = MultiDict()
     for _, value in fields.items(multi=True):
