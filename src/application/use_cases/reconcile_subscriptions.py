@@ -4,7 +4,7 @@ from functools import partial
 
 from application.ports import Clock, PaymentGateway, UnitOfWork
 from application.retry import write
-from application.subscription_sync import record_fetched
+from application.subscription_sync import forget_customer, record_fetched
 from domain.errors import CustomerMissing, DomainError
 from domain.subscription import Subscription
 
@@ -41,13 +41,21 @@ class ReconcileReport:
 
 
 class ReconcileSubscriptions:
-    """Pull the provider's truth for every billed user and fix drift.
+    """Pull the provider's truth for every user it bills and fix drift.
 
-    For when webhooks were lost: each user's subscriptions are listed from the provider
-    and stored as its current state, one user per transaction (a state stored after the
-    listing is newer and kept). A customer the provider no longer knows is forgotten and
-    what it paid for ends. A failure for one user (a network blip) is reported and the
-    others are still reconciled. Returns what changed and what failed.
+    Rules:
+    - for when webhooks were lost: each user's subscriptions are listed from the provider
+      and stored as its current state, one user per transaction (a state stored after
+      the listing is newer and kept);
+    - a user without a linked customer, or whose customer the provider does not know,
+      is asked about by each subscription still running in our records, by its own id:
+      a deleted customer's subscriptions end, as the provider says, and once it has
+      answered for each of them (so the key is right) the customer is unlinked;
+    - unattended, it never unlinks a customer (a wrong API key for an hour must not touch
+      every user): a customer the provider does not know is reported;
+    - a customer is linked again only through a live subscription of it;
+    - a failure for one user (a network blip) is reported and the others go on.
+    Returns what changed and what failed.
     """
 
     def __init__(self, uow: UnitOfWork, gateway: PaymentGateway, clock: Clock) -> None:
@@ -61,7 +69,7 @@ class ReconcileSubscriptions:
             users = [(user.id, user.email.value) for user in uow.users.list_billed()]
         for user_id, email in users:
             try:
-                changes = write(self._uow, partial(self._reconcile, user_id))
+                checked = write(self._uow, partial(self._reconcile, user_id))
             except DomainError as error:
                 report.failures[email] = error.message
                 continue
@@ -69,51 +77,63 @@ class ReconcileSubscriptions:
                 log.exception("reconciling %s failed", email)
                 report.failures[email] = f"{type(error).__name__}: {error}"
                 continue
-            if changes is not None:
+            if checked is not None:
+                changes, problem = checked
                 report.checked_users += 1
                 report.changes.extend(changes)
+                if problem:
+                    report.failures[email] = problem
         return report
 
-    def _reconcile(self, user_id: str, uow: UnitOfWork) -> list[Change] | None:
-        """One user, one transaction; None when there is nothing to ask the provider."""
+    def _reconcile(self, user_id: str, uow: UnitOfWork) -> tuple[list[Change], str | None] | None:
+        """One user, one transaction: what changed, and what could not be checked; None
+        when there is nothing to ask the provider."""
         user = uow.users.get(user_id)
         if user is None:
             return None
         email, customer_id = user.email.value, user.customer_id
-        if customer_id is None:
-            # The customer was unlinked (the provider did not know it when the user acted):
-            # ask about each subscription still running in our records, by its own id.
-            running = [s for s in user.subscriptions.values() if not s.status.is_terminal]
-            if not running:
+        problem = None
+        fetched: list[Subscription] | None = None
+        if customer_id is not None:
+            try:
+                fetched = list(self._gateway.list_subscriptions(customer_id))
+            except CustomerMissing:
+                problem = (
+                    f"the payment provider does not know customer {customer_id} (deleted,"
+                    " or the keys of another account or mode); its subscriptions were"
+                    " checked one by one"
+                )
+        running = [s for s in user.subscriptions.values() if not s.status.is_terminal]
+        if fetched is None:
+            if not running and customer_id is None:
                 return None
             fetched = [
                 current
                 for current in (self._gateway.get_subscription(s.id) for s in running)
                 if current is not None
             ]
-        else:
-            try:
-                fetched = list(self._gateway.list_subscriptions(customer_id))
-            except CustomerMissing:
-                # Unattended: a wrong API key must not unlink every user. Say so, change
-                # nothing; the user's own next Subscribe or Manage billing replaces it.
-                raise CustomerMissing(
-                    f"the payment provider does not know customer {customer_id} (deleted,"
-                    " or the keys of another account or mode); nothing changed"
-                ) from None
         changes = record_fetched(uow, user_id, fetched)
-        if customer_id is None:
+        if problem and customer_id and running and len(fetched) == len(running):
+            # Stripe answered for every one of them by id: the key is right and the
+            # customer is really gone (deleted), so it is unlinked, not reported.
+            forget_customer(uow, user_id, customer_id)
+            problem = None
+        elif customer_id is None:
             _link_again(uow, user_id, fetched)
-        return [Change(email, after.id, before, after) for before, after in changes]
+        return [Change(email, after.id, before, after) for before, after in changes], problem
 
 
 def _link_again(uow: UnitOfWork, user_id: str, fetched: list[Subscription]) -> None:
-    """The provider knows the user's subscriptions again: link their customer again,
-    unless another user has it meanwhile."""
+    """A live subscription proves its customer exists: link it again, unless another
+    user has it meanwhile."""
     user = uow.users.require(user_id)
     for subscription in fetched:
         customer_id = subscription.customer_id
-        if customer_id and uow.users.get_by_customer_id(customer_id) is None:
+        if (
+            subscription.is_live
+            and customer_id
+            and uow.users.get_by_customer_id(customer_id) is None
+        ):
             user.link_customer(customer_id)
             uow.users.save(user)
             return

@@ -271,3 +271,24 @@ def test_a_grandfathered_price_keeps_its_subscribers(world: World) -> None:
     assert moved.has_premium(moved.stored(ann.id))
     with pytest.raises(AlreadySubscribed):
         moved.start_checkout(ann)
+
+
+def test_reconcile_ends_a_deleted_customers_subscriptions_when_the_webhooks_were_lost(
+    world: World,
+) -> None:
+    ann = world.register()
+    subscription_id, events = world.subscribe(ann)
+    world.deliver(events)
+    customer_id = world.stored(ann.id).customer_id
+    assert customer_id is not None
+    world.clock.advance(timedelta(hours=1))
+    world.gateway.delete_customer(customer_id)  # its webhooks never arrive
+
+    report = reconcile(world)
+
+    stored = world.stored(ann.id)
+    assert stored.subscriptions[subscription_id].status is S.CANCELED
+    assert not world.has_premium(stored)
+    assert stored.customer_id is None  # Stripe answered by id: really deleted
+    assert report.failures == {}
+    assert reconcile(world).failures == {}  # and the next run has nothing to report
