@@ -492,3 +492,36 @@ def test_registrations_are_limited_per_address(tmp_path: Path) -> None:
     client = make_app(tmp_path, register_rate_limit="3 per minute").test_client()
     answers = [register(client, email=f"r{i}@example.com").status_code for i in range(4)]
     assert answers == [303, 303, 303, 429]
+
+
+@pytest.mark.parametrize("value", [7, ["x"], {"a": 1}, None, "uid:\uff10", "uid:"])
+def test_a_signed_session_with_an_odd_user_id_is_logged_out_not_a_500(
+    app: Flask, value: object
+) -> None:
+    serializer = SecureCookieSessionInterface().get_signing_serializer(app)
+    assert serializer is not None
+    client = app.test_client()
+    client.set_cookie("session", serializer.dumps({"_user_id": value, "_fresh": True}))
+    assert client.get("/account").status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_a_form_posted_after_the_session_ended_comes_back_to_its_page(
+    client: FlaskClient,
+) -> None:
+    register(client)
+    token = form_token(client, "/login")
+    response = client.post(
+        "/create-checkout-session",
+        data={"csrf_token": token},
+        headers={"Referer": "http://localhost/premium"},
+    )
+    assert response.status_code == 302
+    assert "next=/premium" in response.headers["Location"]
+    elsewhere = client.post(
+        "/create-checkout-session",
+        data={"csrf_token": token},
+        headers={"Referer": "https://evil.example/premium"},
+    )
+    assert "evil" not in elsewhere.headers["Location"]
+    assert "create-checkout-session" not in elsewhere.headers["Location"]

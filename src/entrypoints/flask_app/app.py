@@ -14,6 +14,7 @@ from entrypoints.container import Container
 from entrypoints.flask_app import auth, checkout_views, cli, content, webhook
 from entrypoints.flask_app.errors import register_error_handlers
 from entrypoints.flask_app.rate_limit import install_rate_limits, warn_if_per_process_limits
+from entrypoints.flask_app.redirects import safe_next
 from entrypoints.flask_app.security import add_security_headers
 from entrypoints.flask_app.session_user import SessionUser, parse_session_id
 from entrypoints.settings import ConfigurationError, Settings, settings_for_app
@@ -111,8 +112,15 @@ def _set_up_login(app: Flask, container: Container) -> None:
 
     @manager.unauthorized_handler
     def unauthorized() -> Response:
-        # Back to the same page after log-in; a path only, never a full URL.
-        target = request.full_path if request.query_string else request.path
+        # Back to the same page after log-in; a path only, never a full URL. A form posted
+        # from a page (Subscribe from /premium) cannot be replayed by a redirect: back to
+        # that page instead.
+        if request.method == "GET":
+            target = request.full_path if request.query_string else request.path
+        else:
+            referrer = urlsplit(request.referrer or "")
+            same_site = referrer.netloc in ("", request.host)
+            target = safe_next(referrer.path if same_site else None, url_for("main.home"))
         return redirect(url_for("auth.login", next=target))
 
 

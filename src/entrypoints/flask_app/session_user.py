@@ -19,8 +19,12 @@ class SessionUser(UserMixin):  # type: ignore[misc]
         return f"{self.id}:{self.generation}"
 
 
-def parse_session_id(value: str) -> tuple[str, int] | None:
+def parse_session_id(value: object) -> tuple[str, int] | None:
+    """`(user id, generation)` from the cookie's value; None for anything else (a value
+    of another type, in a cookie signed by an old key, or digits that are not ASCII)."""
+    if not isinstance(value, str):
+        return None
     user_id, _, generation = value.partition(":")
-    if not user_id or not generation.isdigit():
+    if not user_id or not (generation.isascii() and generation.isdigit()):
         return None
     return user_id, int(generation)
