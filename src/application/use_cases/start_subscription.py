@@ -17,6 +17,9 @@ class StartSubscriptionCommand:
     user_id: str
     success_url: str
     cancel_url: str
+    # When the person clicked, by the server's own clock (it orders racing clicks; the
+    # business clock may be an emulator's, asked over HTTP). None: the use case's clock.
+    requested_at: datetime | None = None
 
 
 class StartSubscription:
@@ -45,7 +48,7 @@ class StartSubscription:
         self._policy = policy
 
     def execute(self, command: StartSubscriptionCommand) -> CheckoutRedirect:
-        requested_at = self._clock.now()
+        requested_at = command.requested_at or self._clock.now()
         replacing = None
         # A replacement customer's key names the lost one; within Stripe's idempotency
         # window the first requests may replay customers lost since: try a few.

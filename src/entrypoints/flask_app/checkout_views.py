@@ -1,5 +1,7 @@
 """Checkout, its success and cancel pages, the billing portal."""
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -24,6 +26,7 @@ def _external(endpoint: str) -> str:
 @bp.post("/create-checkout-session")
 @login_required
 def create_checkout_session() -> Response:
+    clicked_at = datetime.now(UTC)
     try:
         checkout = (
             container()
@@ -34,6 +37,7 @@ def create_checkout_session() -> Response:
                     success_url=f"{_external('billing.success')}?session_id="
                     + CHECKOUT_SESSION_PLACEHOLDER,
                     cancel_url=_external("billing.cancel"),
+                    requested_at=clicked_at,
                 )
             )
         )

@@ -279,3 +279,21 @@ def test_item_3_a_customer_the_provider_does_not_know_is_replaced(world: World, 
         assert not world.has_premium(stored)
     else:  # nobody says it ended: it stays as stored (only the provider ends it)
         assert stored.subscriptions[subscription_id].status is SubscriptionStatus.ACTIVE
+
+
+def test_the_click_time_given_by_the_caller_orders_racing_clicks(world: World) -> None:
+    ann = world.register()
+    start(world, ann.id)
+    clicked = world.clock.now()
+    later = StartSubscriptionCommand(
+        ann.id, SUCCESS_URL, CANCEL_URL, requested_at=clicked + timedelta(milliseconds=20)
+    )
+    earlier = StartSubscriptionCommand(
+        ann.id, SUCCESS_URL, CANCEL_URL, requested_at=clicked + timedelta(milliseconds=10)
+    )
+    last_click = world.starter().execute(later)
+    world.clock.advance(timedelta(seconds=1))  # the earlier click is slower to be served
+    slow = world.starter().execute(earlier)
+
+    assert slow == last_click
+    assert payable(world.gateway, last_click.session_id)
