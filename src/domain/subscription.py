@@ -91,9 +91,15 @@ class Subscription:
         if self.status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING):
             return True
         if self.status is SubscriptionStatus.PAST_DUE:
-            failed_at = self.current_period_start or self.as_of
-            return now < failed_at + grace
+            return now < self.grace_ends(grace)
         return False
+
+    def grace_ends(self, grace: timedelta = DEFAULT_PAST_DUE_GRACE) -> datetime:
+        """When a past-due subscription's access ends: `grace` after the failed payment
+        (the start of the unpaid period), or its scheduled end if that comes first."""
+        failed_at = self.current_period_start or self.as_of
+        ends = failed_at + grace
+        return min(ends, self.ends_at) if self.ends_at else ends
 
     def is_newer_than(self, other: "Subscription") -> bool | None:
         """True/False when the timestamps decide; None when they tie and the states differ.

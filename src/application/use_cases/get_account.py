@@ -17,6 +17,7 @@ class DateMeaning(enum.StrEnum):
 
     RENEWS = "renews"  # active or trialing, nothing scheduled: the period's end
     ACCESS_ENDS = "access_ends"  # set to cancel: when access stops
+    ACCESS_UNTIL = "access_until"  # payment failed: when the grace ends
     PERIOD_ENDS = "period_ends"  # still billed but not paid up (past due, unpaid, paused)
     ENDED = "ended"  # over
 
@@ -45,8 +46,9 @@ class GetAccount:
     """What the account page shows: plan, status, the date that matters, past-due warning.
 
     Rules: the subscription shown is the access policy's current one (ours, a live one
-    first); its one date is the scheduled end when set to cancel, else the renewal of an
-    active one, else the end of a period still billed, else when it ended.
+    first); its one date is when access ends after a failed payment (the grace), else the
+    scheduled end when set to cancel, else the renewal of an active one, else the end of
+    a period still billed, else when it ended.
     """
 
     def __init__(self, uow: UnitOfWork, clock: Clock, policy: AccessPolicy) -> None:
@@ -67,8 +69,15 @@ class GetAccount:
             past_due=subscription is not None
             and subscription.status is SubscriptionStatus.PAST_DUE,
             can_subscribe=not self._policy.has_live_subscription(user),
-            key_date=_key_date(subscription) if subscription else None,
+            key_date=self._key_date(subscription) if subscription else None,
         )
+
+    def _key_date(self, subscription: Subscription) -> KeyDate | None:
+        if subscription.status is SubscriptionStatus.PAST_DUE:
+            grace_ends = subscription.grace_ends(self._policy.past_due_grace)
+            if self._clock.now() < grace_ends:
+                return KeyDate(DateMeaning.ACCESS_UNTIL, grace_ends)
+        return _key_date(subscription)
 
 
 def _key_date(subscription: Subscription) -> KeyDate | None:

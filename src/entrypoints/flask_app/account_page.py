@@ -20,6 +20,7 @@ STATUS_LABEL = {
 DATE_LABEL = {
     DateMeaning.RENEWS: "Renews on",
     DateMeaning.ACCESS_ENDS: "Access ends on",
+    DateMeaning.ACCESS_UNTIL: "Access until",
     DateMeaning.PERIOD_ENDS: "Period ends on",
     DateMeaning.ENDED: "Ended on",
 }

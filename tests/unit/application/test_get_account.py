@@ -75,7 +75,14 @@ def test_a_failed_payment_shows_the_past_due_warning(world: World) -> None:
     view = account(world, ann.id)
     assert view.past_due
     assert view.has_premium
-    assert not account(world, ann.id, grace=timedelta(0)).has_premium
+    failed_at = world.gateway.subscriptions[subscription_id].current_period_start
+    assert failed_at is not None
+    # The date that matters is when access ends, not when the unpaid period does.
+    assert view.key_date == KeyDate(DateMeaning.ACCESS_UNTIL, failed_at + timedelta(days=3))
+    beyond = account(world, ann.id, grace=timedelta(0))
+    assert not beyond.has_premium
+    assert beyond.key_date is not None
+    assert beyond.key_date.meaning is DateMeaning.PERIOD_ENDS
 
 
 def test_after_a_new_subscription_the_live_one_is_shown(world: World) -> None:
