@@ -16,6 +16,8 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 from limits import parse_many
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 DEFAULT_DATABASE_URL = f"sqlite:///{Path('instance') / 'app.db'}"
 LOCAL_RUN_ENV = Path("instance") / "local-run.env"
@@ -129,7 +131,7 @@ class Settings:
             raise ConfigurationError("BASE_URL must start with http:// or https://.")
         return cls(
             secret_key=secret_key,
-            database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            database_url=_database_url(env),
             stripe_secret_key=stripe_key,
             stripe_price_id=env.get("STRIPE_PRICE_ID", ""),
             stripe_grandfathered_price_ids=grandfathered,
@@ -237,4 +239,19 @@ def _redact_url(url: str) -> str:
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)
         return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+def _database_url(env: Mapping[str, str]) -> str:
+    url = env.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    try:
+        parsed = make_url(url)
+        if parsed.drivername in ("postgres", "postgresql"):
+            parsed = parsed.set(drivername="postgresql+psycopg")  # what the engine uses
+        parsed.get_dialect()
+    except (ArgumentError, NoSuchModuleError, ImportError):
+        raise ConfigurationError(
+            "DATABASE_URL must be a database URL such as sqlite:///instance/app.db or "
+            f"postgresql://user@host:5432/name, not {_redact_url(url)!r}."
+        ) from None
     return url

@@ -25,8 +25,10 @@ from types import FrameType
 
 import stripe
 from dotenv import find_dotenv, load_dotenv
+from sqlalchemy.exc import DBAPIError
 from werkzeug.serving import get_sockaddr, make_server, select_address_family
 
+from adapters.sqlalchemy.availability import first_line
 from adapters.sqlalchemy.database import create_database_engine, migrate
 from adapters.stripe.provision import provision
 from entrypoints.flask_app import create_app
@@ -80,7 +82,12 @@ def _run() -> int:
                 settings = Settings.from_env(local_default=dev_secret_allowed)
             except ConfigurationError as error:
                 raise StartUpError(f"Configuration error: {error}") from None
-            migrate(create_database_engine(settings.database_url))
+            try:
+                migrate(create_database_engine(settings.database_url))
+            except DBAPIError as error:
+                raise StartUpError(
+                    f"The database cannot be reached (DATABASE_URL): {first_line(error)}"
+                ) from None
             app = create_app(settings)
             server = make_server(host, port, app, threaded=True, fd=app_socket.fileno())
         except BaseException:

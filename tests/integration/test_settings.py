@@ -132,3 +132,28 @@ def test_grandfathered_prices_keep_access_and_are_checked() -> None:
     assert policy.prices == {"price_new", "price_old", "price_older"}
     with pytest.raises(ConfigurationError, match="STRIPE_GRANDFATHERED_PRICE_IDS"):
         Settings.from_env({**env, "STRIPE_GRANDFATHERED_PRICE_IDS": "prod_1"})
+
+
+@pytest.mark.parametrize("url", ["foo://x", "not a url", "postgresql+nodriver://h/db"])
+def test_a_malformed_database_url_is_a_configuration_error(url: str) -> None:
+    with pytest.raises(ConfigurationError, match="DATABASE_URL"):
+        Settings.from_env({"SECRET_KEY": "k" * 40, "DATABASE_URL": url})
+
+
+def test_an_unreachable_database_is_one_line_from_migrate(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "SECRET_KEY": "k" * 40,
+        "DATABASE_URL": "postgresql://postgres@127.0.0.1:9/test",  # a closed port
+    }
+    flask = [sys.executable, "-m", "flask", "--app", "entrypoints.flask_app", "migrate"]
+    result = subprocess.run(
+        flask, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "the database cannot be reached" in result.stderr

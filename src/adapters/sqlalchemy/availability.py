@@ -29,3 +29,9 @@ def is_database_unavailable(error: BaseException) -> bool:
             return True
         seen = seen.__cause__
     return False
+
+
+def first_line(error: exc.DBAPIError) -> str:
+    """The driver's own first line (no SQL, no parameters): for a log or a console."""
+    text = str(error.orig or type(error).__name__).strip()
+    return text.splitlines()[0] if text else type(error).__name__

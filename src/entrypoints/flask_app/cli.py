@@ -6,7 +6,9 @@ from contextlib import contextmanager
 import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy.exc import DBAPIError
 
+from adapters.sqlalchemy.availability import first_line
 from adapters.sqlalchemy.database import migrate as run_migrations
 from adapters.stripe.provision import provision
 from application.ports import EventStatus
@@ -36,7 +38,10 @@ def register(app: Flask) -> None:
 @with_appcontext
 def migrate() -> None:
     """Create or upgrade the database schema (Alembic)."""
-    run_migrations(container().engine())
+    try:
+        run_migrations(container().engine())
+    except DBAPIError as error:
+        raise click.ClickException(f"the database cannot be reached: {first_line(error)}") from None
     click.echo("database schema is up to date")
 
 
