@@ -86,6 +86,15 @@ def test_every_operating_command_works_next_to_make_run(tmp_path: Path) -> None:
                 assert "checked 1 user(s)" in result.stdout, result.stdout
 
         emulator = f"127.0.0.1:{ports['STRIPE_EMULATOR_PORT']}"
+        # stripe-provision had nothing to do there: the emulator still sends every
+        # event to one endpoint, make run's own.
+        request = urllib.request.Request(
+            f"http://{emulator}/v1/webhook_endpoints",
+            headers={"Authorization": "Bearer sk_test_local_emulator"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+            endpoints = json.load(answer)["data"]
+        assert [e["url"] for e in endpoints] == [f"{run.url}/webhook"]
         for command in time_travel_commands():
             if shutil.which(command[0]) is None:  # last, so everything else was checked
                 pytest.skip(f"{command[0]} is not installed: the README's time travel not run")

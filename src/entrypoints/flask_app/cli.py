@@ -105,6 +105,15 @@ def stripe_provision(webhook_url: str) -> None:
     """Create the product, monthly price and webhook endpoint in the Stripe account of
     STRIPE_SECRET_KEY, and print the two values to put in the environment."""
     settings = container().settings()
+    if settings.local_default:
+        # The emulator of `make run` is provisioned by `make run`; an endpoint for
+        # another URL there would be sent every event forever.
+        click.echo(
+            "make run has provisioned its Stripe emulator already (STRIPE_PRICE_ID="
+            f"{settings.stripe_price_id}); set STRIPE_SECRET_KEY to provision a Stripe "
+            "test account instead. Nothing was created."
+        )
+        return
     if not settings.stripe_secret_key:
         raise click.UsageError("set STRIPE_SECRET_KEY (a sk_test_... key) first")
     made = provision(
