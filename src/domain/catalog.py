@@ -127,9 +127,9 @@ class Catalog:
         return replace(self, plans=plans)
 
 
-def single_plan(price_id: str, grandfathered: Iterable[str] = ()) -> Catalog:
-    """The catalog of a one-price setup (the deprecated STRIPE_PRICE_ID): one plan,
-    "premium", that includes `notes.premium`."""
+def single_plan(price_id: str | None, grandfathered: Iterable[str] = ()) -> Catalog:
+    """The catalog of a one-price setup (STRIPE_PRICE_ID): one plan, "premium", that
+    includes `notes.premium`. Without a price it sells nothing."""
     price = PlanPrice("premium_monthly", Interval.MONTH, 0, "usd", price_id)
     plan = Plan("premium", "Premium", frozenset({PREMIUM}), (price,))
     return Catalog((plan,), {p: "premium" for p in grandfathered})

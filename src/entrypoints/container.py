@@ -48,8 +48,9 @@ def build_access_policy(settings: Settings) -> AccessPolicy:
     """What this product sells: its price, and the prices it sold before (a catalog of
     plans slots in here)."""
     sold = (settings.stripe_price_id,) if settings.stripe_price_id else ()
-    prices = frozenset(sold + settings.stripe_grandfathered_price_ids)
-    return AccessPolicy(prices=prices, past_due_grace=settings.past_due_grace)
+    return AccessPolicy.selling(
+        *sold, *settings.stripe_grandfathered_price_ids, past_due_grace=settings.past_due_grace
+    )
 
 
 def build_clock(settings: Settings) -> Clock:

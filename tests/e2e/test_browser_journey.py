@@ -105,5 +105,5 @@ def test_a_person_subscribes_in_a_browser_and_reads_premium_content(
     page.get_by_role("link", name="Read premium content").click()
     expect(page.get_by_role("heading", name="Premium content")).to_be_visible()
     page.goto(f"{base}/account")
-    expect(page.locator("dd.status")).to_have_text("active")
+    expect(page.locator("dd.status")).to_have_text("Active")
     page.screenshot(path=str(shots / "4-account.png"))

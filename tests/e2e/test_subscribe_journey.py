@@ -58,7 +58,7 @@ def test_paying_with_4242_lands_on_success_and_opens_premium(
     assert "customer.subscription.created" in events
     assert "invoice.paid" in events
     account = browser.get("/account").text
-    assert "active" in account
+    assert "Active" in account
     assert "Manage billing" in account
 
 

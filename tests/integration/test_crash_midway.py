@@ -51,9 +51,7 @@ def test_a_crash_after_the_first_write_leaves_nothing_and_the_retry_applies_once
         requested_at=clock.now(),
     )
     created = gateway.pay_checkout(checkout.session_id)[1]  # customer.subscription.created
-    handler = HandleBillingEvent(
-        uow, gateway, clock, AccessPolicy(prices=frozenset({gateway.price_id}))
-    )
+    handler = HandleBillingEvent(uow, gateway, clock, AccessPolicy.selling(gateway.price_id))
 
     CrashingUnitOfWork.crashes = 1
     with pytest.raises(Crash):

@@ -56,7 +56,7 @@ class Service:
 
     @property
     def policy(self) -> AccessPolicy:
-        return AccessPolicy(prices=frozenset({self.gateway.price_id}))
+        return AccessPolicy.selling(self.gateway.price_id)
 
     def uow(self) -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(self.session_factory)

@@ -95,5 +95,5 @@ def world() -> World:
         uow=InMemoryUnitOfWork(store),
         hasher=FakePasswordHasher(),
         gateway=gateway,
-        policy=AccessPolicy(prices=frozenset({gateway.price_id})),
+        policy=AccessPolicy.selling(gateway.price_id),
     )

@@ -70,7 +70,7 @@ class Lifecycle:
 
 
 def policy(gateway: FakePaymentGateway) -> AccessPolicy:
-    return AccessPolicy(prices=frozenset({gateway.price_id}))
+    return AccessPolicy.selling(gateway.price_id)
 
 
 def legal_operations(current: Subscription | None) -> list[str]:

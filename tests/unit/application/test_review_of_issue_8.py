@@ -266,7 +266,7 @@ def test_a_grandfathered_price_keeps_its_subscribers(world: World) -> None:
     _, events = world.subscribe(ann)
     world.deliver(events)
     old_price = world.gateway.price_id
-    moved = replace(world, policy=AccessPolicy(prices=frozenset({"price_new", old_price})))
+    moved = replace(world, policy=AccessPolicy.selling("price_new", old_price))
 
     assert moved.has_premium(moved.stored(ann.id))
     with pytest.raises(AlreadySubscribed):

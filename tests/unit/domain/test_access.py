@@ -8,7 +8,7 @@ from tests.unit.builders import T0, a_subscription, a_user
 
 S = SubscriptionStatus
 LATER = T0 + timedelta(minutes=5)
-POLICY = AccessPolicy(prices=frozenset({"price_1"}))
+POLICY = AccessPolicy.selling("price_1")
 
 
 class TestWhatGrantsPremium:
@@ -35,7 +35,7 @@ class TestWhatGrantsPremium:
     def test_premium_uses_the_policys_grace(self) -> None:
         user = a_user(subscriptions={"sub_1": a_subscription(status=S.PAST_DUE)})
         assert POLICY.grants_premium(user, T0 + timedelta(days=2))
-        one_day = AccessPolicy(prices=POLICY.prices, past_due_grace=timedelta(days=1))
+        one_day = AccessPolicy.selling("price_1", past_due_grace=timedelta(days=1))
         assert not one_day.grants_premium(user, T0 + timedelta(days=2))
 
     def test_no_premium_without_subscriptions(self) -> None:
@@ -43,7 +43,7 @@ class TestWhatGrantsPremium:
 
     def test_no_price_sold_grants_nothing(self) -> None:
         user = a_user(subscriptions={"sub_1": a_subscription()})
-        assert not AccessPolicy(prices=frozenset()).grants_premium(user, T0)
+        assert not AccessPolicy.selling().grants_premium(user, T0)
 
 
 class TestLiveAndCurrent:
@@ -74,3 +74,49 @@ class TestLiveAndCurrent:
         foreign = a_subscription(id="sub_b", price_id="price_other", as_of=LATER)
         user = a_user(subscriptions={"sub_a": ours, "sub_b": foreign})
         assert POLICY.current_subscription(user) == ours
+
+
+class TestEntitlements:
+    """Access follows what was bought (issue 11): each plan includes entitlements."""
+
+    @staticmethod
+    def policy() -> AccessPolicy:
+        from domain.catalog import Catalog, Interval, Plan, PlanPrice
+
+        basic = Plan(
+            "basic",
+            "Basic",
+            frozenset({"notes.basic"}),
+            (PlanPrice("basic_monthly", Interval.MONTH, 500, "usd", "price_basic"),),
+        )
+        pro = Plan(
+            "pro",
+            "Pro",
+            frozenset({"notes.basic", "notes.pro"}),
+            (PlanPrice("pro_monthly", Interval.MONTH, 1200, "usd", "price_pro"),),
+            rank=1,
+        )
+        return AccessPolicy(Catalog((basic, pro)))
+
+    def test_each_plan_gives_what_it_includes(self) -> None:
+        policy = self.policy()
+        basic = a_user(subscriptions={"sub_1": a_subscription(price_id="price_basic")})
+        pro = a_user(subscriptions={"sub_1": a_subscription(price_id="price_pro")})
+        assert policy.entitlements(basic, T0) == {"notes.basic"}
+        assert policy.entitlements(pro, T0) == {"notes.basic", "notes.pro"}
+        assert not policy.grants(basic, "notes.pro", T0)
+        assert policy.grants(pro, "notes.pro", T0)
+
+    def test_an_ended_or_foreign_subscription_gives_nothing(self) -> None:
+        policy = self.policy()
+        ended = a_subscription(price_id="price_pro", status=S.CANCELED)
+        foreign = a_subscription(id="sub_2", price_id="price_other")
+        user = a_user(subscriptions={"sub_1": ended, "sub_2": foreign})
+        assert policy.entitlements(user, T0) == frozenset()
+
+    def test_past_due_gives_its_plan_for_the_grace_only(self) -> None:
+        policy = self.policy()
+        late = a_subscription(price_id="price_pro", status=S.PAST_DUE)
+        user = a_user(subscriptions={"sub_1": late})
+        assert policy.grants(user, "notes.pro", T0 + timedelta(days=2))
+        assert policy.entitlements(user, T0 + timedelta(days=3)) == frozenset()
