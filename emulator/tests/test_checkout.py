@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import stripe
 
-from stripe_emulator import Emulator
-
-from .support import (
+from emulator_support import (
     DAY,
     DECLINED_CARD,
     GOOD_CARD,
@@ -18,6 +16,7 @@ from .support import (
     new_session,
     pay,
 )
+from stripe_emulator import Emulator
 
 
 def test_the_page_shows_price_email_card_fields_and_a_way_back(

@@ -1,5 +1,8 @@
 """An emulator with a state file carries on after a restart (issue 8, item 10: `make run`
-keeps its emulator's state under `instance/`)."""
+keeps its emulator's state under `instance/`).
+
+That the app's `stripe-provision` finds its price and endpoint again is the app's test
+(tests/integration/test_provision_restarted_emulator.py)."""
 
 from __future__ import annotations
 
@@ -8,13 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.stripe.provision import provision
+from emulator_support import DAY, LATER_FAILS_CARD, client_for, event_types, subscribe
 from stripe_emulator import Emulator, StateFileError
 from stripe_emulator.state_file import forgotten_fields
 
-from .support import DAY, LATER_FAILS_CARD, client_for, event_types, subscribe
-
-KEY = "sk_test_state_file"
 HOOK = "http://127.0.0.1:9/webhook"
 
 
@@ -27,23 +27,26 @@ def test_restarting_keeps_customers_subscriptions_the_clock_and_the_webhook_secr
 ) -> None:
     path = tmp_path / "instance" / "stripe-emulator.json"
     with restarted(path) as first:
-        made = provision(KEY, webhook_url=HOOK, api_base=first.url)
+        endpoint = client_for(first).v1.webhook_endpoints.create(
+            params={"url": HOOK, "enabled_events": ["*"]},
+            options={"idempotency_key": "endpoint-once"},
+        )
         customer, subscription = subscribe(client_for(first))
         first.advance(DAY)
         before = first.now()
 
     with restarted(path) as second:
-        again = provision(KEY, webhook_url=HOOK, api_base=second.url)
         client = client_for(second)
         assert client.v1.customers.retrieve(customer).id == customer
         assert client.v1.subscriptions.retrieve(subscription).status == "active"
         assert second.now() >= before  # the clock's offset is kept
-        assert second.state.webhook_secrets[again.webhook_endpoint_id] == made.webhook_secret
-    # The same price and the same endpoint: one endpoint per URL, or every event
-    # would be delivered twice.
-    assert (again.price_id, again.webhook_endpoint_id) == (made.price_id, made.webhook_endpoint_id)
-    assert again.webhook_secret == made.webhook_secret
-    assert len(second.state.webhook_endpoints) == 1
+        again = client.v1.webhook_endpoints.create(
+            params={"url": HOOK, "enabled_events": ["*"]},
+            options={"idempotency_key": "endpoint-once"},
+        )
+        assert [e.id for e in client.v1.webhook_endpoints.list().data] == [endpoint.id]
+    # The retried creation is answered from the kept idempotency cache: same secret.
+    assert (again.id, again.secret) == (endpoint.id, endpoint.secret)
 
 
 def test_billing_goes_on_after_a_restart(tmp_path: Path) -> None:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import stripe
 
-from stripe_emulator import Emulator
-
-from .support import (
+from emulator_support import (
     DAY,
     DECLINED_CARD,
     GOOD_CARD,
@@ -16,6 +14,7 @@ from .support import (
     http_request,
     subscribe,
 )
+from stripe_emulator import Emulator
 
 
 def _portal(client: stripe.StripeClient, customer_id: str) -> str:

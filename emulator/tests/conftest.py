@@ -7,9 +7,8 @@ from collections.abc import Iterator
 import pytest
 import stripe
 
+from emulator_support import client_for
 from stripe_emulator import Emulator
-
-from .support import client_for
 
 
 @pytest.fixture(scope="session")

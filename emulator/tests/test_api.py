@@ -7,9 +7,8 @@ import json
 import pytest
 import stripe
 
+from emulator_support import http_request, new_price, new_session, subscribe
 from stripe_emulator import Emulator
-
-from .support import http_request, new_price, new_session, subscribe
 
 KEY = {"Authorization": "Bearer sk_test_raw"}
 

@@ -1,4 +1,5 @@
-"""The emulator's objects have the shape of Stripe's own fixtures (tests/fixtures/stripe).
+"""The emulator's objects have the shape of Stripe's own fixtures (the repository's
+tests/fixtures/stripe, shared with the app's tests).
 
 Every key of the fixture must be present, recursively, with the same JSON type
 wherever the fixture's value is not null. The fixture shows one example with
@@ -17,11 +18,10 @@ from typing import Any
 import pytest
 import stripe
 
+from emulator_support import http_request, new_price, subscribe
 from stripe_emulator import Emulator
 
-from .support import http_request, new_price, subscribe
-
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "stripe" / "fixtures3.json"
+FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "stripe" / "fixtures3.json"
 
 _PRICE = ("custom_unit_amount", "transform_quantity")
 _ITEM = (
@@ -165,7 +165,7 @@ def assert_shape(resource: str, obj: Any) -> None:
 @pytest.fixture(scope="module")
 def paid(emulator: Emulator) -> dict[str, Any]:
     """Objects of one paid checkout, as raw JSON from the API."""
-    from .support import client_for
+    from emulator_support import client_for
 
     client = client_for(emulator)
     customer_id, subscription_id = subscribe(client)
@@ -192,7 +192,7 @@ def test_product_and_price_have_stripes_shape(client: stripe.StripeClient) -> No
 
 
 def test_open_checkout_session_has_stripes_shape(client: stripe.StripeClient) -> None:
-    from .support import new_session
+    from emulator_support import new_session
 
     assert_shape("checkout.session", new_session(client, email="shape@example.com"))
 
@@ -286,7 +286,7 @@ def test_null_is_accepted_only_where_listed() -> None:
 
 
 def test_hosted_checkout_page_is_reachable(client: stripe.StripeClient) -> None:
-    from .support import new_session
+    from emulator_support import new_session
 
     session = new_session(client, email="page@example.com")
     assert http_request("GET", str(session.url)).status == 200

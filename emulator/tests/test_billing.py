@@ -7,11 +7,7 @@ from datetime import UTC, datetime
 import pytest
 import stripe
 
-from stripe_emulator import Emulator
-from stripe_emulator.billing import shift
-from stripe_emulator.store import Cycle
-
-from .support import (
+from emulator_support import (
     DAY,
     LATER_FAILS_CARD,
     event_types,
@@ -19,6 +15,9 @@ from .support import (
     new_price,
     subscribe,
 )
+from stripe_emulator import Emulator
+from stripe_emulator.billing import shift
+from stripe_emulator.store import Cycle
 
 
 def _ts(*args: int) -> int:

@@ -8,10 +8,9 @@ import time
 import pytest
 import stripe
 
+from emulator_support import client_for, http_request, webhook_receiver
 from stripe_emulator import Emulator
 from stripe_emulator.delivery import sign
-
-from .support import client_for, http_request, webhook_receiver
 
 
 def _customer(client: stripe.StripeClient, email: str = "hook@example.com") -> str:
@@ -182,7 +181,7 @@ def test_an_unknown_mode_is_refused(own_emulator: Emulator) -> None:
 
 
 def test_a_paid_checkout_reaches_the_endpoint_in_order(own_emulator: Emulator) -> None:
-    from .support import subscribe
+    from emulator_support import subscribe
 
     client = client_for(own_emulator)
     with webhook_receiver() as receiver:
