@@ -20,8 +20,9 @@ reordered, delayed or dropped). It imports nothing from the application.
 
 from .delivery import DeliveryAttempt, DeliveryController
 from .emulator import DEFAULT_HOST, DEFAULT_PORT, Emulator
+from .settings import Settings
 from .state_file import StateFileError
-from .store import Settings, Store
+from .store import Store
 
 __all__ = [
     "DEFAULT_HOST",

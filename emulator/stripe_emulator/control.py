@@ -25,7 +25,6 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 
 from .api import json_response
-from .billing import json_settings_update
 from .errors import StripeError
 from .services import Services
 
@@ -80,7 +79,7 @@ def advance_clock() -> Response:
     assert seconds is not None
     services = _services()
     with services.store.lock:
-        services.billing.advance_default_clock(seconds)
+        services.engine.advance_default_clock(seconds)
         return json_response(_clock(services))
 
 
@@ -134,7 +133,7 @@ def settings() -> Response:
                 data["incomplete_expiry_seconds"], str
             ):
                 data["incomplete_expiry_seconds"] = _int_list(data["incomplete_expiry_seconds"])[0]
-            json_settings_update(services.store, data)
+            services.store.settings.update(data)
         return json_response(services.store.settings.to_json())
 
 

@@ -19,10 +19,12 @@ from werkzeug.serving import (
 
 from .delivery import DeliveryController
 from .errors import StripeError
+from .objects import Json
 from .server import create_app
 from .services import Services
+from .settings import Settings
 from .state_file import StateFile
-from .store import Json, Settings, Store
+from .store import Store
 
 log = logging.getLogger("stripe_emulator")
 
@@ -175,7 +177,7 @@ class Emulator:
         while not self._stopping.wait(self.tick_interval):
             try:
                 with self._store.lock:
-                    if self._services.billing.run_due(None, self._store.now()):
+                    if self._services.engine.run_due(None, self._store.now()):
                         self._services.persist()
             except Exception:  # the clock thread must keep running
                 log.exception("billing engine failed on the default clock")
@@ -223,7 +225,7 @@ class Emulator:
         """
         with self._store.lock:
             try:
-                now = self._services.billing.advance_default_clock(seconds)
+                now = self._services.engine.advance_default_clock(seconds)
             except StripeError as error:
                 raise ValueError(error.message) from None
             self._services.persist()

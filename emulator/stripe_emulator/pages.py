@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from .checkout import CardEntry, NotFound, PageError
+from . import statuses
+from .hosted_forms import CardEntry, NotFound, PageError
 from .services import Services
 
 pages = Blueprint("stripe_emulator_pages", __name__)
@@ -32,6 +33,12 @@ PORTAL_MESSAGES = {
 
 def _services() -> Services:
     return current_app.extensions["stripe_emulator"]  # type: ignore[no-any-return]
+
+
+@pages.app_context_processor
+def subscription_statuses() -> dict[str, frozenset[str]]:
+    """The templates test statuses with the sets the billing rules use."""
+    return {"ENDED": statuses.ENDED, "OWING": statuses.OWING}
 
 
 @pages.app_template_filter("money")

@@ -7,13 +7,20 @@ import logging
 from dataclasses import dataclass, field
 
 from . import objects
-from .billing import Billing
-from .checkout import Checkout, Portal
+from .checkout import Checkout
+from .customers import Customers
 from .delivery import DeliveryController, Target
+from .engine import Engine
 from .idempotency import IdempotencyCache
 from .ids import new_id
+from .invoicing import Invoicing
+from .lifecycle import SubscriptionLifecycle
+from .objects import Json
+from .payment_methods import PaymentMethods
+from .portal import Portal
+from .renewals import Renewals
 from .state_file import StateFile
-from .store import Json, Store, endpoint_wants
+from .store import Store, endpoint_wants
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +28,12 @@ log = logging.getLogger(__name__)
 @dataclass
 class Services:
     """State, billing logic, hosted-page flows and webhook delivery of one emulator.
+
+    The billing logic is in parts a reader would name: payment methods
+    (:class:`PaymentMethods`), invoicing (:class:`Invoicing`), what requests do to
+    subscriptions (:class:`SubscriptionLifecycle`), customers, checkout and the
+    portal, what time does to subscriptions (:class:`Renewals`) and the engine that
+    runs it when it falls due (:class:`Engine`).
 
     With a ``state_file``, :meth:`persist` writes the state to it (after each change
     made over HTTP, each run of the billing engine, and at stop).
@@ -30,15 +43,26 @@ class Services:
     delivery: DeliveryController
     state_file: StateFile | None = None
     idempotency: IdempotencyCache = field(default_factory=IdempotencyCache)
-    billing: Billing = field(init=False)
+    cards: PaymentMethods = field(init=False)
+    invoicing: Invoicing = field(init=False)
+    lifecycle: SubscriptionLifecycle = field(init=False)
+    customers: Customers = field(init=False)
     checkout: Checkout = field(init=False)
     portal: Portal = field(init=False)
+    renewals: Renewals = field(init=False)
+    engine: Engine = field(init=False)
 
     def __post_init__(self) -> None:
-        self.billing = Billing(self.store)
-        self.checkout = Checkout(self.store, self.billing)
-        self.portal = Portal(self.store, self.billing)
-        self.store.listeners.append(self._publish)
+        store = self.store
+        self.cards = PaymentMethods(store)
+        self.invoicing = Invoicing(store)
+        self.lifecycle = SubscriptionLifecycle(store, self.cards, self.invoicing)
+        self.customers = Customers(store, self.lifecycle)
+        self.checkout = Checkout(store, self.customers, self.cards, self.lifecycle)
+        self.portal = Portal(store, self.cards, self.lifecycle)
+        self.renewals = Renewals(store, self.cards, self.invoicing, self.lifecycle)
+        self.engine = Engine(store, self.invoicing, self.lifecycle, self.renewals, self.checkout)
+        store.listeners.append(self._publish)
 
     def persist(self) -> None:
         """Save the state to the state file, if there is one.

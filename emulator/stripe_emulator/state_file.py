@@ -22,9 +22,12 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
+from .calendar import Cycle
 from .cards import PaymentMethod
+from .errors import StripeError
 from .idempotency import IdempotencyCache
-from .store import CheckoutExtras, CheckoutLine, Cycle, Settings, Store
+from .settings import Settings
+from .store import CheckoutExtras, CheckoutLine, Store
 
 FORMAT = 1
 
@@ -78,7 +81,7 @@ class StateFile:
             with store.lock:
                 _restore(store, data["store"])
                 idempotency.restore(data["idempotency"])
-        except (ValueError, KeyError, TypeError, AttributeError) as error:
+        except (ValueError, KeyError, TypeError, AttributeError, StripeError) as error:
             raise StateFileError(
                 f"{self.path} is not a readable Stripe emulator state ({error}); "
                 "move it away to start with an empty emulator."
@@ -129,12 +132,7 @@ def _restore(store: Store, data: dict[str, Any]) -> None:
     store.first_failure = {str(k): int(v) for k, v in data["first_failure"].items()}
     store.clock_offset = float(data["clock_offset"])
     store.portal_configuration = str(data["portal_configuration"])
-    settings = data["settings"]
-    store.settings = Settings(
-        retry_days=tuple(int(day) for day in settings["retry_days"]),
-        after_retries=str(settings["after_retries"]),
-        incomplete_expiry_seconds=int(settings["incomplete_expiry_seconds"]),
-    )
+    store.settings = Settings.from_json(data["settings"])
     store.payment_methods = {
         key: PaymentMethod(**method) for key, method in data["payment_methods"].items()
     }

@@ -15,14 +15,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from . import objects
+from .calendar import Cycle
 from .cards import PaymentMethod
 from .errors import StripeError, resource_missing
 from .ids import new_id
-
-Json = dict[str, Any]
+from .objects import Json
+from .settings import Settings
 
 
 @dataclass(frozen=True)
@@ -36,16 +36,6 @@ class RequestContext:
 current_request: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(
     "current_request", default=None
 )
-
-
-@dataclass
-class Cycle:
-    """A subscription's billing cycle: periods are counted from ``anchor``."""
-
-    anchor: int
-    interval: str
-    interval_count: int
-    periods: int = 1
 
 
 @dataclass
@@ -63,24 +53,6 @@ class CheckoutExtras:
     subscription_metadata: dict[str, str]
     subscription_description: str | None
     trial_period_days: int | None
-
-
-@dataclass
-class Settings:
-    """Billing behaviour that tests may change (under the store's lock)."""
-
-    retry_days: tuple[int, ...] = (3, 5, 7)
-    """Payment retries after the first failure, in days after that failure."""
-    after_retries: str = "canceled"
-    """What a subscription becomes when the last retry fails: ``canceled`` or ``unpaid``."""
-    incomplete_expiry_seconds: int = 23 * 3600
-
-    def to_json(self) -> Json:
-        return {
-            "retry_days": list(self.retry_days),
-            "after_retries": self.after_retries,
-            "incomplete_expiry_seconds": self.incomplete_expiry_seconds,
-        }
 
 
 # Id prefix -> (collection attribute, the word Stripe's "No such ..." message uses).
@@ -258,8 +230,3 @@ def endpoint_wants(endpoint: Json, event_type: str) -> bool:
     if endpoint["status"] != "enabled":
         return False
     return any(wanted in ("*", event_type) for wanted in endpoint["enabled_events"])
-
-
-def changed_attributes(before: Json, after: Json) -> Json:
-    """The top-level fields of ``before`` that differ in ``after`` (``previous_attributes``)."""
-    return {key: copy.deepcopy(value) for key, value in before.items() if after.get(key) != value}

@@ -16,21 +16,40 @@ from emulator_support import (
     subscribe,
 )
 from stripe_emulator import Emulator
-from stripe_emulator.billing import shift
-from stripe_emulator.store import Cycle
 
 
 def _ts(*args: int) -> int:
     return int(datetime(*args, tzinfo=UTC).timestamp())  # type: ignore[misc]
 
 
-def test_months_are_added_by_the_calendar_from_the_anchor() -> None:
-    anchor = _ts(2026, 1, 31, 12)
-    cycle = Cycle(anchor, "month", 1)
-    ends = [shift(cycle.anchor, "month", n) for n in (1, 2, 3)]
+def _periods_on_a_test_clock(
+    client: stripe.StripeClient, start: int, periods: int, **recurring: int | str
+) -> list[int]:
+    """The period ends of a subscription started at ``start`` on a test clock."""
+    clock = client.v1.test_helpers.test_clocks.create(params={"frozen_time": start})
+    customer = client.v1.customers.create(params={"test_clock": clock.id})
+    subscription = client.v1.subscriptions.create(
+        params={"customer": customer.id, "items": [{"price": new_price(client, **recurring)}]}
+    )
+    ends = [int(subscription["items"].data[0].current_period_end)]
+    for _ in range(periods - 1):
+        client.v1.test_helpers.test_clocks.advance(clock.id, params={"frozen_time": ends[-1]})
+        renewed = client.v1.subscriptions.retrieve(subscription.id)
+        ends.append(int(renewed["items"].data[0].current_period_end))
+    return ends
+
+
+def test_months_are_added_by_the_calendar_from_the_anchor(client: stripe.StripeClient) -> None:
+    ends = _periods_on_a_test_clock(client, _ts(2026, 1, 31, 12), 3)
+    # February is short, and March comes back to the 31st (counted from the anchor).
     assert ends == [_ts(2026, 2, 28, 12), _ts(2026, 3, 31, 12), _ts(2026, 4, 30, 12)]
-    assert shift(_ts(2028, 2, 29), "year", 1) == _ts(2029, 2, 28)
-    assert shift(anchor, "week", 2) == anchor + 14 * DAY
+    assert _periods_on_a_test_clock(client, _ts(2028, 2, 29), 1, interval="year") == [
+        _ts(2029, 2, 28)
+    ]
+    start = _ts(2026, 1, 31, 12)
+    assert _periods_on_a_test_clock(client, start, 1, interval="week", interval_count=2) == [
+        start + 14 * DAY
+    ]
 
 
 def _renewal_moment(client: stripe.StripeClient, subscription_id: str) -> int:

@@ -7,7 +7,29 @@ routes are grouped by resource; importing the modules registers them on
 :data:`api`.
 """
 
-from . import catalog, events, sessions, subscriptions
+from . import (
+    billing_portal,
+    catalog,
+    checkout_sessions,
+    customers,
+    events,
+    invoices,
+    subscriptions,
+    test_clocks,
+    webhook_endpoints,
+)
 from .common import api, json_response
 
-__all__ = ["api", "catalog", "events", "json_response", "sessions", "subscriptions"]
+__all__ = [
+    "api",
+    "billing_portal",
+    "catalog",
+    "checkout_sessions",
+    "customers",
+    "events",
+    "invoices",
+    "json_response",
+    "subscriptions",
+    "test_clocks",
+    "webhook_endpoints",
+]

@@ -1,4 +1,4 @@
-"""Customers, products and prices."""
+"""Products and prices: ``/v1/products``, ``/v1/prices``."""
 
 from __future__ import annotations
 
@@ -7,163 +7,18 @@ import copy
 from flask import Response
 
 from .. import objects
-from ..billing import Outbox
 from ..errors import StripeError, parameter_invalid, parameter_missing
 from ..forms import Params, apply_metadata, new_metadata
-from ..store import Json, Store
-from .common import (
-    LIST_PARAMS,
-    json_response,
-    list_response,
-    params,
-    respond,
-    route,
-    services,
-)
+from ..objects import Json
+from ..store import Store
+from .common import LIST_PARAMS, list_response, params, respond, route, services
 
 _CURRENCY_LENGTH = 3
 _INTERVALS = ("day", "week", "month", "year")
 
 
-# -- customers ----------------------------------------------------------------
-
-_CUSTOMER_IGNORED = (
-    "address",
-    "balance",
-    "cash_balance",
-    "invoice_prefix",
-    "next_invoice_sequence",
-    "preferred_locales",
-    "shipping",
-    "source",
-    "tax",
-    "tax_exempt",
-    "tax_id_data",
-    "validate",
-)
-
-
-@route("/customers", ["POST"])
-def create_customer() -> Response:
-    p = params()
-    p.check_known(
-        (
-            "email",
-            "name",
-            "description",
-            "phone",
-            "metadata",
-            "test_clock",
-            "payment_method",
-            "invoice_settings",
-            *_CUSTOMER_IGNORED,
-        )
-    )
-    s = services()
-    clock_id = p.string("test_clock")
-    if clock_id is not None:
-        s.store.get_param(s.store.test_clocks, clock_id, "test_helpers.test_clock", "test_clock")
-    customer = s.billing.create_customer(
-        email=p.string("email", max_length=512),
-        name=p.string("name", max_length=256),
-        description=p.string("description"),
-        phone=p.string("phone", max_length=20),
-        metadata=new_metadata(p.metadata()),
-        test_clock=clock_id,
-    )
-    pm_id = p.string("payment_method")
-    if pm_id is not None:
-        method = s.billing.payment_method_param(pm_id, customer["id"], "payment_method")
-        customer["invoice_settings"]["default_payment_method"] = method.id
-    return respond(customer)
-
-
-@route("/customers/<customer_id>", ["GET"])
-def retrieve_customer(customer_id: str) -> Response:
-    params().check_known(())
-    store = services().store
-    return respond(store.get(store.customers, customer_id, "customer"))
-
-
-@route("/customers/<customer_id>", ["POST"])
-def update_customer(customer_id: str) -> Response:
-    p = params()
-    p.check_known(
-        (
-            "email",
-            "name",
-            "description",
-            "phone",
-            "metadata",
-            "invoice_settings",
-            *_CUSTOMER_IGNORED,
-        )
-    )
-    s = services()
-    customer = s.store.get(s.store.customers, customer_id, "customer")
-    before = copy.deepcopy(customer)
-    for key, limit in (("email", 512), ("name", 256), ("description", 5000), ("phone", 20)):
-        if p.has(key):
-            customer[key] = p.string(key, max_length=limit)
-    metadata = p.metadata()
-    apply_metadata(customer["metadata"], metadata)
-    settings = p.nested("invoice_settings")
-    if settings is not None:
-        settings.check_known(
-            ("default_payment_method", "custom_fields", "footer", "rendering_options")
-        )
-        if settings.is_empty("default_payment_method"):
-            customer["invoice_settings"]["default_payment_method"] = None
-        pm_id = settings.string("default_payment_method")
-        if pm_id is not None:
-            method = s.billing.payment_method_param(
-                pm_id, customer_id, "invoice_settings[default_payment_method]"
-            )
-            customer["invoice_settings"]["default_payment_method"] = method.id
-    previous = {key: value for key, value in before.items() if customer[key] != value}
-    if previous:
-        s.store.record_event(
-            "customer.updated",
-            customer,
-            created=s.store.now(customer["test_clock"]),
-            previous_attributes=previous,
-        )
-    return respond(customer)
-
-
-@route("/customers/<customer_id>", ["DELETE"])
-def delete_customer(customer_id: str) -> Response:
-    """As Stripe: the customer's subscriptions end now, then the customer is gone."""
-    params().check_known(())
-    s = services()
-    customer = s.store.get(s.store.customers, customer_id, "customer")
-    now = s.store.now(customer["test_clock"])
-    outbox = Outbox()
-    for subscription in list(s.store.subscriptions.values()):
-        live = subscription["status"] not in ("canceled", "incomplete_expired")
-        if subscription["customer"] == customer_id and live:
-            s.billing.cancel(subscription, now=now, reason="cancellation_requested", outbox=outbox)
-    outbox.send(s.store, now)
-    del s.store.customers[customer_id]
-    s.store.record_event("customer.deleted", customer, created=now)
-    return json_response({"id": customer_id, "object": "customer", "deleted": True})
-
-
-@route("/customers", ["GET"])
-def list_customers() -> Response:
-    p = params()
-    p.check_known((*LIST_PARAMS, "email", "test_clock"))
-    email, clock = p.string("email"), p.string("test_clock")
-    return list_response(
-        services().store.customers.values(),
-        "/v1/customers",
-        lambda c: (
-            (email is None or c["email"] == email) and (clock is None or c["test_clock"] == clock)
-        ),
-    )
-
-
-# -- products and prices ------------------------------------------------------
+def _store() -> Store:
+    return services().store
 
 
 def _new_product(store: Store, p: Params) -> Json:
@@ -204,13 +59,13 @@ def create_product() -> Response:
             "url",
         )
     )
-    return respond(_new_product(services().store, p))
+    return respond(_new_product(_store(), p))
 
 
 @route("/products/<product_id>", ["GET"])
 def retrieve_product(product_id: str) -> Response:
     params().check_known(())
-    store = services().store
+    store = _store()
     return respond(store.get(store.products, product_id, "product"))
 
 
@@ -220,7 +75,7 @@ def list_products() -> Response:
     p.check_known((*LIST_PARAMS, "active", "ids"))
     active, ids = p.boolean("active"), p.strings("ids")
     return list_response(
-        services().store.products.values(),
+        _store().products.values(),
         "/v1/products",
         lambda x: (active is None or x["active"] == active) and (not ids or x["id"] in ids),
     )
@@ -246,7 +101,7 @@ def create_price() -> Response:
             "tax_behavior",
         )
     )
-    store = services().store
+    store = _store()
     currency = p.required_string("currency").lower()
     if len(currency) != _CURRENCY_LENGTH or not currency.isalpha():
         raise parameter_invalid("currency", f"Invalid currency: {currency}.")
@@ -314,7 +169,7 @@ def create_price() -> Response:
 @route("/prices/<price_id>", ["GET"])
 def retrieve_price(price_id: str) -> Response:
     params().check_known(())
-    store = services().store
+    store = _store()
     return respond(store.get(store.prices, price_id, "price"))
 
 
@@ -322,7 +177,7 @@ def retrieve_price(price_id: str) -> Response:
 def update_price(price_id: str) -> Response:
     p = params()
     p.check_known(("active", "metadata", "nickname", "lookup_key", "transfer_lookup_key"))
-    store = services().store
+    store = _store()
     price = store.get(store.prices, price_id, "price")
     before = copy.deepcopy(price)
     if p.has("active"):
@@ -364,7 +219,7 @@ def list_prices() -> Response:
         [p.required_string("lookup_key")] if p.has("lookup_key") else []
     )
     return list_response(
-        services().store.prices.values(),
+        _store().prices.values(),
         "/v1/prices",
         lambda x: (
             (active is None or x["active"] == active)

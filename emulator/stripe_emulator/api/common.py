@@ -11,8 +11,8 @@ from flask import Blueprint, Response, current_app, g
 from .. import objects
 from ..errors import parameter_invalid, resource_missing
 from ..forms import Params
+from ..objects import Json
 from ..services import Services
-from ..store import Json
 
 api = Blueprint("stripe_api", __name__, url_prefix="/v1")
 

@@ -1,10 +1,11 @@
-"""Subscriptions and invoices."""
+"""Subscriptions: ``/v1/subscriptions``."""
 
 from __future__ import annotations
 
 from flask import Response
 
-from ..billing import DAY, ItemChange, LineRequest, Outbox, SubscriptionChange, current_period_end
+from .. import statuses
+from ..calendar import DAY, current_period_end
 from ..cards import DEFAULT_CARD
 from ..errors import (
     StripeError,
@@ -14,22 +15,11 @@ from ..errors import (
     resource_missing,
 )
 from ..forms import Params, new_metadata
-from ..store import Json, Store
+from ..lifecycle import ItemChange, LineRequest, StartRequest, SubscriptionChange
+from ..objects import Json
+from ..outbox import Outbox
+from ..store import Store
 from .common import LIST_PARAMS, list_response, params, respond, route, services
-
-_SUBSCRIPTION_STATUSES = (
-    "incomplete",
-    "incomplete_expired",
-    "trialing",
-    "active",
-    "past_due",
-    "canceled",
-    "unpaid",
-    "paused",
-)
-
-
-# -- subscriptions ------------------------------------------------------------
 
 
 def _subscription_items(store: Store, p: Params) -> list[LineRequest]:
@@ -101,31 +91,23 @@ def create_subscription() -> Response:
                 or missing
             )
     pm_id = p.string("default_payment_method")
-    card = (
-        s.billing.payment_method_param(pm_id, customer["id"], "default_payment_method")
-        if pm_id
-        else None
-    )
+    card = s.cards.from_param(pm_id, customer["id"], "default_payment_method") if pm_id else None
     if card is None and trial_end is None:
-        pm_default = customer["invoice_settings"]["default_payment_method"]
-        card = store.payment_methods.get(pm_default) if pm_default else None
-    if card is None and trial_end is None:
-        card = s.billing.add_card(customer["id"], DEFAULT_CARD)
+        card = s.cards.customer_default(customer) or s.cards.add_card(customer["id"], DEFAULT_CARD)
     if behaviour == "error_if_incomplete" and card is not None and card.would_decline_now():
         raise card_declined()
-    outbox = Outbox()
-    subscription = s.billing.start_subscription(
-        customer,
-        lines,
-        now=now,
+    request = StartRequest(
+        customer=customer,
+        lines=lines,
         metadata=new_metadata(p.metadata()),
         description=p.string("description"),
         card=card,
         trial_end=trial_end,
         missing_payment_method=missing,
         attempt_payment=behaviour != "default_incomplete",
-        outbox=outbox,
     )
+    outbox = Outbox()
+    subscription = s.lifecycle.start(request, now=now, outbox=outbox)
     outbox.send(store, now)
     return respond(subscription)
 
@@ -198,9 +180,7 @@ def update_subscription(subscription_id: str) -> Response:
         change.pause_collection = _pause_collection(p)
     pm_id = p.string("default_payment_method")
     if pm_id is not None:
-        change.card = s.billing.payment_method_param(
-            pm_id, subscription["customer"], "default_payment_method"
-        )
+        change.card = s.cards.from_param(pm_id, subscription["customer"], "default_payment_method")
     change.items = _item_changes(store, p, subscription)
     details = p.nested("cancellation_details")
     if details is not None:
@@ -219,7 +199,7 @@ def update_subscription(subscription_id: str) -> Response:
                 "unused",
             ),
         )
-    s.billing.update(subscription, now=now, change=change)
+    s.lifecycle.update(subscription, now=now, change=change)
     return respond(subscription)
 
 
@@ -278,7 +258,7 @@ def cancel_subscription(subscription_id: str) -> Response:
     p.check_known(("invoice_now", "prorate", "cancellation_details"))
     s = services()
     subscription = s.store.get(s.store.subscriptions, subscription_id, "subscription")
-    if subscription["status"] in ("canceled", "incomplete_expired"):
+    if subscription["status"] in statuses.ENDED:
         # Stripe treats a canceled subscription as deleted here.
         raise StripeError(
             f"No such subscription: '{subscription_id}'",
@@ -293,7 +273,7 @@ def cancel_subscription(subscription_id: str) -> Response:
         comment, feedback = details.string("comment"), details.string("feedback")
     now = s.store.now_for_customer(subscription["customer"])
     outbox = Outbox()
-    s.billing.cancel(
+    s.lifecycle.cancel(
         subscription,
         now=now,
         reason="cancellation_requested",
@@ -319,7 +299,7 @@ def resume_subscription(subscription_id: str) -> Response:
         )
     now = s.store.now_for_customer(subscription["customer"])
     outbox = Outbox()
-    s.billing.resume(subscription, now=now, outbox=outbox)
+    s.lifecycle.resume(subscription, now=now, outbox=outbox)
     outbox.send(s.store, now)
     return respond(subscription)
 
@@ -343,15 +323,15 @@ def list_subscriptions() -> Response:
     store = services().store
     if customer is not None:
         store.get_param(store.customers, customer, "customer", "customer")  # as Stripe: 400
-    status = p.string("status", choices=(*_SUBSCRIPTION_STATUSES, "all", "ended"))
+    status = p.string("status", choices=(*statuses.ALL, "all", "ended"))
 
     def status_matches(x: Json) -> bool:
         if status is None:
-            return x["status"] not in ("canceled", "incomplete_expired")
+            return x["status"] not in statuses.ENDED
         if status == "all":
             return True
         if status == "ended":
-            return x["status"] in ("canceled", "incomplete_expired")
+            return x["status"] in statuses.ENDED
         return bool(x["status"] == status)
 
     return list_response(
@@ -362,35 +342,5 @@ def list_subscriptions() -> Response:
             and (customer is None or x["customer"] == customer)
             and (clock is None or x["test_clock"] == clock)
             and (price is None or any(i["price"]["id"] == price for i in x["items"]["data"]))
-        ),
-    )
-
-
-# -- invoices -----------------------------------------------------------------
-
-
-@route("/invoices/<invoice_id>", ["GET"])
-def retrieve_invoice(invoice_id: str) -> Response:
-    params().check_known(())
-    store = services().store
-    return respond(store.get(store.invoices, invoice_id, "invoice"))
-
-
-@route("/invoices", ["GET"])
-def list_invoices() -> Response:
-    p = params()
-    p.check_known((*LIST_PARAMS, "customer", "subscription", "status", "collection_method"))
-    customer, subscription = p.string("customer"), p.string("subscription")
-    status = p.string("status", choices=("draft", "open", "paid", "uncollectible", "void"))
-    return list_response(
-        services().store.invoices.values(),
-        "/v1/invoices",
-        lambda x: (
-            (customer is None or x["customer"] == customer)
-            and (status is None or x["status"] == status)
-            and (
-                subscription is None
-                or x["parent"]["subscription_details"]["subscription"] == subscription
-            )
         ),
     )

@@ -1,17 +1,17 @@
-"""Checkout sessions and billing-portal sessions (their pages are in :mod:`..pages`)."""
+"""Checkout sessions: ``/v1/checkout/sessions`` (their page is in :mod:`..pages`)."""
 
 from __future__ import annotations
 
 from flask import Response
 
 from .. import objects
-from ..billing import DAY, LineRequest
+from ..calendar import DAY
 from ..errors import StripeError, parameter_invalid, parameter_missing
 from ..forms import Params, new_metadata
-from ..store import CheckoutExtras, Json, Store
+from ..lifecycle import LineRequest
+from ..objects import Json
+from ..store import CheckoutExtras, Store
 from .common import LIST_PARAMS, list_response, params, respond, route, services, url_param
-
-# -- checkout sessions --------------------------------------------------------
 
 _CHECKOUT_IGNORED = (
     "adaptive_pricing",
@@ -190,7 +190,7 @@ def expire_checkout_session(session_id: str) -> Response:
             f'This Checkout Session has a status of "{session["status"]}".',
             param="session",
         )
-    s.checkout.expire(session)
+    s.checkout.expire_now(session)
     return respond(session)
 
 
@@ -212,20 +212,3 @@ def list_checkout_sessions() -> Response:
             and (subscription is None or x["subscription"] == subscription)
         ),
     )
-
-
-# -- billing portal -----------------------------------------------------------
-
-
-@route("/billing_portal/sessions", ["POST"])
-def create_portal_session() -> Response:
-    p = params()
-    p.check_known(("customer", "return_url", "locale", "configuration", "on_behalf_of"))
-    s = services()
-    customer = s.store.get_param(
-        s.store.customers, p.required_string("customer"), "customer", "customer"
-    )
-    session = s.portal.create(
-        customer, return_url=url_param(p, "return_url"), locale=p.string("locale")
-    )
-    return respond(session)
