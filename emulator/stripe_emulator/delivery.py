@@ -94,7 +94,8 @@ class _Scheduled:
 class DeliveryController:
     """Delivers events to webhook endpoints from a background thread.
 
-    ``on_delivered(event_id)`` is called after each successful delivery.
+    ``on_delivered(event_id)`` is called after the first successful delivery of an
+    event to each endpoint (later copies, in ``duplicate`` mode, are not counted).
     """
 
     def __init__(
@@ -114,6 +115,7 @@ class DeliveryController:
         self._held: list[_Job] = []
         self._dropped: list[str] = []
         self._attempts: list[DeliveryAttempt] = []
+        self._delivered: set[tuple[str, str]] = set()
         self._in_flight = 0
         self._seq = itertools.count()
         self._mode = "normal"
@@ -282,7 +284,12 @@ class DeliveryController:
             if not succeeded and job.attempt < self.max_attempts and not self._stopping:
                 due = time.monotonic() + self.backoff * 2 ** (job.attempt - 1)
                 heapq.heappush(self._queue, _Scheduled(due, next(self._seq), job))
-        if succeeded and self._on_delivered is not None:
+            # Once per event and endpoint, however many copies the mode sent: each
+            # endpoint counts once in the event's pending_webhooks.
+            first = (job.event_id, job.target.endpoint_id) not in self._delivered
+            if succeeded:
+                self._delivered.add((job.event_id, job.target.endpoint_id))
+        if succeeded and first and self._on_delivered is not None:
             self._on_delivered(job.event_id)
 
     def _post(self, job: _Job) -> tuple[int | None, str | None]:

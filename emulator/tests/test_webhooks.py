@@ -202,3 +202,47 @@ def test_a_paid_checkout_reaches_the_endpoint_in_order(own_emulator: Emulator) -
         stripe.WebhookSignature.verify_header(
             received.body, received.headers["Stripe-Signature"], "whsec_chosen"
         )
+
+
+def test_in_duplicate_mode_each_endpoint_counts_once_in_pending_webhooks(
+    own_client: stripe.StripeClient, own_emulator: Emulator
+) -> None:
+    """Issue 9: both copies were counted off, so with a second endpoint that never
+    received the event, pending_webhooks reached 0."""
+    with webhook_receiver() as good, webhook_receiver(statuses=[500] * 50) as failing:
+        for receiver in (good, failing):
+            own_client.v1.webhook_endpoints.create(
+                params={"url": receiver.url, "enabled_events": ["customer.created"]}
+            )
+        own_emulator.delivery.set_mode("duplicate")
+        customer_id = _customer(own_client)
+        assert own_emulator.delivery.wait_idle(10)
+    assert good.event_types() == ["customer.created", "customer.created"]
+    [event] = own_client.v1.events.list(params={"type": "customer.created"}).data
+    assert event.data.object.id == customer_id
+    assert event.pending_webhooks == 1  # the failing endpoint still waits for it
+
+
+def test_delivery_success_false_lists_the_events_an_endpoint_missed(
+    own_client: stripe.StripeClient, own_emulator: Emulator
+) -> None:
+    """The query that recovers missed webhooks (issue 9: the filter was ignored)."""
+    with webhook_receiver() as receiver:
+        own_client.v1.webhook_endpoints.create(
+            params={"url": receiver.url, "enabled_events": ["customer.created"]}
+        )
+        delivered = _customer(own_client, "delivered@example.com")
+        assert own_emulator.delivery.wait_idle(5)
+        own_emulator.delivery.set_mode("drop")
+        missed = _customer(own_client, "missed@example.com")
+        assert own_emulator.delivery.wait_idle(5)
+
+    def customers(success: bool) -> list[str]:
+        events = own_client.v1.events.list(
+            params={"type": "customer.created", "delivery_success": success}
+        )
+        return [event.data.object.id for event in events.data]
+
+    assert customers(False) == [missed]
+    assert customers(True) == [delivered]
+    assert len(own_client.v1.events.list(params={"type": "customer.created"}).data) == 2

@@ -30,11 +30,15 @@ def list_events() -> Response:
         raise StripeError(
             "You may only specify one of these parameters: type, types.", param="types"
         )
+    # false: events some endpoint has not received yet (pending, or failed every
+    # attempt), the query that recovers missed webhooks; true: received by all.
+    delivered = p.boolean("delivery_success")
     return list_response(
         services().store.events.values(),
         "/v1/events",
         lambda x: (
             (pattern is None or _type_matches(pattern, x["type"]))
             and (not types or x["type"] in types)
+            and (delivered is None or (x["pending_webhooks"] == 0) == delivered)
         ),
     )
