@@ -111,6 +111,13 @@ NULLABLE: dict[str, frozenset[str]] = {
 }
 
 
+# Keys the fixture still lists (as null) but the current API version removed: they
+# must be absent, so that a client still reading them fails loudly.
+REMOVED: dict[str, frozenset[str]] = {
+    "invoice": frozenset({"subscription"}),  # 2025-03-31.basil: parent.subscription_details
+}
+
+
 def fixtures() -> dict[str, Any]:
     return json.loads(FIXTURES.read_text())["resources"]  # type: ignore[no-any-return]
 
@@ -158,7 +165,10 @@ def shape_differences(
 def assert_shape(resource: str, obj: Any) -> None:
     data = obj if isinstance(obj, dict) else obj.last_response.data
     assert data["object"] == resource
-    problems = shape_differences(fixtures()[resource], data, NULLABLE[resource])
+    removed = REMOVED.get(resource, frozenset())
+    expected = {k: v for k, v in fixtures()[resource].items() if k not in removed}
+    problems = shape_differences(expected, data, NULLABLE[resource])
+    problems += [f"removed {key} is present" for key in sorted(removed) if key in data]
     assert problems == [], f"{resource}: {problems}"
 
 
@@ -222,6 +232,16 @@ def test_invoice_has_stripes_shape(paid: dict[str, Any]) -> None:
         ),
     )
     assert problems == []
+
+
+def test_an_invoice_has_no_subscription_field_since_the_api_removed_it(
+    client: stripe.StripeClient, paid: dict[str, Any]
+) -> None:
+    invoice = client.v1.invoices.retrieve(paid["invoice"]["id"])
+    assert "subscription" not in invoice
+    with pytest.raises(AttributeError):
+        _ = invoice.subscription  # a client still reading it fails loudly
+    assert invoice.parent.subscription_details.subscription == paid["subscription"]["id"]
 
 
 def test_events_have_stripes_shape_and_their_objects_too(

@@ -109,9 +109,9 @@ def invoice(
             "paid_at": None,
             "voided_at": None,
         },
-        # Removed from the current API in favour of parent.subscription_details; the
-        # fixture still lists it, always null.
-        "subscription": None,
+        # No "subscription": the API removed it (2025-03-31.basil) for
+        # parent.subscription_details.subscription. Stripe's fixture still lists it as
+        # null; left out, a client that still reads it fails loudly.
         "subtotal": total,
         "subtotal_excluding_tax": total,
         "test_clock": customer_obj["test_clock"],
