@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+NOT_EMULATED = "parameter_not_emulated"
+EMULATOR_CODES = frozenset({NOT_EMULATED})
+"""Error codes of the emulator's own, which Stripe's documentation does not list."""
+
 
 class StripeError(Exception):
     """An error answered in Stripe's shape: ``{"error": {"type", "message", ...}}``."""
@@ -31,7 +35,9 @@ class StripeError(Exception):
         error: dict[str, Any] = {"type": self.type, "message": self.message}
         if self.code is not None:
             error["code"] = self.code
-            error["doc_url"] = f"https://stripe.com/docs/error-codes/{self.code.replace('_', '-')}"
+            if self.code not in EMULATOR_CODES:
+                slug = self.code.replace("_", "-")
+                error["doc_url"] = f"https://stripe.com/docs/error-codes/{slug}"
         if self.param is not None:
             error["param"] = self.param
         if self.decline_code is not None:
@@ -40,12 +46,13 @@ class StripeError(Exception):
 
 
 def resource_missing(kind: str, object_id: str, *, param: str | None = None) -> StripeError:
-    """An id that names nothing: 404 for an id in the path, 400 for one in a parameter."""
+    """An id that names nothing: 404 for an id in the path (Stripe names it ``id``), 400
+    for one in a parameter."""
     return StripeError(
         f"No such {kind}: '{object_id}'",
         status=404 if param is None else 400,
         code="resource_missing",
-        param=param,
+        param=param or "id",
     )
 
 
@@ -73,4 +80,18 @@ def card_declined(message: str = "Your card was declined.") -> StripeError:
         error_type="card_error",
         code="card_declined",
         decline_code="generic_decline",
+    )
+
+
+def not_emulated(param: str, what: str) -> StripeError:
+    """A parameter Stripe accepts but whose effect the emulator cannot produce.
+
+    Refused rather than ignored: a 200 that silently drops it would let a test pass
+    that fails against Stripe.
+    """
+    return StripeError(
+        f"The Stripe emulator does not emulate {what} ({param}). Stripe accepts it; the "
+        "emulator refuses it rather than ignore it.",
+        code=NOT_EMULATED,
+        param=param,
     )

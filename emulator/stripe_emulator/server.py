@@ -37,6 +37,9 @@ _NO_KEY = (
 _MAX_IDEMPOTENCY_KEY = 255
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _KEY_PREFIX = re.compile(r"^(?:sk|pk|rk)_(?:test|live)_")
+_TEST_KEY = re.compile(r"^(?:sk|rk)_test_\S+$")
+"""Secret and restricted test-mode keys, with something after the prefix (Stripe's own
+keys carry about a hundred characters there). Restricted keys get every permission."""
 
 
 def mask_key(key: str) -> str:
@@ -65,7 +68,7 @@ def _authenticate() -> str:
     key = _api_key()
     if not key:
         raise StripeError(_NO_KEY, status=401)
-    if not key.startswith("sk_test_"):
+    if not _TEST_KEY.match(key):
         raise StripeError(f"Invalid API Key provided: {mask_key(key)}", status=401)
     return key
 

@@ -18,6 +18,20 @@ def test_any_sk_test_key_is_accepted(emulator: Emulator) -> None:
     assert client.v1.customers.list().object == "list"
 
 
+def test_restricted_test_keys_are_accepted_too(emulator: Emulator) -> None:
+    client = stripe.StripeClient("rk_test_limited", base_addresses={"api": emulator.url})
+    assert client.v1.customers.list().object == "list"
+
+
+@pytest.mark.parametrize("key", ["sk_test_", "rk_test_"])
+def test_a_key_with_nothing_after_the_prefix_is_refused(emulator: Emulator, key: str) -> None:
+    client = stripe.StripeClient(key, base_addresses={"api": emulator.url})
+    with pytest.raises(stripe.AuthenticationError) as caught:
+        client.v1.customers.list()
+    assert caught.value.http_status == 401
+    assert str(caught.value.user_message) == f"Invalid API Key provided: {key}****"
+
+
 def test_other_keys_are_refused_without_being_echoed(emulator: Emulator) -> None:
     client = stripe.StripeClient(
         "sk_live_51Hsecretvalue1234abcd", base_addresses={"api": emulator.url}
@@ -47,12 +61,23 @@ def test_basic_auth_with_the_key_as_user_works(emulator: Emulator) -> None:
     assert result.status == 200
 
 
-def test_unknown_ids_are_404_resource_missing(client: stripe.StripeClient) -> None:
+def test_unknown_ids_are_404_resource_missing_naming_the_id(client: stripe.StripeClient) -> None:
     with pytest.raises(stripe.InvalidRequestError) as caught:
         client.v1.subscriptions.retrieve("sub_missing")
     assert caught.value.http_status == 404
     assert caught.value.code == "resource_missing"
+    assert caught.value.param == "id"  # as Stripe sends it
     assert str(caught.value.user_message) == "No such subscription: 'sub_missing'"
+    for missing in (
+        lambda: client.v1.customers.retrieve("cus_missing"),
+        lambda: client.v1.invoices.retrieve("in_missing"),
+        lambda: client.v1.events.retrieve("evt_missing"),
+        lambda: client.v1.subscriptions.cancel("sub_missing"),
+        lambda: client.v1.checkout.sessions.expire("cs_test_missing"),
+    ):
+        with pytest.raises(stripe.InvalidRequestError) as caught:
+            missing()
+        assert (caught.value.http_status, caught.value.param) == (404, "id")
 
 
 def test_an_unknown_id_in_a_parameter_is_400_with_the_param(client: stripe.StripeClient) -> None:

@@ -260,12 +260,7 @@ def cancel_subscription(subscription_id: str) -> Response:
     subscription = s.store.get(s.store.subscriptions, subscription_id, "subscription")
     if subscription["status"] in statuses.ENDED:
         # Stripe treats a canceled subscription as deleted here.
-        raise StripeError(
-            f"No such subscription: '{subscription_id}'",
-            status=404,
-            code="resource_missing",
-            param="id",
-        )
+        raise resource_missing("subscription", subscription_id)
     comment = feedback = None
     details = p.nested("cancellation_details")
     if details is not None:
