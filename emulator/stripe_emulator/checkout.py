@@ -117,9 +117,12 @@ class Checkout:
 
         A declined or invalid card raises :class:`PageError` before anything is
         created. Events are recorded in this order: (``customer.created``),
-        ``checkout.session.completed``, ``customer.subscription.created``,
-        ``invoice.created``, ``invoice.finalized``, ``invoice.paid``,
-        ``invoice.payment_succeeded``.
+        ``checkout.session.completed``, ``customer.subscription.created`` (status
+        ``incomplete``, as on Stripe), ``invoice.created``, ``invoice.finalized``,
+        ``invoice.paid``, ``invoice.payment_succeeded``, then
+        ``customer.subscription.updated`` (``active``, ``previous_attributes.status``
+        ``incomplete``). With a trial, the subscription is created ``trialing`` and
+        there is no update.
         """
         with self.store.lock:
             session = self._session(session_id)
@@ -149,6 +152,7 @@ class Checkout:
                 description=extras.subscription_description,
                 card=method,
                 trial_end=trial_end,
+                starts_incomplete=True,
             )
             subscription = self.lifecycle.start(request, now=now, outbox=outbox)
             session.update(

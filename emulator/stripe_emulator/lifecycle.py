@@ -7,6 +7,7 @@ with ``created`` the time on the customer's clock.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 from . import objects, statuses
@@ -17,7 +18,7 @@ from .forms import apply_metadata
 from .ids import new_id
 from .invoicing import Invoicing
 from .objects import Json
-from .outbox import Outbox, recording_update
+from .outbox import Outbox, changed_attributes, recording_update
 from .payment_methods import PaymentMethods
 from .store import Store
 
@@ -114,6 +115,9 @@ class StartRequest:
     missing_payment_method: str = "create_invoice"
     attempt_payment: bool = True
     payment_settings: Json | None = None
+    starts_incomplete: bool = False
+    """As Checkout does: ``customer.subscription.created`` shows it ``incomplete``, and
+    ``customer.subscription.updated`` follows once the first invoice is paid."""
 
 
 class SubscriptionLifecycle:
@@ -130,7 +134,9 @@ class SubscriptionLifecycle:
         With a trial the first invoice is for 0 and the status ``trialing``;
         otherwise the invoice is charged to ``card`` and the status is ``active``
         when paid, ``incomplete`` when not. Events go to ``outbox`` in Stripe's
-        order: ``customer.subscription.created`` then the invoice's events.
+        order: ``customer.subscription.created`` then the invoice's events, then
+        (``starts_incomplete``, once paid) ``customer.subscription.updated`` with
+        ``previous_attributes.status = "incomplete"``.
         """
         subscription = self._new(request, now)
         invoice_events = Outbox()
@@ -143,6 +149,10 @@ class SubscriptionLifecycle:
             outbox=invoice_events,
         )
         self.invoicing.finalize(invoice, now, invoice_events)
+        announced = None
+        if request.starts_incomplete and request.trial_end is None:
+            outbox.add("customer.subscription.created", subscription)
+            announced = copy.deepcopy(subscription)
         if request.trial_end is not None:
             self.invoicing.mark_paid(invoice, now, invoice_events)
             subscription["status"] = "trialing"
@@ -150,8 +160,12 @@ class SubscriptionLifecycle:
             invoice, request.card, now, invoice_events, retry=False
         ):
             subscription["status"] = "active"
-        outbox.add("customer.subscription.created", subscription)
+        if announced is None:
+            outbox.add("customer.subscription.created", subscription)
         outbox.extend(invoice_events)
+        if announced is not None and announced != subscription:
+            previous = changed_attributes(announced, subscription)
+            outbox.add("customer.subscription.updated", subscription, previous)
         return subscription
 
     def _new(self, request: StartRequest, now: int) -> Json:

@@ -160,8 +160,9 @@ def test_after_the_last_retry_the_subscription_is_canceled(
         "invoice.marked_uncollectible",
     ]
     assert event_types(own_emulator, subscription_id) == [
-        "customer.subscription.created",
-        "customer.subscription.updated",
+        "customer.subscription.created",  # incomplete, from the checkout
+        "customer.subscription.updated",  # active: the checkout was paid
+        "customer.subscription.updated",  # past_due
         "customer.subscription.deleted",
     ]
 

@@ -74,6 +74,7 @@ def test_a_paid_checkout_records_events_in_the_documented_order(
         "invoice.finalized",
         "invoice.paid",
         "invoice.payment_succeeded",
+        "customer.subscription.updated",
     ]
     invoice_states = [
         e["data"]["object"]["status"]
@@ -81,6 +82,43 @@ def test_a_paid_checkout_records_events_in_the_documented_order(
         if e["type"].startswith("invoice.")
     ]
     assert invoice_states == ["draft", "open", "paid", "paid"]
+
+
+def test_a_paid_checkout_creates_the_subscription_incomplete_then_makes_it_active(
+    client: stripe.StripeClient,
+) -> None:
+    """As Stripe does (issue 9): the subscription a checkout creates is incomplete until
+    its first invoice is paid, and the update says so in previous_attributes."""
+    customer = client.v1.customers.create(params={"email": "incomplete@example.com"})
+    session = new_session(client, customer=customer.id)
+    assert pay(str(session.url)).status == 303
+    subscription_id = client.v1.checkout.sessions.retrieve(session.id).subscription
+    events = client.v1.events.list(params={"type": "customer.subscription.*", "limit": 100})
+    mine = [e for e in reversed(events.data) if e.data.object.id == subscription_id]
+    assert [e.type for e in mine] == [
+        "customer.subscription.created",
+        "customer.subscription.updated",
+    ]
+    created, updated = mine
+    assert created.data.object.status == "incomplete"
+    assert created.data.object.latest_invoice is not None
+    assert updated.data.object.status == "active"
+    assert updated.data.previous_attributes.to_dict() == {"status": "incomplete"}
+    assert updated.created >= created.created
+
+
+def test_a_checkout_with_a_trial_creates_the_subscription_trialing(
+    client: stripe.StripeClient,
+) -> None:
+    customer = client.v1.customers.create(params={"email": "trial@example.com"})
+    session = new_session(client, customer=customer.id, subscription_data={"trial_period_days": 7})
+    assert pay(str(session.url)).status == 303
+    subscription_id = client.v1.checkout.sessions.retrieve(session.id).subscription
+    events = client.v1.events.list(params={"type": "customer.subscription.*", "limit": 100})
+    mine = [e for e in events.data if e.data.object.id == subscription_id]
+    assert [(e.type, e.data.object.status) for e in mine] == [
+        ("customer.subscription.created", "trialing")
+    ]
 
 
 def test_checkout_with_an_email_creates_the_customer(

@@ -64,8 +64,9 @@ def test_cancel_at_period_end_then_resume(client: stripe.StripeClient, emulator:
     assert (resumed.cancel_at_period_end, resumed.cancel_at) == (False, None)
     assert event_types(emulator, subscription_id) == [
         "customer.subscription.created",
-        "customer.subscription.updated",
-        "customer.subscription.updated",
+        "customer.subscription.updated",  # the checkout was paid
+        "customer.subscription.updated",  # cancel at period end
+        "customer.subscription.updated",  # resumed
     ]
 
 

@@ -197,6 +197,7 @@ def test_a_paid_checkout_reaches_the_endpoint_in_order(own_emulator: Emulator) -
         "invoice.finalized",
         "invoice.paid",
         "invoice.payment_succeeded",
+        "customer.subscription.updated",
     ]
     for received in receiver.received:
         stripe.WebhookSignature.verify_header(
