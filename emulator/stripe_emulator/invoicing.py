@@ -12,6 +12,16 @@ from .objects import Json
 from .outbox import Outbox
 from .store import Store
 
+PAGE_PATH = "/i/"
+"""Where the hosted invoice pages are served (:mod:`.invoice_page`), by token."""
+
+
+def page_urls(store: Store) -> tuple[str, str]:
+    """A new invoice's (``hosted_invoice_url``, ``invoice_pdf``), as Stripe sets them on
+    finalization: an unguessable token, so the page needs no account."""
+    page = f"{store.base_url}{PAGE_PATH}{new_id('test_')}"
+    return page, f"{page}/pdf"
+
 
 class Invoicing:
     """Every change to an invoice, with the events Stripe records. Callers hold ``store.lock``."""
@@ -76,7 +86,7 @@ class Invoicing:
         return invoice
 
     def finalize(self, invoice: Json, now: int, outbox: Outbox) -> None:
-        """Number the invoice and open it for payment."""
+        """Number the invoice, open it for payment and give it its hosted page and PDF."""
         customer = self.store.customers[invoice["customer"]]
         sequence = customer["next_invoice_sequence"]
         customer["next_invoice_sequence"] = sequence + 1
@@ -86,6 +96,7 @@ class Invoicing:
         invoice["ending_balance"] = 0
         invoice["webhooks_delivered_at"] = now
         invoice["status_transitions"]["finalized_at"] = now
+        invoice["hosted_invoice_url"], invoice["invoice_pdf"] = page_urls(self.store)
         outbox.add("invoice.finalized", invoice)
 
     def attempt(

@@ -1,4 +1,5 @@
-"""The hosted pages: Checkout (``/checkout/{cs_id}``) and the billing portal (``/portal/{bps_id}``).
+"""The hosted pages: Checkout (``/checkout/{cs_id}``), the billing portal
+(``/portal/{bps_id}``) and invoices (``/i/{token}``, ``/i/{token}/pdf``).
 
 Server-rendered HTML forms, no JavaScript. Form fields: ``email``,
 ``card_number``, ``card_expiry`` (``MM / YY``) and ``card_cvc``; the expiry and
@@ -8,20 +9,15 @@ CVC are checked only when given.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from . import statuses
+from . import formatting, statuses
 from .hosted_forms import CardEntry, NotFound, PageError
 from .services import Services
 
 pages = Blueprint("stripe_emulator_pages", __name__)
-
-_ZERO_DECIMAL = frozenset({"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf",
-                           "ugx", "vnd", "vuv", "xaf", "xof", "xpf"})  # fmt: skip
-_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥"}
 
 PORTAL_MESSAGES = {
     "scheduled": "Your subscription will be canceled at the end of the current period.",
@@ -41,30 +37,9 @@ def subscription_statuses() -> dict[str, frozenset[str]]:
     return {"ENDED": statuses.ENDED, "OWING": statuses.OWING}
 
 
-@pages.app_template_filter("money")
-def money(amount: int, currency: str) -> str:
-    """``2000, "usd"`` -> ``$20.00``."""
-    currency = currency.lower()
-    value = f"{amount:,}" if currency in _ZERO_DECIMAL else f"{amount / 100:,.2f}"
-    symbol = _SYMBOLS.get(currency)
-    return f"{symbol}{value}" if symbol else f"{value} {currency.upper()}"
-
-
-@pages.app_template_filter("interval")
-def interval(recurring: dict[str, object] | None) -> str:
-    """``{"interval": "month", "interval_count": 3}`` -> ``every 3 months``."""
-    if not recurring:
-        return ""
-    count = recurring.get("interval_count") or 1
-    unit = recurring.get("interval")
-    return f"per {unit}" if count == 1 else f"every {count} {unit}s"
-
-
-@pages.app_template_filter("date")
-def date(timestamp: int | None) -> str:
-    if timestamp is None:
-        return ""
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%B %-d, %Y")
+pages.add_app_template_filter(formatting.money, "money")
+pages.add_app_template_filter(formatting.interval, "interval")
+pages.add_app_template_filter(formatting.date, "date")
 
 
 def _page_error(error: PageError) -> Response:
@@ -121,14 +96,9 @@ def checkout_page(session_id: str) -> Response:
 
 @pages.post("/checkout/<session_id>")
 def checkout_pay(session_id: str) -> BaseResponse:
-    form = request.form
-    card = CardEntry(
-        number=form.get("card_number", ""),
-        expiry=form.get("card_expiry") or None,
-        cvc=form.get("card_cvc") or None,
-    )
+    card = _card_entry()
     try:
-        session = _services().checkout.pay(session_id, email=form.get("email"), card=card)
+        session = _services().checkout.pay(session_id, email=request.form.get("email"), card=card)
     except NotFound as error:
         return _page_error(error)
     except PageError as error:
@@ -161,6 +131,15 @@ def portal_page(session_id: str) -> Response:
         return _portal_page(session_id)
     except PageError as error:
         return _page_error(error)
+
+
+def _card_entry() -> CardEntry:
+    form = request.form
+    return CardEntry(
+        number=form.get("card_number", ""),
+        expiry=form.get("card_expiry") or None,
+        cvc=form.get("card_cvc") or None,
+    )
 
 
 def _portal_action(session_id: str, done: str, action: Callable[[], None]) -> BaseResponse:
@@ -203,11 +182,50 @@ def portal_cancel_now(session_id: str, subscription_id: str) -> BaseResponse:
 
 @pages.post("/portal/<session_id>/card")
 def portal_update_card(session_id: str) -> BaseResponse:
-    form = request.form
-    card = CardEntry(
-        number=form.get("card_number", ""),
-        expiry=form.get("card_expiry") or None,
-        cvc=form.get("card_cvc") or None,
-    )
+    card = _card_entry()
     portal = _services().portal
     return _portal_action(session_id, "card", lambda: portal.update_card(session_id, card))
+
+
+# -- invoices -------------------------------------------------------------------
+
+
+def _invoice_page(token: str, *, error: str | None = None, status: int = 200) -> Response:
+    view = _services().invoice_pages.view(token)
+    message = "Thank you: this invoice is paid." if request.args.get("done") == "paid" else None
+    html = render_template(
+        "invoice.html", invoice=view.invoice, token=view.token, message=message, error=error
+    )
+    return Response(html, status=status)
+
+
+@pages.get("/i/<token>")
+def invoice_page(token: str) -> Response:
+    try:
+        return _invoice_page(token)
+    except PageError as error:
+        return _page_error(error)
+
+
+@pages.post("/i/<token>")
+def invoice_pay(token: str) -> BaseResponse:
+    card = _card_entry()
+    try:
+        _services().invoice_pages.pay(token, card)
+    except NotFound as error:
+        return _page_error(error)
+    except PageError as error:
+        return _invoice_page(token, error=error.message, status=error.status)
+    target = url_for("stripe_emulator_pages.invoice_page", token=token, done="paid")
+    return redirect(target, code=303)
+
+
+@pages.get("/i/<token>/pdf")
+def invoice_pdf(token: str) -> Response:
+    try:
+        name, content = _services().invoice_pages.pdf(token)
+    except PageError as error:
+        return _page_error(error)
+    response = Response(content, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    return response

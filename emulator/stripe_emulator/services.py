@@ -13,6 +13,7 @@ from .delivery import DeliveryController, Target
 from .engine import Engine
 from .idempotency import IdempotencyCache
 from .ids import new_id
+from .invoice_page import InvoicePages
 from .invoicing import Invoicing
 from .lifecycle import SubscriptionLifecycle
 from .objects import Json
@@ -49,6 +50,7 @@ class Services:
     customers: Customers = field(init=False)
     checkout: Checkout = field(init=False)
     portal: Portal = field(init=False)
+    invoice_pages: InvoicePages = field(init=False)
     renewals: Renewals = field(init=False)
     engine: Engine = field(init=False)
 
@@ -60,6 +62,7 @@ class Services:
         self.customers = Customers(store, self.lifecycle)
         self.checkout = Checkout(store, self.customers, self.cards, self.lifecycle)
         self.portal = Portal(store, self.cards, self.lifecycle)
+        self.invoice_pages = InvoicePages(store, self.cards, self.invoicing, self.lifecycle)
         self.renewals = Renewals(store, self.cards, self.invoicing, self.lifecycle)
         self.engine = Engine(store, self.invoicing, self.lifecycle, self.renewals, self.checkout)
         store.listeners.append(self._publish)
