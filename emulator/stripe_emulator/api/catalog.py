@@ -11,7 +11,15 @@ from ..errors import StripeError, parameter_invalid, parameter_missing
 from ..forms import Params, apply_metadata, new_metadata
 from ..objects import Json
 from ..store import Store
-from .common import LIST_PARAMS, list_response, params, respond, route, services
+from .common import (
+    LIST_PARAMS,
+    list_response,
+    params,
+    respond,
+    route,
+    search_response,
+    services,
+)
 
 _CURRENCY_LENGTH = 3
 _INTERVALS = ("day", "week", "month", "year")
@@ -60,6 +68,23 @@ def create_product() -> Response:
         )
     )
     return respond(_new_product(_store(), p))
+
+
+@route("/products/search", ["GET"])
+def search_products() -> Response:
+    return search_response(
+        _store().products.values(),
+        "/v1/products/search",
+        "products",
+        {
+            "active": lambda x: x["active"],
+            "created": lambda x: x["created"],
+            "description": lambda x: x["description"],
+            "name": lambda x: x["name"],
+            "shippable": lambda x: x["shippable"],
+            "url": lambda x: x["url"],
+        },
+    )
 
 
 @route("/products/<product_id>", ["GET"])
@@ -164,6 +189,23 @@ def create_price() -> Response:
     store.prices[price["id"]] = price
     store.record_event("price.created", price, created=price["created"])
     return respond(price)
+
+
+@route("/prices/search", ["GET"])
+def search_prices() -> Response:
+    return search_response(
+        _store().prices.values(),
+        "/v1/prices/search",
+        "prices",
+        {
+            "active": lambda x: x["active"],
+            "created": lambda x: x["created"],
+            "currency": lambda x: x["currency"],
+            "lookup_key": lambda x: x["lookup_key"],
+            "product": lambda x: x["product"],
+            "type": lambda x: x["type"],
+        },
+    )
 
 
 @route("/prices/<price_id>", ["GET"])

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g
 
-from .. import objects
+from .. import objects, search
 from ..errors import parameter_invalid, resource_missing
 from ..forms import Params
 from ..objects import Json
@@ -101,6 +102,44 @@ def list_response(
     store = services().store
     body = store.render(objects.list_object(page, url, has_more=has_more), p.strings("expand"))
     return json_response(body)
+
+
+_PAGE = re.compile(r"^page_(\d{1,9})$")
+
+
+def search_response(
+    items: Iterable[Json], url: str, resource: str, fields: Mapping[str, search.Field]
+) -> Response:
+    """A Stripe ``search_result`` of ``items`` (given oldest first) that ``query`` finds.
+
+    Newest first, ``limit`` at a time; ``next_page`` is the ``page`` of the next ones.
+    ``expand[]=total_count`` adds how many were found in all.
+    """
+    p = params()
+    p.check_known(("query", "limit", "page"))
+    accept = search.matcher(p.required_string("query"), resource, fields)
+    found = [obj for obj in reversed(list(items)) if accept(obj)]
+    limit = p.integer("limit", minimum=1, maximum=100) or 10
+    page = p.string("page")
+    start = 0
+    if page is not None:
+        match = _PAGE.match(page)
+        if match is None:
+            raise parameter_invalid("page", f"Invalid page: {page[:100]}")
+        start = int(match.group(1))
+    more = len(found) > start + limit
+    body: Json = {
+        "object": "search_result",
+        "data": found[start : start + limit],
+        "has_more": more,
+        "next_page": f"page_{start + limit}" if more else None,
+        "url": url,
+    }
+    expand = p.strings("expand")
+    if "total_count" in expand:
+        body["total_count"] = len(found)
+    store = services().store
+    return json_response(store.render(body, [e for e in expand if e != "total_count"]))
 
 
 def _with_lock(handler: Callable[..., Response]) -> Callable[..., Response]:

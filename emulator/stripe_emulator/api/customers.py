@@ -14,6 +14,7 @@ from .common import (
     params,
     respond,
     route,
+    search_response,
     services,
 )
 
@@ -66,6 +67,21 @@ def create_customer() -> Response:
         method = s.cards.from_param(pm_id, customer["id"], "payment_method")
         customer["invoice_settings"]["default_payment_method"] = method.id
     return respond(customer)
+
+
+@route("/customers/search", ["GET"])
+def search_customers() -> Response:
+    return search_response(
+        services().store.customers.values(),
+        "/v1/customers/search",
+        "customers",
+        {
+            "created": lambda c: c["created"],
+            "email": lambda c: c["email"],
+            "name": lambda c: c["name"],
+            "phone": lambda c: c["phone"],
+        },
+    )
 
 
 @route("/customers/<customer_id>", ["GET"])

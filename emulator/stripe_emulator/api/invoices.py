@@ -4,7 +4,33 @@ from __future__ import annotations
 
 from flask import Response
 
-from .common import LIST_PARAMS, list_response, params, respond, route, services
+from .common import (
+    LIST_PARAMS,
+    list_response,
+    params,
+    respond,
+    route,
+    search_response,
+    services,
+)
+
+
+@route("/invoices/search", ["GET"])
+def search_invoices() -> Response:
+    return search_response(
+        services().store.invoices.values(),
+        "/v1/invoices/search",
+        "invoices",
+        {
+            "created": lambda x: x["created"],
+            "currency": lambda x: x["currency"],
+            "customer": lambda x: x["customer"],
+            "number": lambda x: x["number"],
+            "status": lambda x: x["status"],
+            "subscription": lambda x: x["parent"]["subscription_details"]["subscription"],
+            "total": lambda x: x["total"],
+        },
+    )
 
 
 @route("/invoices/<invoice_id>", ["GET"])

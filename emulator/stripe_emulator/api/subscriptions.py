@@ -19,7 +19,15 @@ from ..lifecycle import ItemChange, LineRequest, StartRequest, SubscriptionChang
 from ..objects import Json
 from ..outbox import Outbox
 from ..store import Store
-from .common import LIST_PARAMS, list_response, params, respond, route, services
+from .common import (
+    LIST_PARAMS,
+    list_response,
+    params,
+    respond,
+    route,
+    search_response,
+    services,
+)
 
 
 def _subscription_items(store: Store, p: Params) -> list[LineRequest]:
@@ -127,6 +135,16 @@ def _trial_end(p: Params, now: int) -> int | None:
     if trial_end is not None and trial_end <= now:
         raise parameter_invalid("trial_end", "Invalid timestamp: must be in the future.")
     return trial_end
+
+
+@route("/subscriptions/search", ["GET"])
+def search_subscriptions() -> Response:
+    return search_response(
+        services().store.subscriptions.values(),
+        "/v1/subscriptions/search",
+        "subscriptions",
+        {"created": lambda x: x["created"], "status": lambda x: x["status"]},
+    )
 
 
 @route("/subscriptions/<subscription_id>", ["GET"])
