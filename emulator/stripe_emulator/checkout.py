@@ -152,6 +152,7 @@ class Checkout:
                 description=extras.subscription_description,
                 card=method,
                 trial_end=trial_end,
+                missing_payment_method=extras.missing_payment_method,
                 starts_incomplete=True,
             )
             subscription = self.lifecycle.start(request, now=now, outbox=outbox)

@@ -3,8 +3,8 @@ subscriptions."""
 
 from __future__ import annotations
 
-import copy
 import secrets
+from collections.abc import Callable
 
 from . import objects, statuses
 from .lifecycle import SubscriptionLifecycle
@@ -20,11 +20,17 @@ class Customers:
         self.store = store
         self.lifecycle = lifecycle
 
-    def create(self, *, email: str | None, test_clock: str | None = None, **fields: object) -> Json:
+    def create(
+        self,
+        *,
+        email: str | None = None,
+        test_clock: str | None = None,
+        apply: Callable[[Json], None] | None = None,
+    ) -> Json:
         """Create a customer on its clock and record ``customer.created``.
 
-        ``fields`` are other attributes of the customer as the request gave them
-        (``name``, ``address``, ``metadata``...).
+        ``apply`` sets what the request gave (``name``, ``address``...) before the
+        customer is stored; if it raises, nothing is.
         """
         now = self.store.now(test_clock)
         customer = objects.customer(
@@ -33,7 +39,8 @@ class Customers:
             test_clock=test_clock,
             invoice_prefix=secrets.token_hex(4).upper(),
         )
-        customer.update(copy.deepcopy(fields))
+        if apply is not None:
+            apply(customer)
         self.store.customers[customer["id"]] = customer
         self.store.record_event("customer.created", customer, created=now)
         return customer

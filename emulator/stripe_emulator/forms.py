@@ -12,7 +12,13 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .errors import StripeError, parameter_invalid, parameter_missing, parameter_unknown
+from .errors import (
+    StripeError,
+    not_emulated,
+    parameter_invalid,
+    parameter_missing,
+    parameter_unknown,
+)
 
 _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 _SEGMENT = re.compile(r"\[([^\[\]]*)\]")
@@ -117,6 +123,29 @@ class Params:
         for key in self._data:
             if key not in allowed:
                 raise parameter_unknown(self.name(key))
+
+    def refuse(self, key: str, what: str) -> None:
+        """``not_emulated`` when the parameter was sent with a value (Stripe accepts it,
+        the emulator cannot do it). An empty value (Stripe's "unset") is accepted."""
+        if self._data.get(key) not in (None, "", [], {}):
+            raise not_emulated(self.name(key), what)
+
+    def only(self, key: str, value: str, what: str) -> str | None:
+        """The parameter, which may only be ``value`` (what the emulator always does)."""
+        given = self.string(key)
+        if given is not None and given != value:
+            raise not_emulated(self.name(key), what)
+        return given
+
+    def disabled(self, key: str, what: str) -> bool:
+        """A ``key[enabled]`` hash that may only say false; True if it was sent."""
+        nested = self.nested(key)
+        if nested is None:
+            return False
+        nested.check_known(("enabled",))
+        if nested.boolean("enabled"):
+            raise not_emulated(nested.name("enabled"), what)
+        return True
 
     def _scalar(self, key: str) -> str | None:
         value = self._data.get(key)

@@ -58,7 +58,8 @@ class InvoicePages:
     def pay(self, token: str, card: CardEntry) -> None:
         """Pay an open invoice with a card typed on its page.
 
-        The card is saved on the customer but does not become a default, as on
+        The card is saved on the customer; it becomes the subscription's default only
+        with ``payment_settings.save_default_payment_method=on_subscription``, as on
         Stripe. A subscription that owed only this invoice is ``active`` again.
         """
         with self.store.lock:
@@ -74,6 +75,9 @@ class InvoicePages:
             with recording_update(subscription, outbox):
                 if self.invoicing.attempt(invoice, method, now, outbox, retry=True):
                     self.lifecycle.reactivate_if_settled(subscription)
+                    settings = subscription["payment_settings"]
+                    if settings["save_default_payment_method"] == "on_subscription":
+                        subscription["default_payment_method"] = method.id
             outbox.send(self.store, now)
             if invoice["status"] != "paid":
                 raise PageError("Your card was declined.", 402)

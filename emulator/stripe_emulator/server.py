@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from .api import api, json_response
 from .control import control
-from .errors import StripeError
+from .errors import NOT_EMULATED, StripeError
 from .forms import Params, decode_form
 from .ids import new_id
 from .objects import API_VERSION
@@ -73,6 +73,23 @@ def _authenticate() -> str:
     return key
 
 
+def _check_headers() -> None:
+    """Refuse what the emulator would otherwise answer wrongly: another API version's
+    shapes, or a Connect account's data."""
+    version = request.headers.get("Stripe-Version")
+    if version and version != API_VERSION:
+        raise StripeError(
+            f"The Stripe emulator answers in API version {API_VERSION} only, not {version}: "
+            "it does not emulate other versions' shapes.",
+            code=NOT_EMULATED,
+        )
+    if request.headers.get("Stripe-Account"):
+        raise StripeError(
+            "The Stripe emulator does not emulate Connect accounts (Stripe-Account header).",
+            code=NOT_EMULATED,
+        )
+
+
 def create_app(services: Services) -> Flask:
     """The emulator's WSGI application over ``services``."""
     app = Flask(__name__)
@@ -86,6 +103,7 @@ def create_app(services: Services) -> Flask:
         if not request.path.startswith("/v1/"):
             return None
         key = _authenticate()
+        _check_headers()
         pairs = list(request.args.items(multi=True))
         if request.method == "POST":
             if request.content_length and request.mimetype not in _FORM_TYPES:
@@ -115,7 +133,7 @@ def create_app(services: Services) -> Flask:
     def finish(response: Response) -> Response:
         response.headers["Request-Id"] = g.get("request_id", "")
         if request.path.startswith("/v1/"):
-            response.headers["Stripe-Version"] = request.headers.get("Stripe-Version", API_VERSION)
+            response.headers["Stripe-Version"] = API_VERSION
             if request.headers.get("Idempotency-Key"):
                 response.headers["Idempotency-Key"] = request.headers["Idempotency-Key"]
         pending = g.get("idempotency")

@@ -53,6 +53,7 @@ class CheckoutExtras:
     subscription_metadata: dict[str, str]
     subscription_description: str | None
     trial_period_days: int | None
+    missing_payment_method: str = "create_invoice"  # a default: older state files lack it
 
 
 # Id prefix -> (collection attribute, the word Stripe's "No such ..." message uses).

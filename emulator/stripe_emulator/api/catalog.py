@@ -29,15 +29,77 @@ def _store() -> Store:
     return services().store
 
 
-def _new_product(store: Store, p: Params) -> Json:
+_PRODUCT_DATA = (
+    "name",
+    "id",
+    "active",
+    "metadata",
+    "statement_descriptor",
+    "tax_code",
+    "unit_label",
+)
+_PRODUCT = (
+    *_PRODUCT_DATA,
+    "description",
+    "images",
+    "marketing_features",
+    "package_dimensions",
+    "shippable",
+    "url",
+)
+
+
+def _product_fields(p: Params) -> Json:
+    """What a product request sets, besides name, id, active and metadata."""
+    fields: Json = {}
+    for key, limit in (
+        ("description", 40_000),
+        ("statement_descriptor", 22),
+        ("tax_code", 5000),
+        ("unit_label", 12),
+        ("url", 5000),
+    ):
+        if p.has(key):
+            fields[key] = p.string(key, max_length=limit)
+    if p.has("images"):
+        fields["images"] = p.strings("images")[:8]
+    if p.has("marketing_features"):
+        features = []
+        for feature in p.hashes("marketing_features"):
+            feature.check_known(("name",))
+            features.append({"name": feature.required_string("name")})
+        fields["marketing_features"] = features
+    if p.has("package_dimensions"):
+        dimensions = p.nested("package_dimensions")
+        if dimensions is None:
+            fields["package_dimensions"] = None
+        else:
+            keys = ("height", "length", "weight", "width")
+            dimensions.check_known(keys)
+            fields["package_dimensions"] = {key: _number(dimensions, key) for key in keys}
+    if p.has("shippable"):
+        fields["shippable"] = p.boolean("shippable")
+    return fields
+
+
+def _number(p: Params, key: str) -> float:
+    raw = p.required_string(key)
+    try:
+        return float(raw)
+    except ValueError:
+        raise parameter_invalid(p.name(key), f"Invalid decimal: {raw[:100]}") from None
+
+
+def _new_product(store: Store, p: Params, fields: Json) -> Json:
     product = objects.product(
         created=store.now(),
         name=p.required_string("name"),
-        description=p.string("description"),
+        description=None,
         active=p.boolean("active") is not False,
         metadata=new_metadata(p.metadata()),
         product_id=p.string("id"),
     )
+    product.update(fields)
     if product["id"] in store.products:
         raise StripeError(
             f"Product already exists: {product['id']}", code="resource_already_exists", param="id"
@@ -50,24 +112,8 @@ def _new_product(store: Store, p: Params) -> Json:
 @route("/products", ["POST"])
 def create_product() -> Response:
     p = params()
-    p.check_known(
-        (
-            "name",
-            "id",
-            "description",
-            "active",
-            "metadata",
-            "images",
-            "marketing_features",
-            "package_dimensions",
-            "shippable",
-            "statement_descriptor",
-            "tax_code",
-            "unit_label",
-            "url",
-        )
-    )
-    return respond(_new_product(_store(), p))
+    p.check_known(_PRODUCT)
+    return respond(_new_product(_store(), p, _product_fields(p)))
 
 
 @route("/products/search", ["GET"])
@@ -152,18 +198,20 @@ def create_price() -> Response:
     if product_id is not None:
         store.get_param(store.products, product_id, "product", "product")
     elif product_data is not None:
-        product_data.check_known(
-            ("name", "id", "active", "metadata", "statement_descriptor", "tax_code", "unit_label")
-        )
-        product_id = _new_product(store, product_data)["id"]
+        product_data.check_known(_PRODUCT_DATA)
+        product_data.required_string("name")
     else:
         raise parameter_missing("product")
+    p.only("billing_scheme", "per_unit", "tiered prices (billing_scheme=tiered)")
+    tax_behavior = p.string("tax_behavior", choices=("exclusive", "inclusive", "unspecified"))
     interval, interval_count = None, 1
     recurring = p.nested("recurring")
     if recurring is not None:
         recurring.check_known(("interval", "interval_count", "usage_type", "meter"))
         interval = recurring.required_string("interval", choices=_INTERVALS)
         interval_count = recurring.integer("interval_count", minimum=1, maximum=365) or 1
+        recurring.only("usage_type", "licensed", "metered prices (usage_type=metered)")
+        recurring.refuse("meter", "billing meters")
     lookup_key = p.string("lookup_key", max_length=200)
     if lookup_key is not None:
         holder = next((x for x in store.prices.values() if x["lookup_key"] == lookup_key), None)
@@ -174,6 +222,9 @@ def create_price() -> Response:
                     param="lookup_key",
                 )
             holder["lookup_key"] = None
+    if product_data is not None:  # last: a refused request creates nothing
+        product_id = _new_product(store, product_data, _product_fields(product_data))["id"]
+    assert product_id is not None
     price = objects.price(
         created=store.now(),
         product_id=product_id,
@@ -186,6 +237,8 @@ def create_price() -> Response:
         active=p.boolean("active") is not False,
         metadata=new_metadata(p.metadata()),
     )
+    if tax_behavior is not None:
+        price["tax_behavior"] = tax_behavior
     store.prices[price["id"]] = price
     store.record_event("price.created", price, created=price["created"])
     return respond(price)

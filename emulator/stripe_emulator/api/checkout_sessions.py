@@ -6,14 +6,14 @@ from flask import Response
 
 from .. import objects
 from ..calendar import DAY
-from ..errors import StripeError, parameter_invalid, parameter_missing
+from ..errors import StripeError, not_emulated, parameter_invalid, parameter_missing
 from ..forms import Params, new_metadata
 from ..lifecycle import LineRequest
 from ..objects import Json
 from ..store import CheckoutExtras, Store
 from .common import LIST_PARAMS, list_response, params, respond, route, services, url_param
 
-_CHECKOUT_IGNORED = (
+_OPTIONS = (
     "adaptive_pricing",
     "allow_promotion_codes",
     "automatic_tax",
@@ -36,12 +36,69 @@ _CHECKOUT_IGNORED = (
     "tax_id_collection",
     "ui_mode",
 )
+_NOT_EMULATED = {
+    "consent_collection": "consent collection",
+    "custom_fields": "custom fields on the checkout page",
+    "custom_text": "custom text on the checkout page",
+    "discounts": "discounts and coupons",
+    "payment_method_configuration": "payment method configurations",
+    "payment_method_options": "payment method options",
+    "saved_payment_method_options": "saved payment methods on the checkout page",
+}
+_PAYMENT_MODE_ONLY = ("customer_creation", "invoice_creation", "submit_type")
+
+
+def _options(p: Params, currency: str) -> Json:
+    """The session's fields the request's options set; what the emulator's page cannot
+    do is refused, never ignored."""
+    for key, what in _NOT_EMULATED.items():
+        p.refuse(key, what)
+    for key in _PAYMENT_MODE_ONLY:
+        if p.has(key):
+            raise parameter_invalid(key, f"`{key}` can only be used in `payment` mode.")
+    fields: Json = {}
+    if p.has("allow_promotion_codes"):  # there are no promotion codes to enter
+        fields["allow_promotion_codes"] = p.boolean("allow_promotion_codes")
+    if p.disabled("adaptive_pricing", "adaptive pricing"):
+        fields["adaptive_pricing"] = {"enabled": False}
+    tax = p.nested("automatic_tax")
+    if tax is not None:
+        tax.check_known(("enabled", "liability"))
+        tax.refuse("liability", "tax liability")
+        if tax.boolean("enabled"):
+            raise not_emulated(tax.name("enabled"), "automatic tax")
+    if p.disabled("phone_number_collection", "phone number collection"):
+        fields["phone_number_collection"] = {"enabled": False}
+    p.disabled("tax_id_collection", "tax id collection")  # not shown on the session
+    if p.has("billing_address_collection"):
+        fields["billing_address_collection"] = p.only(
+            "billing_address_collection", "auto", "address collection (required)"
+        )
+    p.only("payment_method_collection", "always", "payment_method_collection=if_required")
+    types = p.strings("payment_method_types")
+    if types and types != ["card"]:
+        raise not_emulated("payment_method_types", "payment methods other than card")
+    given = p.string("currency")
+    if given is not None and given.lower() != currency:
+        raise parameter_invalid(
+            "currency", f"currency must be the prices' currency ({currency}) in subscription mode."
+        )
+    if p.string("ui_mode") not in (None, "hosted_page", "hosted"):
+        raise not_emulated("ui_mode", "embedded and custom Checkout (only ui_mode=hosted_page)")
+    update = p.nested("customer_update")
+    if update is not None:  # the page collects no address or name: auto and never agree
+        update.check_known(("address", "name", "shipping"))
+        for key in ("address", "name", "shipping"):
+            update.string(key, choices=("auto", "never"))
+    return fields
 
 
 def _checkout_lines(store: Store, p: Params) -> list[LineRequest]:
     lines = []
     for line in p.hashes("line_items"):
         line.check_known(("price", "quantity", "adjustable_quantity", "tax_rates"))
+        line.refuse("tax_rates", "tax rates")
+        line.disabled("adjustable_quantity", "adjustable quantities")
         price_id = line.required_string("price")
         price = store.get_param(store.prices, price_id, "price", line.name("price"))
         if not price["active"]:
@@ -90,7 +147,7 @@ def create_checkout_session() -> Response:
             "subscription_data",
             "expires_at",
             "locale",
-            *_CHECKOUT_IGNORED,
+            *_OPTIONS,
         )
     )
     s = services()
@@ -112,25 +169,13 @@ def create_checkout_session() -> Response:
     success_url = url_param(p, "success_url", required=True)
     assert success_url is not None
     lines = _checkout_lines(store, p)
-    data = p.nested("subscription_data")
+    options = _options(p, lines[0].price["currency"])
     extras = CheckoutExtras(
         lines=[], subscription_metadata={}, subscription_description=None, trial_period_days=None
     )
+    data = p.nested("subscription_data")
     if data is not None:
-        data.check_known(
-            (
-                "metadata",
-                "description",
-                "trial_period_days",
-                "billing_cycle_anchor",
-                "default_tax_rates",
-                "proration_behavior",
-                "trial_settings",
-            )
-        )
-        extras.subscription_metadata = new_metadata(data.metadata())
-        extras.subscription_description = data.string("description")
-        extras.trial_period_days = data.integer("trial_period_days", minimum=1, maximum=730)
+        _subscription_data(data, extras)
     now = store.now(customer["test_clock"] if customer else None)
     expires_at = p.timestamp("expires_at")
     if expires_at is not None and not now + 1800 <= expires_at <= now + DAY:
@@ -149,7 +194,41 @@ def create_checkout_session() -> Response:
         expires_at=expires_at,
         locale=p.string("locale"),
     )
+    session.update(options)
     return respond(session)
+
+
+def _subscription_data(data: Params, extras: CheckoutExtras) -> None:
+    data.check_known(
+        (
+            "metadata",
+            "description",
+            "trial_period_days",
+            "billing_cycle_anchor",
+            "default_tax_rates",
+            "proration_behavior",
+            "trial_settings",
+        )
+    )
+    data.refuse("billing_cycle_anchor", "billing cycle anchors")
+    data.refuse("default_tax_rates", "tax rates")
+    # Prorations only follow from a billing_cycle_anchor, refused above: no effect.
+    data.string("proration_behavior", choices=("create_prorations", "none"))
+    extras.subscription_metadata = new_metadata(data.metadata())
+    extras.subscription_description = data.string("description")
+    extras.trial_period_days = data.integer("trial_period_days", minimum=1, maximum=730)
+    settings = data.nested("trial_settings")
+    if settings is not None:
+        settings.check_known(("end_behavior",))
+        end_behavior = settings.nested("end_behavior")
+        if end_behavior is not None:
+            end_behavior.check_known(("missing_payment_method",))
+            extras.missing_payment_method = (
+                end_behavior.string(
+                    "missing_payment_method", choices=("cancel", "create_invoice", "pause")
+                )
+                or extras.missing_payment_method
+            )
 
 
 @route("/checkout/sessions/<session_id>", ["GET"])
@@ -199,6 +278,7 @@ def list_checkout_sessions() -> Response:
     p = params()
     p.check_known((*LIST_PARAMS, "customer", "status", "subscription", "payment_intent"))
     customer, subscription = p.string("customer"), p.string("subscription")
+    payment_intent = p.string("payment_intent")  # subscription mode: sessions have none
     status = p.string("status", choices=("open", "complete", "expired"))
     store = services().store
     if customer is not None:
@@ -210,5 +290,6 @@ def list_checkout_sessions() -> Response:
             (customer is None or x["customer"] == customer)
             and (status is None or x["status"] == status)
             and (subscription is None or x["subscription"] == subscription)
+            and (payment_intent is None or x["payment_intent"] == payment_intent)
         ),
     )

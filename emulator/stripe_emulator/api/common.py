@@ -50,24 +50,25 @@ def url_param(p: Params, key: str, *, required: bool = False) -> str | None:
 # -- lists ------------------------------------------------------------------
 
 
-def _created_filter(p: Params) -> Callable[[Json], bool]:
-    if not p.has("created"):
+def range_filter(p: Params, key: str, value: Callable[[Json], int]) -> Callable[[Json], bool]:
+    """A list filter on a timestamp: ``key=T`` or ``key[gt|gte|lt|lte]=T``."""
+    if not p.has(key):
         return lambda obj: True
-    bounds = p.nested("created") if isinstance(p.raw().get("created"), dict) else None
+    bounds = p.nested(key) if isinstance(p.raw().get(key), dict) else None
     if bounds is None:
-        exact = p.integer("created")
-        return lambda obj: exact is None or obj["created"] == exact
+        exact = p.integer(key)
+        return lambda obj: exact is None or value(obj) == exact
     bounds.check_known(("gt", "gte", "lt", "lte"))
     gt, gte = bounds.integer("gt"), bounds.integer("gte")
     lt, lte = bounds.integer("lt"), bounds.integer("lte")
 
     def accept(obj: Json) -> bool:
-        created = obj["created"]
+        moment = value(obj)
         return (
-            (gt is None or created > gt)
-            and (gte is None or created >= gte)
-            and (lt is None or created < lt)
-            and (lte is None or created <= lte)
+            (gt is None or moment > gt)
+            and (gte is None or moment >= gte)
+            and (lt is None or moment < lt)
+            and (lte is None or moment <= lte)
         )
 
     return accept
@@ -78,7 +79,7 @@ def list_response(
 ) -> Response:
     """A Stripe list of ``items`` (given oldest first), newest first, paginated."""
     p = params()
-    accept_created = _created_filter(p)
+    accept_created = range_filter(p, "created", lambda obj: obj["created"])
     ordered = [
         obj
         for obj in reversed(list(items))

@@ -45,6 +45,7 @@ def list_invoices() -> Response:
     p = params()
     p.check_known((*LIST_PARAMS, "customer", "subscription", "status", "collection_method"))
     customer, subscription = p.string("customer"), p.string("subscription")
+    p.only("collection_method", "charge_automatically", "invoices sent for manual payment")
     status = p.string("status", choices=("draft", "open", "paid", "uncollectible", "void"))
     return list_response(
         services().store.invoices.values(),

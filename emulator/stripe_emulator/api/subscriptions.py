@@ -1,52 +1,28 @@
-"""Subscriptions: ``/v1/subscriptions``."""
+"""Subscriptions: ``/v1/subscriptions`` (parameters are read in :mod:`.subscription_params`)."""
 
 from __future__ import annotations
 
 from flask import Response
 
 from .. import statuses
-from ..calendar import DAY, current_period_end
+from ..calendar import current_period_end, current_period_start
 from ..cards import DEFAULT_CARD
-from ..errors import (
-    StripeError,
-    card_declined,
-    parameter_invalid,
-    parameter_missing,
-    resource_missing,
-)
-from ..forms import Params, new_metadata
-from ..lifecycle import ItemChange, LineRequest, StartRequest, SubscriptionChange
+from ..errors import StripeError, card_declined, not_emulated, parameter_invalid, resource_missing
+from ..forms import new_metadata
+from ..lifecycle import StartRequest, SubscriptionChange
 from ..objects import Json
 from ..outbox import Outbox
-from ..store import Store
+from . import subscription_params as read
 from .common import (
     LIST_PARAMS,
     list_response,
     params,
+    range_filter,
     respond,
     route,
     search_response,
     services,
 )
-
-
-def _subscription_items(store: Store, p: Params) -> list[LineRequest]:
-    lines = []
-    for item in p.hashes("items"):
-        item.check_known(("price", "quantity", "metadata", "tax_rates", "discounts"))
-        price_id = item.required_string("price")
-        price = store.get_param(store.prices, price_id, "price", item.name("price"))
-        if price["recurring"] is None:
-            raise parameter_invalid(
-                item.name("price"),
-                "The price specified is set to `type=one_time` but this field only accepts "
-                "prices with `type=recurring`.",
-            )
-        quantity = item.integer("quantity", minimum=1, maximum=999_999) or 1
-        lines.append(LineRequest(price, quantity))
-    if not lines:
-        raise parameter_missing("items")
-    return lines
 
 
 @route("/subscriptions", ["POST"])
@@ -64,40 +40,34 @@ def create_subscription() -> Response:
             "trial_end",
             "trial_settings",
             "collection_method",
+            "days_until_due",
             "off_session",
             "payment_settings",
             "proration_behavior",
         )
     )
+    read.collection_method(p)
+    p.refuse("days_until_due", "invoices sent for manual payment")
     s = services()
     store = s.store
     customer = store.get_param(
         store.customers, p.required_string("customer"), "customer", "customer"
     )
-    lines = _subscription_items(store, p)
+    lines = read.new_items(store, p)
     now = store.now(customer["test_clock"])
-    p.string("collection_method", choices=("charge_automatically",))
-    behaviour = p.string(
-        "payment_behavior",
-        choices=(
-            "allow_incomplete",
-            "default_incomplete",
-            "error_if_incomplete",
-            "pending_if_incomplete",
-        ),
-    )
-    trial_end = _trial_end(p, now)
-    missing = "create_invoice"
-    settings = p.nested("trial_settings")
-    if settings is not None:
-        end_behavior = settings.nested("end_behavior")
-        if end_behavior is not None:
-            missing = (
-                end_behavior.string(
-                    "missing_payment_method", choices=("cancel", "create_invoice", "pause")
-                )
-                or missing
-            )
+    behaviour = p.string("payment_behavior", choices=read.PAYMENT_BEHAVIORS)
+    if behaviour == "pending_if_incomplete":
+        raise parameter_invalid(
+            "payment_behavior",
+            "payment_behavior=pending_if_incomplete is only used with updates and cannot be "
+            "passed when creating a subscription.",
+        )
+    p.boolean("off_session")  # no customer authentication is ever needed here
+    # Prorations at creation follow only from backdating or an anchor (not accepted).
+    p.string("proration_behavior", choices=read.PRORATION_BEHAVIORS)
+    trial_end = read.trial_end(p, now)
+    missing = read.missing_payment_method(p)
+    payment_settings = read.payment_settings(p)
     pm_id = p.string("default_payment_method")
     card = s.cards.from_param(pm_id, customer["id"], "default_payment_method") if pm_id else None
     if card is None and trial_end is None:
@@ -113,28 +83,12 @@ def create_subscription() -> Response:
         trial_end=trial_end,
         missing_payment_method=missing,
         attempt_payment=behaviour != "default_incomplete",
+        payment_settings=payment_settings,
     )
     outbox = Outbox()
     subscription = s.lifecycle.start(request, now=now, outbox=outbox)
     outbox.send(store, now)
     return respond(subscription)
-
-
-def _trial_end(p: Params, now: int) -> int | None:
-    if p.has("trial_period_days") and p.has("trial_end"):
-        raise StripeError(
-            "You may only specify one of these parameters: trial_end, trial_period_days.",
-            param="trial_end",
-        )
-    days = p.integer("trial_period_days", minimum=0, maximum=730)
-    if days:
-        return now + days * DAY
-    if p.raw().get("trial_end") == "now":
-        return None
-    trial_end = p.timestamp("trial_end")
-    if trial_end is not None and trial_end <= now:
-        raise parameter_invalid("trial_end", "Invalid timestamp: must be in the future.")
-    return trial_end
 
 
 @route("/subscriptions/search", ["GET"])
@@ -169,6 +123,7 @@ def update_subscription(subscription_id: str) -> Response:
             "cancellation_details",
             "proration_behavior",
             "payment_behavior",
+            "payment_settings",
             "off_session",
         )
     )
@@ -176,6 +131,9 @@ def update_subscription(subscription_id: str) -> Response:
     store = s.store
     subscription = store.get(store.subscriptions, subscription_id, "subscription")
     now = store.now_for_customer(subscription["customer"])
+    # An update issues no invoice here, so how to pay one changes nothing.
+    p.string("payment_behavior", choices=read.PAYMENT_BEHAVIORS)
+    p.boolean("off_session")
     change = SubscriptionChange(
         cancel_at_period_end=p.boolean("cancel_at_period_end"), metadata=p.metadata()
     )
@@ -183,7 +141,7 @@ def update_subscription(subscription_id: str) -> Response:
         if p.is_empty("cancel_at"):
             change.clear_cancel_at = True
         else:
-            cancel_at = _cancel_at(p, subscription)
+            cancel_at = read.cancel_at(p, subscription)
             if cancel_at <= now:
                 raise parameter_invalid("cancel_at", "cancel_at must be in the future.")
             change.cancel_at = cancel_at
@@ -195,95 +153,32 @@ def update_subscription(subscription_id: str) -> Response:
     if p.has("description"):
         change.description = p.string("description") or ""
     if p.has("pause_collection"):
-        change.pause_collection = _pause_collection(p)
+        change.pause_collection = read.pause_collection(p)
     pm_id = p.string("default_payment_method")
     if pm_id is not None:
         change.card = s.cards.from_param(pm_id, subscription["customer"], "default_payment_method")
-    change.items = _item_changes(store, p, subscription)
-    details = p.nested("cancellation_details")
-    if details is not None:
-        details.check_known(("comment", "feedback"))
-        change.cancellation_comment = details.string("comment")
-        change.cancellation_feedback = details.string(
-            "feedback",
-            choices=(
-                "customer_service",
-                "low_quality",
-                "missing_features",
-                "other",
-                "switched_service",
-                "too_complex",
-                "too_expensive",
-                "unused",
-            ),
-        )
+    change.items = read.item_changes(store, p, subscription)
+    read.proration_behavior(p, change.items)
+    change.payment_settings = read.payment_settings(p)
+    change.cancellation_comment, change.cancellation_feedback = read.cancellation_details(p)
     s.lifecycle.update(subscription, now=now, change=change)
     return respond(subscription)
-
-
-def _cancel_at(p: Params, subscription: Json) -> int:
-    raw = p.raw().get("cancel_at")
-    if raw in ("min_period_end", "max_period_end"):
-        return current_period_end(subscription)
-    return p.required_timestamp("cancel_at")
-
-
-def _pause_collection(p: Params) -> Json:
-    if p.is_empty("pause_collection"):
-        return {}
-    pause = p.nested("pause_collection")
-    assert pause is not None
-    pause.check_known(("behavior", "resumes_at"))
-    return {
-        "behavior": pause.required_string(
-            "behavior", choices=("keep_as_draft", "mark_uncollectible", "void")
-        ),
-        "resumes_at": pause.timestamp("resumes_at"),
-    }
-
-
-def _item_changes(store: Store, p: Params, subscription: Json) -> list[ItemChange]:
-    changes = []
-    items = {item["id"]: item for item in subscription["items"]["data"]}
-    for entry in p.hashes("items"):
-        entry.check_known(("id", "price", "quantity", "metadata", "tax_rates", "discounts"))
-        item_id = entry.string("id")
-        if item_id is None:
-            raise parameter_invalid(
-                entry.name("id"),
-                "The emulator can change the price or quantity of existing items only; "
-                "give the item's id.",
-            )
-        if item_id not in items:
-            raise resource_missing("subscription_item", item_id, param=entry.name("id"))
-        price = None
-        price_id = entry.string("price")
-        if price_id is not None:
-            price = store.get_param(store.prices, price_id, "price", entry.name("price"))
-            if price["recurring"] is None or price["currency"] != subscription["currency"]:
-                raise parameter_invalid(
-                    entry.name("price"),
-                    "The new price must be recurring and in the subscription's currency.",
-                )
-        quantity = entry.integer("quantity", minimum=1, maximum=999_999)
-        changes.append(ItemChange(items[item_id], price, quantity))
-    return changes
 
 
 @route("/subscriptions/<subscription_id>", ["DELETE"])
 def cancel_subscription(subscription_id: str) -> Response:
     p = params()
     p.check_known(("invoice_now", "prorate", "cancellation_details"))
+    if p.boolean("invoice_now"):
+        raise not_emulated("invoice_now", "a final invoice at cancellation")
+    if p.boolean("prorate"):
+        raise not_emulated("prorate", "prorations")
     s = services()
     subscription = s.store.get(s.store.subscriptions, subscription_id, "subscription")
     if subscription["status"] in statuses.ENDED:
         # Stripe treats a canceled subscription as deleted here.
         raise resource_missing("subscription", subscription_id)
-    comment = feedback = None
-    details = p.nested("cancellation_details")
-    if details is not None:
-        details.check_known(("comment", "feedback"))
-        comment, feedback = details.string("comment"), details.string("feedback")
+    comment, feedback = read.cancellation_details(p)
     now = s.store.now_for_customer(subscription["customer"])
     outbox = Outbox()
     s.lifecycle.cancel(
@@ -302,7 +197,11 @@ def cancel_subscription(subscription_id: str) -> Response:
 def resume_subscription(subscription_id: str) -> Response:
     p = params()
     p.check_known(("billing_cycle_anchor", "proration_behavior", "proration_date"))
-    p.string("billing_cycle_anchor", choices=("now",))
+    # Resuming starts a new period now: a paused subscription has no unused time to
+    # prorate, so proration_behavior and proration_date change nothing.
+    p.only("billing_cycle_anchor", "now", "resuming on the old billing cycle (unchanged)")
+    p.string("proration_behavior", choices=read.PRORATION_BEHAVIORS)
+    p.timestamp("proration_date")
     s = services()
     subscription = s.store.get(s.store.subscriptions, subscription_id, "subscription")
     if subscription["status"] != "paused":
@@ -333,10 +232,13 @@ def list_subscriptions() -> Response:
         )
     )
     customer, price, clock = p.string("customer"), p.string("price"), p.string("test_clock")
+    read.collection_method(p)  # every subscription charges automatically
     store = services().store
     if customer is not None:
         store.get_param(store.customers, customer, "customer", "customer")  # as Stripe: 400
     status = p.string("status", choices=(*statuses.ALL, "all", "ended"))
+    period_end = range_filter(p, "current_period_end", current_period_end)
+    period_start = range_filter(p, "current_period_start", current_period_start)
 
     def status_matches(x: Json) -> bool:
         if status is None:
@@ -352,6 +254,8 @@ def list_subscriptions() -> Response:
         "/v1/subscriptions",
         lambda x: (
             status_matches(x)
+            and period_end(x)
+            and period_start(x)
             and (customer is None or x["customer"] == customer)
             and (clock is None or x["test_clock"] == clock)
             and (price is None or any(i["price"]["id"] == price for i in x["items"]["data"]))

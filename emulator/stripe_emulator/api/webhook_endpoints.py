@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response
 
 from .. import objects
-from ..errors import parameter_missing
+from ..errors import not_emulated, parameter_missing
 from ..forms import Params, apply_metadata, new_metadata
 from .common import LIST_PARAMS, list_response, params, respond, route, services, url_param
 
@@ -21,6 +21,9 @@ def _enabled_events(p: Params) -> list[str]:
 def create_webhook_endpoint() -> Response:
     p = params()
     p.check_known(("url", "enabled_events", "description", "metadata", "api_version", "connect"))
+    if p.boolean("connect"):
+        raise not_emulated("connect", "Connect webhook endpoints")
+    p.only("api_version", objects.API_VERSION, "events in other API versions")
     s = services()
     endpoint = s.add_webhook_endpoint(
         url=_webhook_url(p),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from ..ids import new_id
 from .common import Json, list_object
 
@@ -48,15 +50,15 @@ def invoice(
         "collection_method": "charge_automatically",
         "created": created,
         "currency": currency,
-        "custom_fields": None,
+        "custom_fields": copy.deepcopy(customer_obj["invoice_settings"]["custom_fields"]),
         "customer": customer_obj["id"],
         "customer_account": None,
-        "customer_address": None,
+        "customer_address": copy.deepcopy(customer_obj["address"]),
         "customer_email": customer_obj["email"],
         "customer_name": customer_obj["name"],
         "customer_phone": customer_obj["phone"],
-        "customer_shipping": None,
-        "customer_tax_exempt": "none",
+        "customer_shipping": copy.deepcopy(customer_obj["shipping"]),
+        "customer_tax_exempt": customer_obj["tax_exempt"],
         "customer_tax_ids": [],
         "default_payment_method": default_payment_method,
         "default_source": None,
@@ -66,7 +68,7 @@ def invoice(
         "due_date": None,
         "effective_at": None,
         "ending_balance": None,
-        "footer": None,
+        "footer": customer_obj["invoice_settings"]["footer"],
         "from_invoice": None,
         "hosted_invoice_url": None,
         "invoice_pdf": None,
