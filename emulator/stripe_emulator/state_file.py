@@ -159,3 +159,13 @@ def _dump(store: Store) -> dict[str, Any]:
 def _restore(store: Store, data: dict[str, Any]) -> None:
     for name, (_, load) in _CODECS.items():
         setattr(store, name, load(data[name]))
+    _upgrade(store)
+
+
+def _upgrade(store: Store) -> None:
+    """Objects kept by an older emulator, in today's shapes (as an API upgrade would)."""
+    for session in store.checkout_sessions.values():
+        if session.get("ui_mode") == "hosted":
+            session["ui_mode"] = "hosted_page"
+    for invoice in store.invoices.values():
+        invoice.pop("subscription", None)  # removed from the API (2025-03-31.basil)

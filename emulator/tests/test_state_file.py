@@ -11,7 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from emulator_support import DAY, LATER_FAILS_CARD, client_for, event_types, subscribe
+from emulator_support import (
+    DAY,
+    LATER_FAILS_CARD,
+    client_for,
+    event_types,
+    new_session,
+    pay,
+    subscribe,
+)
 from stripe_emulator import Emulator, StateFileError
 
 HOOK = "http://127.0.0.1:9/webhook"
@@ -95,3 +103,28 @@ def test_an_unreadable_state_file_is_named_in_one_message(tmp_path: Path) -> Non
     path.write_text("{not json")
     with pytest.raises(StateFileError, match=r"state\.json is not a readable Stripe emulator"):
         restarted(path)
+
+
+def test_a_state_kept_by_an_older_emulator_is_read_in_todays_shapes(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    with restarted(path) as first:
+        client = client_for(first)
+        customer, subscription = subscribe(client)
+        open_session = new_session(client, customer=customer)
+    state = json.loads(path.read_text())
+    # What an emulator before issue 9 wrote: ui_mode "hosted", invoice.subscription
+    # null, and checkout extras without missing_payment_method.
+    for session in state["store"]["checkout_sessions"].values():
+        session["ui_mode"] = "hosted"
+    for invoice in state["store"]["invoices"].values():
+        invoice["subscription"] = None
+    for extras in state["store"]["checkout_extras"].values():
+        del extras["missing_payment_method"]
+    path.write_text(json.dumps(state))
+
+    with restarted(path) as second:
+        client = client_for(second)
+        assert client.v1.checkout.sessions.retrieve(open_session.id).ui_mode == "hosted_page"
+        latest = client.v1.subscriptions.retrieve(subscription).latest_invoice
+        assert "subscription" not in client.v1.invoices.retrieve(str(latest))
+        assert pay(str(open_session.url).replace(first.url, second.url)).status == 303
