@@ -22,7 +22,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m stripe_emulator",
         description="Run an in-memory emulator of Stripe's API v1 (test mode only). "
-        "Point the stripe SDK at it with base_addresses={'api': URL} and any sk_test_ key.",
+        "Point the stripe SDK at it with base_addresses={'api': URL} and any sk_test_ "
+        "or rk_test_ key.",
     )
     parser.add_argument(
         "--host", default=DEFAULT_HOST, help=f"interface to bind (default {DEFAULT_HOST})"
