@@ -18,8 +18,8 @@ run: $(STAMP)
 	$(BIN)/python -m local_run
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests emulator
+	$(BIN)/ruff format --check src tests emulator
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)

@@ -10,8 +10,8 @@ ROOT = Path(__file__).resolve().parents[2]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
-def _lint_imports(config: Path, pythonpath: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(pythonpath)}
+def _lint_imports(config: Path, *pythonpath: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(map(str, pythonpath))}
     return subprocess.run(
         [str(LINT_IMPORTS), "--config", str(config), "--no-cache"],
         capture_output=True,
@@ -55,7 +55,7 @@ def _toml(contracts: dict[str, object]) -> str:
 
 
 def test_our_tree_keeps_every_import_contract() -> None:
-    result = _lint_imports(ROOT / "pyproject.toml", ROOT / "src")
+    result = _lint_imports(ROOT / "pyproject.toml", ROOT / "src", ROOT / "emulator")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "BROKEN" not in result.stdout
 
@@ -80,3 +80,18 @@ def test_the_app_importing_the_emulator_breaks_the_build(tmp_path: Path) -> None
     result = _lint_imports(config, tmp_path / "src")
     assert result.returncode != 0
     assert "BROKEN" in result.stdout
+
+
+def test_the_emulator_importing_the_app_breaks_the_build(tmp_path: Path) -> None:
+    config = _tree_with(tmp_path, "stripe_emulator/leaky", "import domain\n")
+    result = _lint_imports(config, tmp_path / "src")
+    assert result.returncode != 0
+    assert "The Stripe emulator imports nothing of the app or the launcher BROKEN" in result.stdout
+    assert "stripe_emulator.leaky -> domain" in result.stdout
+
+
+def test_the_emulator_importing_the_launcher_breaks_the_build(tmp_path: Path) -> None:
+    config = _tree_with(tmp_path, "stripe_emulator/leaky", "import local_run\n")
+    result = _lint_imports(config, tmp_path / "src")
+    assert result.returncode != 0
+    assert "stripe_emulator.leaky -> local_run" in result.stdout

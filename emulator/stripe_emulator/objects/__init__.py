@@ -1,0 +1,41 @@
+"""Builders of Stripe-shaped objects (current API version), one module per resource.
+
+Each builder returns a plain dict carrying every key of the same resource in
+Stripe's ``fixtures3.json`` (except those the current API removed); values that
+do not apply to the emulator are null, as Stripe answers for them. The builders
+are written out in code on purpose: the emulator never reads the fixture file.
+``objects.invoice(...)`` and the like are re-exported here.
+"""
+
+from .catalog import plan_from_price, price, product
+from .checkout_session import checkout_customer_details, checkout_item, checkout_session
+from .common import API_VERSION, Json, deleted_object, list_object
+from .customer import customer
+from .event import event
+from .invoice import invoice, invoice_line
+from .portal_session import portal_session
+from .subscription import subscription, subscription_item
+from .test_clock import test_clock
+from .webhook_endpoint import webhook_endpoint
+
+__all__ = [
+    "API_VERSION",
+    "Json",
+    "checkout_customer_details",
+    "checkout_item",
+    "checkout_session",
+    "customer",
+    "deleted_object",
+    "event",
+    "invoice",
+    "invoice_line",
+    "list_object",
+    "plan_from_price",
+    "portal_session",
+    "price",
+    "product",
+    "subscription",
+    "subscription_item",
+    "test_clock",
+    "webhook_endpoint",
+]

@@ -1,0 +1,110 @@
+"""A subscription and its items."""
+
+from __future__ import annotations
+
+from ..ids import new_id
+from .catalog import plan_from_price
+from .common import Json, list_object
+
+
+def subscription(
+    *,
+    subscription_id: str,
+    created: int,
+    customer_id: str,
+    currency: str,
+    items: list[Json],
+    metadata: dict[str, str],
+    description: str | None,
+    default_payment_method: str | None,
+    test_clock: str | None,
+    trial_start: int | None,
+    trial_end: int | None,
+    missing_payment_method: str,
+) -> Json:
+    return {
+        "id": subscription_id,
+        "object": "subscription",
+        "application": None,
+        "application_fee_percent": None,
+        "automatic_tax": {"disabled_reason": None, "enabled": False, "liability": None},
+        "billing_cycle_anchor": created if trial_end is None else trial_end,
+        "billing_cycle_anchor_config": None,
+        "billing_mode": {"flexible": None, "type": "classic"},
+        "billing_schedules": [],
+        "billing_thresholds": None,
+        "cancel_at": None,
+        "cancel_at_period_end": False,
+        "canceled_at": None,
+        "cancellation_details": {"comment": None, "feedback": None, "reason": None},
+        "collection_method": "charge_automatically",
+        "created": created,
+        "currency": currency,
+        "customer": customer_id,
+        "customer_account": None,
+        "days_until_due": None,
+        "default_payment_method": default_payment_method,
+        "default_source": None,
+        "default_tax_rates": [],
+        "description": description,
+        "discounts": [],
+        "ended_at": None,
+        "invoice_settings": {
+            "account_tax_ids": None,
+            "custom_fields": None,
+            "description": None,
+            "footer": None,
+            "issuer": {"type": "self"},
+        },
+        "items": list_object(items, f"/v1/subscription_items?subscription={subscription_id}"),
+        "latest_invoice": None,
+        "livemode": False,
+        "managed_payments": {"enabled": False},
+        "metadata": metadata,
+        "next_pending_invoice_item_invoice": None,
+        "on_behalf_of": None,
+        "pause_collection": None,
+        "payment_settings": {
+            "payment_method_options": None,
+            "payment_method_types": None,
+            "save_default_payment_method": "off",
+        },
+        "pending_invoice_item_interval": None,
+        "pending_setup_intent": None,
+        "pending_update": None,
+        "schedule": None,
+        "start_date": created,
+        "status": "incomplete",
+        "test_clock": test_clock,
+        "transfer_data": None,
+        "trial_end": trial_end,
+        "trial_settings": {"end_behavior": {"missing_payment_method": missing_payment_method}},
+        "trial_start": trial_start,
+    }
+
+
+def subscription_item(
+    *,
+    subscription_id: str,
+    created: int,
+    price_obj: Json,
+    quantity: int,
+    metadata: dict[str, str],
+    period_start: int,
+    period_end: int,
+) -> Json:
+    return {
+        "id": new_id("si_"),
+        "object": "subscription_item",
+        "billing_thresholds": None,
+        "created": created,
+        "current_period_end": period_end,
+        "current_period_start": period_start,
+        "discounts": [],
+        "metadata": metadata,
+        "plan": plan_from_price(price_obj),
+        "price": dict(price_obj),
+        "quantity": quantity,
+        "subscription": subscription_id,
+        "tax_rates": [],
+    }
