@@ -16,6 +16,7 @@ import re
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import http_date
 
 from .api import api, json_response
 from .control import control
@@ -132,6 +133,9 @@ def create_app(services: Services) -> Flask:
     @app.after_request
     def finish(response: Response) -> Response:
         response.headers["Request-Id"] = g.get("request_id", "")
+        # Stripe's Date is Stripe's time: here, the emulator's default clock, moved by
+        # time travel like every event's `created` (clients stamp fetches with it).
+        response.headers["Date"] = http_date(services.store.now())
         if request.path.startswith("/v1/"):
             response.headers["Stripe-Version"] = API_VERSION
             if request.headers.get("Idempotency-Key"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 import stripe
@@ -311,3 +312,19 @@ def test_webhook_endpoint_secret_is_shown_only_at_creation(client: stripe.Stripe
 def test_responses_carry_a_request_id(emulator: Emulator) -> None:
     result = http_request("GET", f"{emulator.url}/v1/events?limit=1", headers=KEY)
     assert result.headers["request-id"].startswith("req_")
+
+
+def test_the_date_header_is_the_emulators_clock_moved_by_time_travel(
+    own_emulator: Emulator,
+) -> None:
+    from email.utils import parsedate_to_datetime
+
+    moved = http_request(
+        "POST", f"{own_emulator.url}/_emulator/clock/advance", form={"seconds": str(86400 * 3)}
+    )
+    assert moved.status == 200
+    answer = http_request(
+        "GET", f"{own_emulator.url}/v1/customers", headers={"Authorization": "Bearer sk_test_x"}
+    )
+    stamped = parsedate_to_datetime(answer.headers["date"]).timestamp()
+    assert abs(stamped - (time.time() + 86400 * 3)) < 60

@@ -95,8 +95,10 @@ def _run() -> int:
                 emulator.stop()
             raise
     signal.signal(signal.SIGTERM, _interrupt)
-    log.info("Serving on http://%s:%s", _url_host(host), port)
     try:
+        # Inside the try: a Ctrl-C right after this line (a script that waits for it)
+        # is a clean stop too.
+        log.info("Serving on http://%s:%s", _url_host(host), port)
         server.serve_forever()  # returns on Ctrl-C (werkzeug catches KeyboardInterrupt)
     except KeyboardInterrupt:
         pass

@@ -240,10 +240,14 @@ def test_the_providers_own_events_verify_and_translate(
     completed = next(e for e in ours if e.kind is BillingEventKind.CHECKOUT_COMPLETED)
     assert completed.user_ref == "user-5"
     assert completed.customer_id == customer
+    # As Stripe: created incomplete, then updated to active once the first invoice is paid.
     created = next(e for e in ours if e.provider_type == "customer.subscription.created")
     assert created.snapshot is not None
-    assert created.snapshot.status is SubscriptionStatus.ACTIVE
+    assert created.snapshot.status is SubscriptionStatus.INCOMPLETE
     assert gateway.translate_event(created.payload) == created
+    updated = [e for e in ours if e.provider_type == "customer.subscription.updated"]
+    assert updated and updated[-1].snapshot is not None
+    assert updated[-1].snapshot.status is SubscriptionStatus.ACTIVE
 
 
 def test_a_wrong_or_missing_signature_is_refused(pair: tuple[PaymentGateway, Provider]) -> None:

@@ -93,6 +93,9 @@ class FakeProvider:
             raise PaymentProviderError("This checkout is no longer open.")
         subscription = self._new_subscription(checkout.customer_id, self.price_id)
         checkout.subscription_id = subscription.id
+        # As Stripe: created incomplete, its first invoice paid, then updated to active,
+        # all in the same second (a tie the service settles by asking).
+        incomplete = replace(subscription, status=SubscriptionStatus.INCOMPLETE)
         return [
             self._emit(
                 "checkout.session.completed",
@@ -100,8 +103,9 @@ class FakeProvider:
                 snapshot=False,
                 user_ref=checkout.user_id,
             ),
-            self._emit("customer.subscription.created", subscription),
+            self._emit("customer.subscription.created", incomplete),
             self._emit("invoice.paid", subscription, snapshot=False),
+            self._emit("customer.subscription.updated", subscription),
         ]
 
     def subscribe_directly(

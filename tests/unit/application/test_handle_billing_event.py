@@ -326,7 +326,7 @@ def test_an_event_from_the_fakes_json_round_trips_through_translate(world: World
     for event in events:
         assert world.gateway.translate_event(event.payload) == event
     data = json.loads(events[1].payload)
-    assert data["snapshot"]["status"] == "active"
+    assert data["snapshot"]["status"] == "incomplete"  # as Stripe: created incomplete
 
 
 def test_a_snapshot_event_does_not_call_the_provider(world: World) -> None:
