@@ -7,6 +7,7 @@ The hosted page (:mod:`stripe_emulator.pages`) calls :meth:`Checkout.page` and
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from . import objects
 from .calendar import DAY
@@ -20,6 +21,19 @@ from .payment_methods import PaymentMethods
 from .store import CheckoutExtras, CheckoutLine, Store
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class CheckoutView:
+    """What the checkout page shows: copies taken under the store's lock."""
+
+    session: Json
+    lines: list[tuple[Json, Json, int]]
+    """(price, product, quantity)"""
+    email: str | None
+    """The email to prefill."""
+    trial_days: int | None
+    card_optional: bool
 
 
 class Checkout:
@@ -85,16 +99,31 @@ class Checkout:
         self.expire(session, outbox)
         outbox.send(self.store, self.store.now_for_customer(session["customer"]))
 
-    def page(self, session_id: str) -> tuple[Json, list[tuple[Json, Json, int]], str | None]:
-        """The session, its lines as (price, product, quantity) and the email to prefill."""
+    def page(self, session_id: str) -> CheckoutView:
+        """What the checkout page shows for ``session_id``."""
         with self.store.lock:
             session = self._session(session_id)
             lines = []
-            for line in self.store.checkout_extras[session_id].lines:
+            extras = self.store.checkout_extras[session_id]
+            for line in extras.lines:
                 price = self.store.prices[line.price_id]
                 product = self.store.products.get(price["product"], {"name": price["product"]})
                 lines.append((dict(price), dict(product), line.quantity))
-            return dict(session), lines, self._email(session)
+            return CheckoutView(
+                session=dict(session),
+                lines=lines,
+                email=self._email(session),
+                trial_days=extras.trial_period_days,
+                card_optional=self.card_optional(session),
+            )
+
+    def card_optional(self, session: Json) -> bool:
+        """A trial with ``payment_method_collection=if_required``: nothing to pay today,
+        so the page may be completed without card details."""
+        extras = self.store.checkout_extras[session["id"]]
+        return session["payment_method_collection"] == "if_required" and bool(
+            extras.trial_period_days
+        )
 
     def _session(self, session_id: str) -> Json:
         session = self.store.checkout_sessions.get(session_id)
@@ -129,7 +158,10 @@ class Checkout:
             if session["status"] != "open":
                 raise PageError(f"This checkout session is {session['status']}.", 409)
             now = self.store.now_for_customer(session["customer"])
-            digits = checked_card(card, now)
+            extras = self.store.checkout_extras[session_id]
+            digits = None
+            if card.number.strip() or not self.card_optional(session):
+                digits = checked_card(card, now)
             typed = (email or session["customer_email"] or "").strip()
             valid_email = typed if _EMAIL.match(typed) else None
             customer = self.store.customers.get(session["customer"] or "")
@@ -137,8 +169,9 @@ class Checkout:
                 if valid_email is None:
                     raise PageError("Enter a valid email address.", 400)
                 customer = self.customers.create(email=valid_email)
-            method = self.cards.add_card(customer["id"], digits)
-            extras = self.store.checkout_extras[session_id]
+            method = self.cards.add_card(customer["id"], digits) if digits else None
+            if method is not None and extras.trial_period_days:
+                method.charge()  # the card is set up (checked) now: a 0341 card fails later
             lines = [
                 LineRequest(self.store.prices[line.price_id], line.quantity)
                 for line in extras.lines

@@ -26,6 +26,9 @@ from .store import Store
 log = logging.getLogger(__name__)
 
 MAX_ADVANCE = 100 * 366 * DAY
+TRIAL_NOTICE_DAYS = 3
+"""``customer.subscription.trial_will_end`` comes this many days before a trial ends
+(at once for a shorter trial)."""
 _MAX_STEPS = 100_000
 
 
@@ -35,6 +38,7 @@ class Action(enum.Enum):
     EXPIRE_SESSION = ("expire_session", 0)
     EXPIRE_INCOMPLETE = ("expire_incomplete", 0)
     CANCEL = ("cancel", 0)
+    TRIAL_WILL_END = ("trial_will_end", 0)
     END_TRIAL = ("end_trial", 1)
     RENEW = ("renew", 1)
     UNPAUSE = ("unpause", 2)
@@ -78,6 +82,9 @@ class Engine:
                 reason="cancellation_requested",
                 outbox=out,
                 keep_canceled_at=True,
+            ),
+            Action.TRIAL_WILL_END: lambda i, now, out: renewals.announce_trial_end(
+                store.subscriptions[i], out
             ),
             Action.END_TRIAL: lambda i, now, out: renewals.end_trial(
                 store.subscriptions[i], now, out
@@ -179,6 +186,10 @@ class Engine:
         period_end = current_period_end(subscription)
         if subscription["status"] == "trialing":
             result.append(Due(period_end, Action.END_TRIAL, subscription_id))
+            trial_end = subscription["trial_end"]
+            if trial_end is not None and self.store.trial_notices.get(subscription_id) != trial_end:
+                notice = trial_end - TRIAL_NOTICE_DAYS * DAY
+                result.append(Due(notice, Action.TRIAL_WILL_END, subscription_id))
         else:
             result.append(Due(period_end, Action.RENEW, subscription_id))
         pause = subscription["pause_collection"]

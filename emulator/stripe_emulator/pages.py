@@ -56,7 +56,8 @@ def index() -> str:
 
 
 def _checkout_page(session_id: str, *, error: str | None = None, status: int = 200) -> Response:
-    session, lines, email = _services().checkout.page(session_id)
+    view = _services().checkout.page(session_id)
+    session, email = view.session, view.email
     if session["status"] == "complete":
         html = render_template(
             "message.html",
@@ -78,7 +79,9 @@ def _checkout_page(session_id: str, *, error: str | None = None, status: int = 2
     html = render_template(
         "checkout.html",
         session=session,
-        lines=lines,
+        lines=view.lines,
+        trial_days=view.trial_days,
+        card_optional=view.card_optional,
         email=request.form.get("email", email) if request.method == "POST" else email,
         email_locked=bool(session["customer"] and email),
         error=error,

@@ -92,6 +92,11 @@ class Renewals:
                 return
         self.renew(subscription, now, outbox)
 
+    def announce_trial_end(self, subscription: Json, outbox: Outbox) -> None:
+        """``customer.subscription.trial_will_end``, once per trial end."""
+        self.store.trial_notices[subscription["id"]] = subscription["trial_end"]
+        outbox.add("customer.subscription.trial_will_end", subscription)
+
     def retry(self, invoice: Json, now: int, outbox: Outbox) -> None:
         """Charge a failed invoice again; after the last retry, cancel or leave ``unpaid``."""
         subscription_id = invoice["parent"]["subscription_details"]["subscription"]

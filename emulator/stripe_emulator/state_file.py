@@ -73,6 +73,7 @@ _CODECS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
     },
     "webhook_secrets": (_objects, lambda data: {str(k): str(v) for k, v in data.items()}),
     "first_failure": (_objects, lambda data: {str(k): int(v) for k, v in data.items()}),
+    "trial_notices": (_objects, lambda data: {str(k): int(v) for k, v in data.items()}),
     "clock_offset": (_objects, float),
     "portal_configuration": (_objects, str),
     "settings": (lambda settings: settings.to_json(), Settings.from_json),
@@ -158,7 +159,8 @@ def _dump(store: Store) -> dict[str, Any]:
 
 def _restore(store: Store, data: dict[str, Any]) -> None:
     for name, (_, load) in _CODECS.items():
-        setattr(store, name, load(data[name]))
+        if name in data:  # a kind of state newer than the file keeps its default
+            setattr(store, name, load(data[name]))
     _upgrade(store)
 
 

@@ -96,6 +96,8 @@ class Store:
     cycles: dict[str, Cycle] = field(default_factory=dict)
     first_failure: dict[str, int] = field(default_factory=dict)
     """Invoice id -> time of its first failed payment (retries are counted from it)."""
+    trial_notices: dict[str, int] = field(default_factory=dict)
+    """Subscription id -> the ``trial_end`` its ``trial_will_end`` event announced."""
     listeners: list[EventListener] = field(default_factory=list)
     base_url: str = "http://127.0.0.1"
     """Where the emulator is served, for the URLs of its hosted pages."""

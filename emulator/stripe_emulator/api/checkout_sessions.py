@@ -74,7 +74,10 @@ def _options(p: Params, currency: str) -> Json:
         fields["billing_address_collection"] = p.only(
             "billing_address_collection", "auto", "address collection (required)"
         )
-    p.only("payment_method_collection", "always", "payment_method_collection=if_required")
+    if p.has("payment_method_collection"):
+        fields["payment_method_collection"] = p.string(
+            "payment_method_collection", choices=("always", "if_required")
+        )
     types = p.strings("payment_method_types")
     if types and types != ["card"]:
         raise not_emulated("payment_method_types", "payment methods other than card")
