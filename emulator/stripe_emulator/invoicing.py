@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from . import objects
 from .calendar import DAY
@@ -37,34 +37,52 @@ class Invoicing:
     def open_ones(self, subscription_id: str) -> list[Json]:
         return [i for i in self.of_subscription(subscription_id) if i["status"] == "open"]
 
-    def create(
+    def draft(
         self,
         subscription: Json,
         *,
         now: int,
         reason: str,
         period: tuple[int, int],
-        free: bool,
-        outbox: Outbox,
+        free: bool = False,
+        items: Iterable[Json] = (),
+        item_periods: tuple[int, int] | None = None,
+        bill_items: bool = True,
+        invoice_id: str | None = None,
     ) -> Json:
-        """A draft invoice for the subscription's items; it becomes its ``latest_invoice``."""
+        """An invoice for the subscription's items (unless not ``bill_items``), over
+        ``item_periods`` (default: their current period), and for the pending
+        ``items`` (prorations); not stored (:meth:`create` stores it)."""
         customer = self.store.customers[subscription["customer"]]
-        invoice_id = new_id("in_")
+        invoice_id = invoice_id or new_id("in_")
         lines = []
-        for item in subscription["items"]["data"]:
+        for pending in items:
+            lines.append(
+                objects.invoice_line(
+                    invoice_id=invoice_id,
+                    subscription_id=subscription["id"],
+                    item=pending["item"],
+                    period_start=pending["period"][0],
+                    period_end=pending["period"][1],
+                    amount=pending["amount"],
+                    description=pending["description"],
+                    invoice_item=pending["id"],
+                )
+            )
+        for item in subscription["items"]["data"] if bill_items else []:
             price = item["price"]
             amount = 0 if free else price["unit_amount"] * item["quantity"]
-            product = self.store.products.get(price["product"])
-            label = product["name"] if product else price["product"]
+            start, end = item_periods or (item["current_period_start"], item["current_period_end"])
             lines.append(
                 objects.invoice_line(
                     invoice_id=invoice_id,
                     subscription_id=subscription["id"],
                     item=item,
-                    period_start=item["current_period_start"],
-                    period_end=item["current_period_end"],
+                    period_start=start,
+                    period_end=end,
                     amount=amount,
-                    description=f"{item['quantity']} \u00d7 {label}" + (" (trial)" if free else ""),
+                    description=f"{item['quantity']} \u00d7 {self.label(price)}"
+                    + (" (trial)" if free else ""),
                 )
             )
         invoice = objects.invoice(
@@ -80,8 +98,47 @@ class Invoicing:
             period_end=period[1],
             default_payment_method=subscription["default_payment_method"],
         )
-        self.store.invoices[invoice_id] = invoice
-        subscription["latest_invoice"] = invoice_id
+        self.apply_balance(invoice, customer["balance"])
+        return invoice
+
+    def label(self, price: Json) -> str:
+        """What a line calls a price: its product's name."""
+        product = self.store.products.get(price["product"])
+        return str(product["name"]) if product else str(price["product"])
+
+    @staticmethod
+    def apply_balance(invoice: Json, balance: int) -> int:
+        """The customer's credit (a negative balance) pays part of the invoice, and a
+        negative total is credited to it, as Stripe does; returns the balance after."""
+        after = int(invoice["total"]) + balance
+        invoice["starting_balance"] = balance
+        invoice["amount_due"] = invoice["amount_remaining"] = max(0, after)
+        return min(0, after)
+
+    def create(
+        self,
+        subscription: Json,
+        *,
+        now: int,
+        reason: str,
+        period: tuple[int, int],
+        free: bool,
+        outbox: Outbox,
+        items: Iterable[Json] = (),
+        bill_items: bool = True,
+    ) -> Json:
+        """A stored draft invoice (:meth:`draft`); it becomes the ``latest_invoice``."""
+        invoice = self.draft(
+            subscription,
+            now=now,
+            reason=reason,
+            period=period,
+            free=free,
+            items=items,
+            bill_items=bill_items,
+        )
+        self.store.invoices[invoice["id"]] = invoice
+        subscription["latest_invoice"] = invoice["id"]
         outbox.add("invoice.created", invoice)
         return invoice
 
@@ -93,7 +150,8 @@ class Invoicing:
         invoice["number"] = f"{customer['invoice_prefix']}-{sequence:04d}"
         invoice["status"] = "open"
         invoice["effective_at"] = now
-        invoice["ending_balance"] = 0
+        customer["balance"] = self.apply_balance(invoice, customer["balance"])
+        invoice["ending_balance"] = customer["balance"]
         invoice["webhooks_delivered_at"] = now
         invoice["status_transitions"]["finalized_at"] = now
         invoice["hosted_invoice_url"], invoice["invoice_pdf"] = page_urls(self.store)

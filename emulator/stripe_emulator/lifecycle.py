@@ -20,6 +20,7 @@ from .invoicing import Invoicing
 from .objects import Json
 from .outbox import Outbox, changed_attributes, recording_update
 from .payment_methods import PaymentMethods
+from .prorations import ItemChange, PlanChanges, Proration
 from .store import Store
 
 
@@ -30,24 +31,6 @@ class LineRequest:
     price: Json
     quantity: int
     metadata: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class ItemChange:
-    """A new price, quantity or metadata for an existing subscription item."""
-
-    item: Json
-    price: Json | None
-    quantity: int | None
-    metadata: dict[str, str | None] | None = None
-
-    def apply(self) -> None:
-        if self.price is not None:
-            self.item["price"] = dict(self.price)
-            self.item["plan"] = objects.plan_from_price(self.price)
-        if self.quantity is not None:
-            self.item["quantity"] = self.quantity
-        apply_metadata(self.item["metadata"], self.metadata)
 
 
 @dataclass
@@ -63,6 +46,7 @@ class SubscriptionChange:
     """A ``{"behavior", "resumes_at"}`` dict, or ``{}`` to resume collection."""
     card: PaymentMethod | None = None
     items: list[ItemChange] = field(default_factory=list)
+    proration: Proration = field(default_factory=Proration)
     cancellation_comment: str | None = None
     cancellation_feedback: str | None = None
     payment_settings: Json | None = None
@@ -94,8 +78,6 @@ class SubscriptionChange:
             subscription["default_payment_method"] = self.card.id
         if self.payment_settings is not None:
             subscription["payment_settings"].update(self.payment_settings)
-        for item_change in self.items:
-            item_change.apply()
         if self.cancellation_comment is not None:
             subscription["cancellation_details"]["comment"] = self.cancellation_comment
         if self.cancellation_feedback is not None:
@@ -123,10 +105,13 @@ class StartRequest:
 class SubscriptionLifecycle:
     """Starting, updating, cancelling and resuming subscriptions, and paying what they owe."""
 
-    def __init__(self, store: Store, cards: PaymentMethods, invoicing: Invoicing) -> None:
+    def __init__(
+        self, store: Store, cards: PaymentMethods, invoicing: Invoicing, plans: PlanChanges
+    ) -> None:
         self.store = store
         self.cards = cards
         self.invoicing = invoicing
+        self.plans = plans
 
     def start(self, request: StartRequest, *, now: int, outbox: Outbox) -> Json:
         """Create a subscription and its first invoice, and try to pay it.
@@ -233,6 +218,8 @@ class SubscriptionLifecycle:
                     clear_cancel_at=change.clear_cancel_at,
                 )
             change.apply_fields(subscription)
+            if change.items:
+                self.plans.apply(subscription, change.items, change.proration, now, outbox)
         outbox.send(self.store, now)
 
     def schedule_cancel(
@@ -292,6 +279,7 @@ class SubscriptionLifecycle:
         if feedback is not None:
             details["feedback"] = feedback
         self.invoicing.stop_retrying(subscription["id"])
+        self.store.pending_items.pop(subscription["id"], None)
         outbox.add("customer.subscription.deleted", subscription)
 
     def resume(self, subscription: Json, *, now: int, outbox: Outbox) -> None:

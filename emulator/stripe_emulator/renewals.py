@@ -43,6 +43,7 @@ class Renewals:
                 period=ended,
                 free=False,
                 outbox=outbox,
+                items=self.store.pending_items.pop(subscription["id"], []),
             )
             pause = subscription["pause_collection"]
             if pause:

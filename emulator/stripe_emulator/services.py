@@ -19,6 +19,7 @@ from .lifecycle import SubscriptionLifecycle
 from .objects import Json
 from .payment_methods import PaymentMethods
 from .portal import Portal
+from .prorations import PlanChanges
 from .renewals import Renewals
 from .state_file import StateFile
 from .store import Store, endpoint_wants
@@ -46,6 +47,7 @@ class Services:
     idempotency: IdempotencyCache = field(default_factory=IdempotencyCache)
     cards: PaymentMethods = field(init=False)
     invoicing: Invoicing = field(init=False)
+    plans: PlanChanges = field(init=False)
     lifecycle: SubscriptionLifecycle = field(init=False)
     customers: Customers = field(init=False)
     checkout: Checkout = field(init=False)
@@ -58,7 +60,8 @@ class Services:
         store = self.store
         self.cards = PaymentMethods(store)
         self.invoicing = Invoicing(store)
-        self.lifecycle = SubscriptionLifecycle(store, self.cards, self.invoicing)
+        self.plans = PlanChanges(store, self.cards, self.invoicing)
+        self.lifecycle = SubscriptionLifecycle(store, self.cards, self.invoicing, self.plans)
         self.customers = Customers(store, self.lifecycle)
         self.checkout = Checkout(store, self.customers, self.cards, self.lifecycle)
         self.portal = Portal(store, self.cards, self.lifecycle)

@@ -73,6 +73,7 @@ _CODECS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
     },
     "webhook_secrets": (_objects, lambda data: {str(k): str(v) for k, v in data.items()}),
     "first_failure": (_objects, lambda data: {str(k): int(v) for k, v in data.items()}),
+    "pending_items": (_objects, dict),
     "trial_notices": (_objects, lambda data: {str(k): int(v) for k, v in data.items()}),
     "clock_offset": (_objects, float),
     "portal_configuration": (_objects, str),

@@ -96,6 +96,9 @@ class Store:
     cycles: dict[str, Cycle] = field(default_factory=dict)
     first_failure: dict[str, int] = field(default_factory=dict)
     """Invoice id -> time of its first failed payment (retries are counted from it)."""
+    pending_items: dict[str, list[Json]] = field(default_factory=dict)
+    """Subscription id -> prorations waiting for its next invoice (Stripe's pending
+    invoice items): ``{"id", "item", "period", "amount", "description"}``."""
     trial_notices: dict[str, int] = field(default_factory=dict)
     """Subscription id -> the ``trial_end`` its ``trial_will_end`` event announced."""
     listeners: list[EventListener] = field(default_factory=list)

@@ -15,8 +15,9 @@ from ..errors import (
     resource_missing,
 )
 from ..forms import Params, new_metadata
-from ..lifecycle import ItemChange, LineRequest
+from ..lifecycle import LineRequest
 from ..objects import Json
+from ..prorations import ItemChange, Proration
 from ..store import Store
 
 PAYMENT_BEHAVIORS = (
@@ -117,16 +118,19 @@ def collection_method(p: Params) -> None:
     p.only("collection_method", "charge_automatically", "invoices sent for manual payment")
 
 
-def proration_behavior(p: Params, changes: list[ItemChange]) -> None:
-    """Changing an item's price or quantity prorates on Stripe unless told ``none``: the
-    emulator does not prorate, so it refuses such a change without ``none``."""
-    behavior = p.string("proration_behavior", choices=PRORATION_BEHAVIORS)
-    billed = [c for c in changes if c.price is not None or c.quantity is not None]
-    if billed and behavior != "none":
-        raise not_emulated(
-            "proration_behavior",
-            "prorations (send proration_behavior=none to change a price or quantity without them)",
-        )
+def proration(p: Params) -> Proration:
+    """How a price change is billed: ``proration_behavior`` (Stripe's default
+    ``create_prorations``), ``proration_date``, ``billing_cycle_anchor``,
+    ``payment_behavior`` (of an update or of ``subscription_details``)."""
+    payment = p.string("payment_behavior", choices=PAYMENT_BEHAVIORS)
+    if payment == "pending_if_incomplete":
+        raise not_emulated(p.name("payment_behavior"), "pending updates (pending_if_incomplete)")
+    return Proration(
+        behavior=p.string("proration_behavior", choices=PRORATION_BEHAVIORS) or "create_prorations",
+        date=p.timestamp("proration_date"),
+        billing_cycle_anchor=p.string("billing_cycle_anchor", choices=("now", "unchanged")),
+        payment_behavior=payment,
+    )
 
 
 def cancel_at(p: Params, subscription: Json) -> int:

@@ -125,14 +125,14 @@ def update_subscription(subscription_id: str) -> Response:
             "payment_behavior",
             "payment_settings",
             "off_session",
+            "proration_date",
+            "billing_cycle_anchor",
         )
     )
     s = services()
     store = s.store
     subscription = store.get(store.subscriptions, subscription_id, "subscription")
     now = store.now_for_customer(subscription["customer"])
-    # An update issues no invoice here, so how to pay one changes nothing.
-    p.string("payment_behavior", choices=read.PAYMENT_BEHAVIORS)
     p.boolean("off_session")
     change = SubscriptionChange(
         cancel_at_period_end=p.boolean("cancel_at_period_end"), metadata=p.metadata()
@@ -158,7 +158,7 @@ def update_subscription(subscription_id: str) -> Response:
     if pm_id is not None:
         change.card = s.cards.from_param(pm_id, subscription["customer"], "default_payment_method")
     change.items = read.item_changes(store, p, subscription)
-    read.proration_behavior(p, change.items)
+    change.proration = read.proration(p)
     change.payment_settings = read.payment_settings(p)
     change.cancellation_comment, change.cancellation_feedback = read.cancellation_details(p)
     s.lifecycle.update(subscription, now=now, change=change)

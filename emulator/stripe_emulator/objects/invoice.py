@@ -135,7 +135,9 @@ def invoice_line(
     period_end: int,
     amount: int,
     description: str,
+    invoice_item: str | None = None,
 ) -> Json:
+    """A line for a subscription item, or for a proration (``invoice_item``) of one."""
     price_obj = item["price"]
     return {
         "id": new_id("il_"),
@@ -152,8 +154,8 @@ def invoice_line(
         "parent": {
             "invoice_item_details": None,
             "subscription_item_details": {
-                "invoice_item": None,
-                "proration": False,
+                "invoice_item": invoice_item,
+                "proration": invoice_item is not None,
                 "proration_details": {"credited_items": None},
                 "subscription": subscription_id,
                 "subscription_item": item["id"],
