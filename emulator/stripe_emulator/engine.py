@@ -21,6 +21,7 @@ from .lifecycle import SubscriptionLifecycle
 from .objects import Json
 from .outbox import Outbox
 from .renewals import Renewals
+from .schedules import Schedules
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ class Action(enum.Enum):
     EXPIRE_SESSION = ("expire_session", 0)
     EXPIRE_INCOMPLETE = ("expire_incomplete", 0)
     CANCEL = ("cancel", 0)
+    SCHEDULE_PHASE = ("schedule_phase", 0)
     TRIAL_WILL_END = ("trial_will_end", 0)
     END_TRIAL = ("end_trial", 1)
     RENEW = ("renew", 1)
@@ -66,6 +68,7 @@ class Engine:
         lifecycle: SubscriptionLifecycle,
         renewals: Renewals,
         checkout: Checkout,
+        schedules: Schedules,
     ) -> None:
         self.store = store
         self.invoicing = invoicing
@@ -82,6 +85,9 @@ class Engine:
                 reason="cancellation_requested",
                 outbox=out,
                 keep_canceled_at=True,
+            ),
+            Action.SCHEDULE_PHASE: lambda i, now, out: schedules.advance(
+                store.subscription_schedules[i], now, out
             ),
             Action.TRIAL_WILL_END: lambda i, now, out: renewals.announce_trial_end(
                 store.subscriptions[i], out
@@ -184,6 +190,10 @@ class Engine:
         if subscription["cancel_at"] is not None:
             result.append(Due(subscription["cancel_at"], Action.CANCEL, subscription_id))
         period_end = current_period_end(subscription)
+        schedule = self.store.subscription_schedules.get(subscription["schedule"] or "")
+        if schedule is not None and schedule["status"] == "active":
+            end = schedule["current_phase"]["end_date"]
+            result.append(Due(end, Action.SCHEDULE_PHASE, schedule["id"]))
         if subscription["status"] == "trialing":
             result.append(Due(period_end, Action.END_TRIAL, subscription_id))
             trial_end = subscription["trial_end"]

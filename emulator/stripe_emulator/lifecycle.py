@@ -281,6 +281,10 @@ class SubscriptionLifecycle:
         self.invoicing.stop_retrying(subscription["id"])
         self.store.pending_items.pop(subscription["id"], None)
         outbox.add("customer.subscription.deleted", subscription)
+        schedule = self.store.subscription_schedules.get(subscription["schedule"] or "")
+        if schedule is not None and schedule["status"] == "active":
+            schedule.update(status="canceled", canceled_at=now)
+            outbox.add("subscription_schedule.canceled", schedule)
 
     def resume(self, subscription: Json, *, now: int, outbox: Outbox) -> None:
         """Resume a ``paused`` subscription: a new period from now, paid at once."""

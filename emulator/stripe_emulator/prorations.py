@@ -117,6 +117,8 @@ class PlanChanges:
             item = change.item
             after = copy.deepcopy(item)
             ItemChange(after, change.price, change.quantity).apply()
+            if at == end:
+                continue  # on a period boundary there is nothing to prorate
             when = date(at)
             result.prorations.append(
                 self._proration(

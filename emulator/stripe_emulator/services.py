@@ -21,6 +21,7 @@ from .payment_methods import PaymentMethods
 from .portal import Portal
 from .prorations import PlanChanges
 from .renewals import Renewals
+from .schedules import Schedules
 from .state_file import StateFile
 from .store import Store, endpoint_wants
 
@@ -54,6 +55,7 @@ class Services:
     portal: Portal = field(init=False)
     invoice_pages: InvoicePages = field(init=False)
     renewals: Renewals = field(init=False)
+    schedules: Schedules = field(init=False)
     engine: Engine = field(init=False)
 
     def __post_init__(self) -> None:
@@ -67,7 +69,10 @@ class Services:
         self.portal = Portal(store, self.cards, self.lifecycle)
         self.invoice_pages = InvoicePages(store, self.cards, self.invoicing, self.lifecycle)
         self.renewals = Renewals(store, self.cards, self.invoicing, self.lifecycle)
-        self.engine = Engine(store, self.invoicing, self.lifecycle, self.renewals, self.checkout)
+        self.schedules = Schedules(store, self.lifecycle)
+        self.engine = Engine(
+            store, self.invoicing, self.lifecycle, self.renewals, self.checkout, self.schedules
+        )
         store.listeners.append(self._publish)
 
     def persist(self) -> None:

@@ -64,6 +64,7 @@ _CODECS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
             "prices",
             "checkout_sessions",
             "subscriptions",
+            "subscription_schedules",
             "invoices",
             "events",
             "webhook_endpoints",

@@ -58,6 +58,7 @@ class CheckoutExtras:
 
 # Id prefix -> (collection attribute, the word Stripe's "No such ..." message uses).
 _KINDS: dict[str, tuple[str, str]] = {
+    "sub_sched_": ("subscription_schedules", "subscription_schedule"),  # before "sub_"
     "cus_": ("customers", "customer"),
     "prod_": ("products", "product"),
     "price_": ("prices", "price"),
@@ -85,6 +86,7 @@ class Store:
     prices: dict[str, Json] = field(default_factory=dict)
     checkout_sessions: dict[str, Json] = field(default_factory=dict)
     subscriptions: dict[str, Json] = field(default_factory=dict)
+    subscription_schedules: dict[str, Json] = field(default_factory=dict)
     invoices: dict[str, Json] = field(default_factory=dict)
     events: dict[str, Json] = field(default_factory=dict)
     webhook_endpoints: dict[str, Json] = field(default_factory=dict)

@@ -105,6 +105,22 @@ NULLABLE: dict[str, frozenset[str]] = {
         }
     ),
     "billing_portal.session": frozenset({"flow"}),
+    "subscription_schedule": frozenset(
+        {
+            "canceled_at",
+            "completed_at",
+            "released_at",
+            "default_settings.automatic_tax.liability",
+            "default_settings.billing_thresholds",
+            "default_settings.transfer_data",
+            "billing_mode.flexible",
+            "phases.billing_thresholds",
+            "phases.invoice_settings",
+            "phases.transfer_data",
+            "phases.items.billing_thresholds",
+            "phases.items.plan.transform_usage",
+        }
+    ),
     "webhook_endpoint": frozenset({"description"}),
     "test_helpers.test_clock": frozenset(),
     "event": frozenset(),
@@ -279,6 +295,14 @@ def test_webhook_endpoint_has_stripes_shape(client: stripe.StripeClient) -> None
         assert_shape("webhook_endpoint", client.v1.webhook_endpoints.retrieve(endpoint.id))
     finally:
         client.v1.webhook_endpoints.delete(endpoint.id)
+
+
+def test_subscription_schedule_has_stripes_shape(client: stripe.StripeClient) -> None:
+    _, subscription_id = subscribe(client)
+    schedule = client.v1.subscription_schedules.create(
+        params={"from_subscription": subscription_id}
+    )
+    assert_shape("subscription_schedule", schedule)
 
 
 def test_test_clock_has_stripes_shape(client: stripe.StripeClient) -> None:

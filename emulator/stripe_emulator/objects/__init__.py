@@ -15,6 +15,7 @@ from .event import event
 from .invoice import invoice, invoice_line
 from .portal_session import portal_session
 from .subscription import subscription, subscription_item
+from .subscription_schedule import schedule_phase, subscription_schedule
 from .test_clock import test_clock
 from .webhook_endpoint import webhook_endpoint
 
@@ -34,8 +35,10 @@ __all__ = [
     "portal_session",
     "price",
     "product",
+    "schedule_phase",
     "subscription",
     "subscription_item",
+    "subscription_schedule",
     "test_clock",
     "webhook_endpoint",
 ]
