@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import objects
+from . import discounts, objects
 from .calendar import DAY
 from .customers import Customers
 from .hosted_forms import CardEntry, NotFound, PageError, checked_card
@@ -117,6 +117,21 @@ class Checkout:
                 card_optional=self.card_optional(session),
             )
 
+    def _discounts(
+        self, session: Json, extras: CheckoutExtras, code: str | None, customer: str, now: int
+    ) -> list[tuple[Json, Json | None]]:
+        """The session's ``discounts``, or the promotion code typed on its page."""
+        given: list[tuple[Json, Json | None]] = [
+            (self.store.coupons[str(coupon)], self.store.promotion_codes.get(str(promo)))
+            for coupon, promo in extras.discounts
+        ]
+        if code and code.strip() and session["allow_promotion_codes"]:
+            promo = discounts.usable_code(self.store, code, customer, now)
+            if promo is None:
+                raise PageError("This code is invalid.", 400)
+            given.append((self.store.coupons[promo["promotion"]["coupon"]], promo))
+        return given
+
     def card_optional(self, session: Json) -> bool:
         """A trial with ``payment_method_collection=if_required``: nothing to pay today,
         so the page may be completed without card details."""
@@ -141,7 +156,14 @@ class Checkout:
             email = self.store.customers[session["customer"]]["email"]
         return email
 
-    def pay(self, session_id: str, *, email: str | None, card: CardEntry) -> Json:
+    def pay(
+        self,
+        session_id: str,
+        *,
+        email: str | None,
+        card: CardEntry,
+        promotion_code: str | None = None,
+    ) -> Json:
         """Pay a session from its page: card checks, customer, subscription, first invoice.
 
         A declined or invalid card raises :class:`PageError` before anything is
@@ -169,6 +191,7 @@ class Checkout:
                 if valid_email is None:
                     raise PageError("Enter a valid email address.", 400)
                 customer = self.customers.create(email=valid_email)
+            given = self._discounts(session, extras, promotion_code, customer["id"], now)
             method = self.cards.add_card(customer["id"], digits) if digits else None
             if method is not None and extras.trial_period_days:
                 method.charge()  # the card is set up (checked) now: a 0341 card fails later
@@ -187,6 +210,8 @@ class Checkout:
                 trial_end=trial_end,
                 missing_payment_method=extras.missing_payment_method,
                 starts_incomplete=True,
+                discounts=given,
+                checkout_session=session_id,
             )
             subscription = self.lifecycle.start(request, now=now, outbox=outbox)
             session.update(
@@ -200,6 +225,15 @@ class Checkout:
                 ),
                 url=None,
             )
+            if given:
+                invoice = self.store.invoices[subscription["latest_invoice"]]
+                taken = sum(d["amount"] for d in invoice["total_discount_amounts"])
+                session["discounts"] = [
+                    {"coupon": coupon["id"], "promotion_code": promo["id"] if promo else None}
+                    for coupon, promo in given
+                ]
+                session["total_details"]["amount_discount"] = taken
+                session["amount_total"] = session["amount_subtotal"] - taken
             self.store.record_event("checkout.session.completed", session, created=now)
             outbox.send(self.store, now)
             return dict(session)

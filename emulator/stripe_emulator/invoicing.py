@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from . import objects
+from . import discounts, objects
 from .calendar import DAY
 from .cards import PaymentMethod
 from .ids import new_id
@@ -98,6 +98,7 @@ class Invoicing:
             period_end=period[1],
             default_payment_method=subscription["default_payment_method"],
         )
+        discounts.apply(self.store, invoice, subscription, now)
         self.apply_balance(invoice, customer["balance"])
         return invoice
 
@@ -139,6 +140,7 @@ class Invoicing:
         )
         self.store.invoices[invoice["id"]] = invoice
         subscription["latest_invoice"] = invoice["id"]
+        discounts.use_once(self.store, subscription, invoice)
         outbox.add("invoice.created", invoice)
         return invoice
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
-from . import objects, statuses
+from . import discounts, objects, statuses
 from .calendar import Cycle, current_period_end
 from .cards import PaymentMethod
 from .errors import StripeError
@@ -97,6 +97,9 @@ class StartRequest:
     missing_payment_method: str = "create_invoice"
     attempt_payment: bool = True
     payment_settings: Json | None = None
+    discounts: list[tuple[Json, Json | None]] = field(default_factory=list)
+    """(coupon, promotion code or None) to give the subscription before its first invoice."""
+    checkout_session: str | None = None
     starts_incomplete: bool = False
     """As Checkout does: ``customer.subscription.created`` shows it ``incomplete``, and
     ``customer.subscription.updated`` follows once the first invoice is paid."""
@@ -197,6 +200,10 @@ class SubscriptionLifecycle:
             subscription["payment_settings"].update(request.payment_settings)
         self.store.subscriptions[subscription_id] = subscription
         self.store.cycles[subscription_id] = cycle
+        for coupon, promotion_code in request.discounts:
+            discounts.attach(
+                self.store, subscription, coupon, promotion_code, now, request.checkout_session
+            )
         if customer["currency"] is None:
             customer["currency"] = first["currency"]
         return subscription

@@ -101,7 +101,12 @@ def checkout_page(session_id: str) -> Response:
 def checkout_pay(session_id: str) -> BaseResponse:
     card = _card_entry()
     try:
-        session = _services().checkout.pay(session_id, email=request.form.get("email"), card=card)
+        session = _services().checkout.pay(
+            session_id,
+            email=request.form.get("email"),
+            card=card,
+            promotion_code=request.form.get("promotion_code"),
+        )
     except NotFound as error:
         return _page_error(error)
     except PageError as error:

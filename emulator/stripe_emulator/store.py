@@ -54,12 +54,16 @@ class CheckoutExtras:
     subscription_description: str | None
     trial_period_days: int | None
     missing_payment_method: str = "create_invoice"  # a default: older state files lack it
+    discounts: list[list[str | None]] = field(default_factory=list)
+    """[coupon id, promotion code id or None] given by ``discounts`` (older files lack it)."""
 
 
 # Id prefix -> (collection attribute, the word Stripe's "No such ..." message uses).
 _KINDS: dict[str, tuple[str, str]] = {
     "sub_sched_": ("subscription_schedules", "subscription_schedule"),  # before "sub_"
     "cus_": ("customers", "customer"),
+    "promo_": ("promotion_codes", "promotion_code"),
+    "di_": ("discounts", "discount"),
     "prod_": ("products", "product"),
     "price_": ("prices", "price"),
     "cs_": ("checkout_sessions", "checkout.session"),
@@ -87,6 +91,9 @@ class Store:
     checkout_sessions: dict[str, Json] = field(default_factory=dict)
     subscriptions: dict[str, Json] = field(default_factory=dict)
     subscription_schedules: dict[str, Json] = field(default_factory=dict)
+    coupons: dict[str, Json] = field(default_factory=dict)
+    promotion_codes: dict[str, Json] = field(default_factory=dict)
+    discounts: dict[str, Json] = field(default_factory=dict)
     invoices: dict[str, Json] = field(default_factory=dict)
     events: dict[str, Json] = field(default_factory=dict)
     webhook_endpoints: dict[str, Json] = field(default_factory=dict)
@@ -131,7 +138,7 @@ class Store:
             if object_id.startswith(prefix):
                 collection: dict[str, Json] = getattr(self, attribute)
                 return collection.get(object_id)
-        return None
+        return self.coupons.get(object_id)  # a coupon's id is chosen freely
 
     def get(self, collection: dict[str, Json], object_id: str, kind: str) -> Json:
         """The object with ``object_id`` or a 404 ``resource_missing`` error."""
@@ -220,6 +227,12 @@ class Store:
             if target is None:
                 raise StripeError(f"This property cannot be expanded ({path}).", param="expand")
             value = copy.deepcopy(target)
+            node[key] = value
+        elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            found = [self.find(v) for v in value]  # a list of ids (a subscription's discounts)
+            if any(target is None for target in found):
+                raise StripeError(f"This property cannot be expanded ({path}).", param="expand")
+            value = [copy.deepcopy(target) for target in found]
             node[key] = value
         if not rest:
             return

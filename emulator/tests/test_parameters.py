@@ -147,7 +147,9 @@ def test_checkout_options_are_echoed_or_refused(client: stripe.StripeClient) -> 
     )
     refused(create(ui_mode="embedded_page"), "ui_mode")
     refused(create(payment_method_types=["card", "link"]), "payment_method_types")
-    refused(create(discounts=[{"coupon": "HALF"}]), "discounts")
+    half = client.v1.coupons.create(params={"percent_off": 50}).id
+    assert create(discounts=[{"coupon": half}])().discounts[0].coupon == half
+    refused(create(discounts=[{"coupon": half}, {"coupon": half}]), "discounts")
     refused(create(billing_address_collection="required"), "billing_address_collection")
     refused(
         create(subscription_data={"billing_cycle_anchor": 1_900_000_000}),

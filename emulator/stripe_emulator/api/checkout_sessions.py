@@ -12,6 +12,7 @@ from ..lifecycle import LineRequest
 from ..objects import Json
 from ..store import CheckoutExtras, Store
 from .common import LIST_PARAMS, list_response, params, respond, route, services, url_param
+from .discounts import discounts_param
 
 _OPTIONS = (
     "adaptive_pricing",
@@ -40,7 +41,6 @@ _NOT_EMULATED = {
     "consent_collection": "consent collection",
     "custom_fields": "custom fields on the checkout page",
     "custom_text": "custom text on the checkout page",
-    "discounts": "discounts and coupons",
     "payment_method_configuration": "payment method configurations",
     "payment_method_options": "payment method options",
     "saved_payment_method_options": "saved payment methods on the checkout page",
@@ -180,6 +180,7 @@ def create_checkout_session() -> Response:
     if data is not None:
         _subscription_data(data, extras)
     now = store.now(customer["test_clock"] if customer else None)
+    extras.discounts = _discounts(store, p, now)
     expires_at = p.timestamp("expires_at")
     if expires_at is not None and not now + 1800 <= expires_at <= now + DAY:
         raise parameter_invalid(
@@ -198,7 +199,18 @@ def create_checkout_session() -> Response:
         locale=p.string("locale"),
     )
     session.update(options)
+    session["discounts"] = [{"coupon": c, "promotion_code": d} for c, d in extras.discounts]
     return respond(session)
+
+
+def _discounts(store: Store, p: Params, now: int) -> list[list[str | None]]:
+    given = discounts_param(store, p, now)
+    if given and p.boolean("allow_promotion_codes"):
+        raise StripeError(
+            "You may only specify one of these parameters: allow_promotion_codes, discounts.",
+            param="discounts",
+        )
+    return [[coupon["id"], promo["id"] if promo else None] for coupon, promo in given]
 
 
 def _subscription_data(data: Params, extras: CheckoutExtras) -> None:

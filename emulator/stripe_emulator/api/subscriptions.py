@@ -23,6 +23,7 @@ from .common import (
     search_response,
     services,
 )
+from .discounts import discounts_param
 
 
 @route("/subscriptions", ["POST"])
@@ -44,6 +45,7 @@ def create_subscription() -> Response:
             "off_session",
             "payment_settings",
             "proration_behavior",
+            "discounts",
         )
     )
     read.collection_method(p)
@@ -84,6 +86,7 @@ def create_subscription() -> Response:
         missing_payment_method=missing,
         attempt_payment=behaviour != "default_incomplete",
         payment_settings=payment_settings,
+        discounts=discounts_param(store, p, now),
     )
     outbox = Outbox()
     subscription = s.lifecycle.start(request, now=now, outbox=outbox)

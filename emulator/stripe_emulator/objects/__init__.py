@@ -11,6 +11,7 @@ from .catalog import plan_from_price, price, product
 from .checkout_session import checkout_customer_details, checkout_item, checkout_session
 from .common import API_VERSION, Json, deleted_object, list_object
 from .customer import customer
+from .discount import coupon, discount, promotion_code
 from .event import event
 from .invoice import invoice, invoice_line
 from .portal_session import portal_session
@@ -25,8 +26,10 @@ __all__ = [
     "checkout_customer_details",
     "checkout_item",
     "checkout_session",
+    "coupon",
     "customer",
     "deleted_object",
+    "discount",
     "event",
     "invoice",
     "invoice_line",
@@ -35,6 +38,7 @@ __all__ = [
     "portal_session",
     "price",
     "product",
+    "promotion_code",
     "schedule_phase",
     "subscription",
     "subscription_item",
