@@ -128,3 +128,23 @@ def test_a_state_kept_by_an_older_emulator_is_read_in_todays_shapes(tmp_path: Pa
         latest = client.v1.subscriptions.retrieve(subscription).latest_invoice
         assert "subscription" not in client.v1.invoices.retrieve(str(latest))
         assert pay(str(open_session.url).replace(first.url, second.url)).status == 303
+
+
+def test_a_state_file_without_the_newer_tables_still_loads(tmp_path: Path) -> None:
+    """Files written before schedules, coupons, prorations and trial notices existed."""
+    path = tmp_path / "state.json"
+    with Emulator(port=0, state_file=str(path), tick_interval=None):
+        pass
+    data = json.loads(path.read_text())
+    for table in (
+        "subscription_schedules",
+        "coupons",
+        "promotion_codes",
+        "discounts",
+        "pending_items",
+        "trial_notices",
+    ):
+        del data["store"][table]
+    path.write_text(json.dumps(data))
+    with Emulator(port=0, state_file=str(path), tick_interval=None) as emu:
+        assert emu.now() > 0
