@@ -15,6 +15,7 @@ from typing import Self
 
 from domain.email import EmailAddress
 from domain.errors import UserNotFound
+from domain.notes import Note
 from domain.provider_events import BillingEvent, CheckoutSession
 from domain.subscription import Subscription
 from domain.user import User
@@ -277,3 +278,22 @@ class PaymentGateway(abc.ABC):
     @abc.abstractmethod
     def translate_event(self, payload: str) -> BillingEvent:
         """Translate an event payload verified earlier (for replaying stored events)."""
+
+
+class NoteLibrary(abc.ABC):
+    """The notes on offer, read-only.
+
+    Rules:
+    - `list` gives every note, ordered by slug; listing twice gives the same notes;
+    - a note's slug is its name in the library (a file's name without `.md`), unique;
+    - `get` returns the note with that slug, equal to the one `list` gives; any other
+      string (unknown, empty, a path, another letter case) is None, never an error;
+    - a library that holds a malformed note refuses to be built (`NoteError` naming it),
+      so a server never starts with a note it would show wrongly.
+    """
+
+    @abc.abstractmethod
+    def list(self) -> Sequence[Note]: ...
+
+    @abc.abstractmethod
+    def get(self, slug: str) -> Note | None: ...

@@ -129,10 +129,18 @@ class Catalog:
 
 def single_plan(price_id: str | None, grandfathered: Iterable[str] = ()) -> Catalog:
     """The catalog of a one-price setup (STRIPE_PRICE_ID): one plan, "premium", that
-    includes `notes.premium`. Without a price it sells nothing."""
+    includes every entitlement a note may ask for (`SINGLE_PLAN_INCLUDES`), so its
+    subscribers read every paid note, as they did before plans. Without a price it
+    sells nothing."""
     price = PlanPrice("premium_monthly", Interval.MONTH, 0, "usd", price_id)
-    plan = Plan("premium", "Premium", frozenset({PREMIUM}), (price,))
+    plan = Plan("premium", "Premium", SINGLE_PLAN_INCLUDES, (price,))
     return Catalog((plan,), {p: "premium" for p in grandfathered})
 
 
 PREMIUM = "notes.premium"
+BASIC = "notes.basic"
+PRO = "notes.pro"
+SINGLE_PLAN_INCLUDES = frozenset({PREMIUM, BASIC, PRO})
+"""What the one plan of a one-price setup includes: every entitlement the shipped notes
+(content/notes) and catalog.toml's plans name. A note asking for anything else is locked
+there, as it is under a catalog whose plans do not include it."""

@@ -35,6 +35,10 @@ class SubscriptionRequired(DomainError):
     message = "This content is for subscribers. Subscribe to read it."
 
 
+class NoteNotFound(DomainError):
+    message = "There is no note here."
+
+
 class AlreadySubscribed(DomainError):
     message = "You already have a subscription. Manage it in the billing portal."
 

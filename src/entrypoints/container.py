@@ -9,6 +9,7 @@ from dependency_injector import containers, providers
 
 from adapters.argon2_hasher import Argon2PasswordHasher
 from adapters.emulator_clock import EmulatorClock
+from adapters.note_files import FolderNoteLibrary
 from adapters.sqlalchemy.database import create_database_engine, create_session_factory
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.stripe import StripePaymentGateway, StripeSettings
@@ -19,8 +20,10 @@ from application.use_cases.authenticate_user import AuthenticateUser, make_dummy
 from application.use_cases.confirm_checkout import ConfirmCheckout
 from application.use_cases.get_account import GetAccount
 from application.use_cases.handle_billing_event import HandleBillingEvent
+from application.use_cases.list_notes import ListNotes
 from application.use_cases.log_out import LogOut
 from application.use_cases.open_billing_portal import OpenBillingPortal
+from application.use_cases.read_note import ReadNote
 from application.use_cases.reconcile_subscriptions import ReconcileSubscriptions
 from application.use_cases.register_user import RegisterUser
 from application.use_cases.replay_events import ReplayEvents
@@ -71,6 +74,7 @@ class Container(containers.DeclarativeContainer):
     clock = providers.Singleton(build_clock, settings)
     gateway = providers.Singleton(build_payment_gateway, settings)
     policy = providers.Singleton(build_access_policy, settings)
+    notes = providers.Singleton(FolderNoteLibrary, settings.provided.notes_dir)
 
     register_user = providers.Factory(RegisterUser, uow=uow, hasher=hasher, clock=clock)
     dummy_hash = providers.Singleton(make_dummy_hash, hasher)
@@ -79,6 +83,8 @@ class Container(containers.DeclarativeContainer):
     )
     log_out = providers.Factory(LogOut, uow=uow)
     access_content = providers.Factory(AccessContent, uow=uow, clock=clock, policy=policy)
+    read_note = providers.Factory(ReadNote, notes=notes, uow=uow, clock=clock, policy=policy)
+    list_notes = providers.Factory(ListNotes, notes=notes, uow=uow, clock=clock, policy=policy)
     get_account = providers.Factory(GetAccount, uow=uow, clock=clock, policy=policy)
     start_subscription = providers.Factory(
         StartSubscription, uow=uow, gateway=gateway, clock=clock, policy=policy

@@ -20,6 +20,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 DEFAULT_DATABASE_URL = f"sqlite:///{Path('instance') / 'app.db'}"
+# The notes shipped in the project's folder (src/entrypoints/settings.py is two below it),
+# wherever the server is started from; NOTES_DIR names another folder.
+DEFAULT_NOTES_DIR = Path(__file__).resolve().parents[2] / "content" / "notes"
 LOCAL_RUN_ENV = Path("instance") / "local-run.env"
 # What `make run` writes there: the emulator it started, its price and webhook secret.
 LOCAL_RUN_VARIABLES = (
@@ -59,6 +62,7 @@ class Settings:
     register_rate_limit: str = "10 per minute"
     trusted_proxy_hops: int = 0
     max_content_length: int = 1024 * 1024
+    notes_dir: Path = DEFAULT_NOTES_DIR
     emulator_clock_url: str | None = None
     """The Stripe emulator's clock (`.../_emulator/clock`): the app's time follows it.
     Set by `make run` in the embedded default; unset, the app reads the system clock."""
@@ -154,6 +158,7 @@ class Settings:
             register_rate_limit=_rate(env, "REGISTER_RATE_LIMIT", "10 per minute"),
             trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0, minimum=0),
             max_content_length=_int(env, "MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1024),
+            notes_dir=Path(env["NOTES_DIR"]) if env.get("NOTES_DIR") else DEFAULT_NOTES_DIR,
             emulator_clock_url=emulator_clock_url,
             local_default=local_default,
         )

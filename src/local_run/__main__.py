@@ -88,7 +88,10 @@ def _run() -> int:
                 raise StartUpError(
                     f"The database cannot be reached (DATABASE_URL): {first_line(error)}"
                 ) from None
-            app = create_app(settings)
+            try:
+                app = create_app(settings)
+            except ConfigurationError as error:  # a malformed note (NOTES_DIR)
+                raise StartUpError(f"Configuration error: {error}") from None
             server = make_server(host, port, app, threaded=True, fd=app_socket.fileno())
         except BaseException:
             if emulator is not None:

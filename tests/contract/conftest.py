@@ -1,15 +1,25 @@
 """Each port's implementations, as parametrized fixtures: one contract, every adapter."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import pytest
 
 from adapters.argon2_hasher import OWASP_MINIMUM, Argon2PasswordHasher
-from adapters.memory import FakePasswordHasher, InMemoryStore, InMemoryUnitOfWork
+from adapters.memory import (
+    FakePasswordHasher,
+    InMemoryNoteLibrary,
+    InMemoryStore,
+    InMemoryUnitOfWork,
+)
+from adapters.note_files import FolderNoteLibrary
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
-from application.ports import PasswordHasher, UnitOfWork
+from application.ports import NoteLibrary, PasswordHasher, UnitOfWork
+from domain.notes import Note
+from tests.support.notes import write_notes
 
 NewUnitOfWork = Callable[[], UnitOfWork]
+NewNoteLibrary = Callable[[Sequence[Note]], NoteLibrary]
 
 
 @pytest.fixture(
@@ -46,3 +56,15 @@ def upgraded(hasher: PasswordHasher) -> PasswordHasher:
             parallelism=parameters.parallelism,
         )
     )
+
+
+@pytest.fixture(params=["memory", "folder"])
+def new_note_library(request: pytest.FixtureRequest, tmp_path: Path) -> NewNoteLibrary:
+    """Makes a library holding the notes given (the folder one: as files an author writes)."""
+    if request.param == "memory":
+        return InMemoryNoteLibrary
+
+    def in_folder(notes: Sequence[Note]) -> NoteLibrary:
+        return FolderNoteLibrary(write_notes(tmp_path / "notes", list(notes)))
+
+    return in_folder

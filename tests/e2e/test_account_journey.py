@@ -25,9 +25,10 @@ def test_a_new_user_registers_logs_in_reads_free_is_offered_premium_and_logs_out
     logged_in = browser.log_in(EMAIL.upper(), PASSWORD)
     assert logged_in.status_code == 303
 
-    free = browser.get("/free")
+    free = browser.get("/free")  # the seed's free page is now the notes
     assert free.status_code == 200
-    assert "free content available to all users" in free.text
+    assert free.url.endswith("/notes")
+    assert "Capture first, sort later" in free.text
 
     premium = browser.get("/premium")
     assert premium.status_code == 403
@@ -36,13 +37,13 @@ def test_a_new_user_registers_logs_in_reads_free_is_offered_premium_and_logs_out
 
     logged_out = browser.submit("/logout")
     assert logged_out.status_code == 303
-    after = browser.get("/free", allow_redirects=False)
+    after = browser.get("/account", allow_redirects=False)
     assert after.status_code == 302
-    assert "/login?next=/free" in after.headers["Location"]
+    assert "/login?next=/account" in after.headers["Location"]
 
 
 def test_an_anonymous_visitor_is_sent_to_log_in_and_brought_back(browser: Browser) -> None:
-    for path in ("/free", "/premium", "/account"):
+    for path in ("/premium", "/account"):
         response = browser.get(path, allow_redirects=False)
         assert response.status_code == 302, path
         assert response.headers["Location"] == f"/login?next={path}"
@@ -70,7 +71,7 @@ def test_a_wrong_password_and_an_unknown_email_get_the_same_answer(browser: Brow
     assert wrong.status_code == unknown.status_code == 401
     assert "Invalid email or password." in wrong.text
     assert "Invalid email or password." in unknown.text
-    assert browser.get("/free", allow_redirects=False).status_code == 302
+    assert browser.get("/account", allow_redirects=False).status_code == 302
 
 
 def test_a_form_without_its_csrf_token_is_refused_and_stores_nothing(browser: Browser) -> None:

@@ -145,7 +145,7 @@ def test_database_down_signed_in_pages_answer_the_apps_own_503(
 
     forwarder.close()
 
-    for path in ("/account", "/premium", "/free", "/"):
+    for path in ("/account", "/premium", "/notes", "/"):
         response = browser.get(path, allow_redirects=False)
         _assert_own_503_page(response)
         assert "Log out" not in response.text  # the nav needs the user: left out

@@ -7,12 +7,14 @@ cases in milliseconds.
 
 from adapters.memory.clock import ManualClock
 from adapters.memory.hasher import FakePasswordHasher
+from adapters.memory.note_library import InMemoryNoteLibrary
 from adapters.memory.payment_gateway import FakePaymentGateway
 from adapters.memory.unit_of_work import InMemoryStore, InMemoryUnitOfWork
 
 __all__ = [
     "FakePasswordHasher",
     "FakePaymentGateway",
+    "InMemoryNoteLibrary",
     "InMemoryStore",
     "InMemoryUnitOfWork",
     "ManualClock",

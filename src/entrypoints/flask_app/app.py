@@ -1,5 +1,6 @@
 import logging
 import sys
+from typing import NoReturn
 from urllib.parse import urlsplit
 
 from dotenv import find_dotenv, load_dotenv
@@ -10,8 +11,9 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
+from domain.notes import NoteError
 from entrypoints.container import Container
-from entrypoints.flask_app import auth, checkout_views, cli, content, webhook
+from entrypoints.flask_app import auth, checkout_views, cli, content, notes_views, webhook
 from entrypoints.flask_app.errors import register_error_handlers
 from entrypoints.flask_app.rate_limit import install_rate_limits, warn_if_per_process_limits
 from entrypoints.flask_app.redirects import safe_next
@@ -27,18 +29,25 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     A container may be passed in with providers already overridden (tests).
     Built from the environment, as the Flask CLI or a WSGI server does, a setting
-    that is missing or malformed is one line on stderr and exit status 2: their
-    loaders would show it as a traceback.
+    that is missing or malformed, or a malformed note, is one line on stderr and exit
+    status 2: their loaders would show it as a traceback. Built from given settings, a
+    malformed note is a `ConfigurationError` naming its file.
     """
+    from_env = settings is None
     if settings is None:
         load_dotenv(find_dotenv(usecwd=True))  # found from the working directory, as instance/
         try:
             settings = settings_for_app()
         except ConfigurationError as error:
-            print(f"Configuration error: {error}", file=sys.stderr)
-            raise SystemExit(2) from None
+            _stop(error)
     container = container or Container()
     container.settings.override(settings)
+    try:
+        container.notes()  # every note read and checked now: a malformed one stops start-up
+    except NoteError as error:
+        if from_env:
+            _stop(error)
+        raise ConfigurationError(str(error)) from None
 
     app = Flask(__name__)
     app.session_interface = HttpsAwareSessionInterface()
@@ -66,7 +75,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     extra = (_origin(api_base),) if api_base else ()
     add_security_headers(app, extra)
 
-    for blueprint in (auth.bp, checkout_views.bp, content.bp, webhook.bp):
+    for blueprint in (auth.bp, checkout_views.bp, content.bp, notes_views.bp, webhook.bp):
         app.register_blueprint(blueprint)
     install_rate_limits(app, settings)
     warn_if_per_process_limits(settings)
@@ -76,6 +85,11 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     cli.register(app)
     return app
+
+
+def _stop(error: Exception) -> NoReturn:
+    print(f"Configuration error: {error}", file=sys.stderr)
+    raise SystemExit(2) from None
 
 
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):

@@ -1,10 +1,12 @@
-"""Home, free and premium content, the account page."""
+"""Home, the seed's free and premium pages, the account page."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
 
 from application.use_cases.access_content import AccessContentCommand, ContentTier
 from application.use_cases.get_account import GetAccountCommand
+from application.use_cases.list_notes import ListNotesCommand
 from domain.errors import SubscriptionRequired
 from entrypoints.flask_app.account_page import AccountPage
 from entrypoints.flask_app.deps import container
@@ -20,10 +22,9 @@ def home() -> str:
 # /free and /premium take POST only because the seed tutorial's pages post forms there;
 # a POST reads the page like a GET and changes nothing.
 @bp.route("/free", methods=["GET", "POST"])
-@login_required
-def free_content() -> str:
-    container().access_content().execute(AccessContentCommand(current_user.id, ContentTier.FREE))
-    return render_template("free.html")
+def free_content() -> Response:
+    """The seed's free page is now the notes, open to visitors too (303: a POST as well)."""
+    return redirect(url_for("notes.index"), 303)
 
 
 @bp.route("/premium", methods=["GET", "POST"])
@@ -35,7 +36,9 @@ def premium_content() -> str | tuple[str, int]:
         )
     except SubscriptionRequired as error:
         return render_template("subscribe.html", message=error.message), 403
-    return render_template("premium.html")
+    index = container().list_notes().execute(ListNotesCommand(current_user.id))
+    paid = [note for note in index.notes if note.readable and not note.is_free]
+    return render_template("premium.html", notes=paid)
 
 
 @bp.get("/account")

@@ -32,6 +32,7 @@ STATUS_OF: dict[type[errors.DomainError], int] = {
     errors.InvalidCredentials: 401,
     errors.UserNotFound: 404,
     errors.SubscriptionRequired: 403,
+    errors.NoteNotFound: 404,
     errors.AlreadySubscribed: 409,
     errors.NoBillingAccount: 409,
     errors.CheckoutNotFound: 404,
