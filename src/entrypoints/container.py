@@ -78,7 +78,7 @@ class Container(containers.DeclarativeContainer):
         AuthenticateUser, uow=uow, hasher=hasher, dummy_hash=dummy_hash
     )
     log_out = providers.Factory(LogOut, uow=uow)
-    access_content = providers.Factory(AccessContent, uow=uow, clock=clock, policy=policy)
+    access_content = providers.Factory(AccessContent, clock=clock, policy=policy)
     get_account = providers.Factory(GetAccount, uow=uow, clock=clock, policy=policy)
     start_subscription = providers.Factory(
         StartSubscription, uow=uow, gateway=gateway, clock=clock, policy=policy

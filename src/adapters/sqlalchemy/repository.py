@@ -3,7 +3,7 @@ from dataclasses import fields
 
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from adapters.sqlalchemy.tables import EventRow, SubscriptionRow, UserRow
 from application.ports import EventInbox, EventStatus, InboxRecord, UserRepository
@@ -83,10 +83,9 @@ class SqlAlchemyUserRepository(UserRepository):
         row.version = row.version + 1
 
     def get(self, user_id: str) -> User | None:
-        row = self._rows.get(user_id) or self._session.get(
-            UserRow, user_id, with_for_update=self._lock or None
-        )
-        return self._user(row) if row else None
+        if user_id in self._rows:
+            return self._user(self._rows[user_id])
+        return self._one(select(UserRow).where(UserRow.id == user_id))
 
     def get_by_email(self, email: EmailAddress) -> User | None:
         return self._one(select(UserRow).where(UserRow.email == email.value))
@@ -95,9 +94,8 @@ class SqlAlchemyUserRepository(UserRepository):
         return self._one(select(UserRow).where(UserRow.customer_id == customer_id))
 
     def get_by_subscription_id(self, subscription_id: str) -> User | None:
-        return self._one(
-            select(UserRow).join(SubscriptionRow).where(SubscriptionRow.id == subscription_id)
-        )
+        owner = select(SubscriptionRow.user_id).where(SubscriptionRow.id == subscription_id)
+        return self._one(select(UserRow).where(UserRow.id == owner.scalar_subquery()))
 
     def list_billed(self) -> Sequence[User]:
         query = (
@@ -108,9 +106,19 @@ class SqlAlchemyUserRepository(UserRepository):
         return [self._user(row) for row in self._session.scalars(query)]
 
     def _one(self, query: Select[UserRow]) -> User | None:
+        """The user `query` finds, with their subscriptions: in one statement (a join),
+        except for a writer on PostgreSQL.
+
+        A writer's read locks the user's row there (FOR UPDATE OF users), and a statement
+        that waited for that lock sees the user's row as committed meanwhile but its
+        joined rows as they were when it started: the subscriptions are read after the
+        lock, by a second statement. SQLite's writer holds the database from its start.
+        """
         if self._lock:
             query = query.with_for_update(of=UserRow)
-        row = self._session.scalars(query).first()
+        if not self._lock or self._session.get_bind().dialect.name == "sqlite":
+            query = query.options(joinedload(UserRow.subscriptions))
+        row = self._session.scalars(query).unique().first()
         return self._user(row) if row else None
 
     def _user(self, row: UserRow) -> User:

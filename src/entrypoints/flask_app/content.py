@@ -22,7 +22,9 @@ def home() -> str:
 @bp.route("/free", methods=["GET", "POST"])
 @login_required
 def free_content() -> str:
-    container().access_content().execute(AccessContentCommand(current_user.id, ContentTier.FREE))
+    container().access_content().execute(
+        AccessContentCommand(current_user.account, ContentTier.FREE)
+    )
     return render_template("free.html")
 
 
@@ -31,7 +33,7 @@ def free_content() -> str:
 def premium_content() -> str | tuple[str, int]:
     try:
         container().access_content().execute(
-            AccessContentCommand(current_user.id, ContentTier.PREMIUM)
+            AccessContentCommand(current_user.account, ContentTier.PREMIUM)
         )
     except SubscriptionRequired as error:
         return render_template("subscribe.html", message=error.message), 403
