@@ -79,6 +79,19 @@ def test_a_premium_page_reads_the_user_once_with_their_subscriptions(app: Flask)
     assert "JOIN subscriptions" in " ".join(statements.sent)
 
 
+def test_a_new_webhook_event_is_claimed_by_one_insert_without_a_look_up(app: Flask) -> None:
+    client = subscriber(app)
+    again = se.event("customer.subscription.updated", se.subscription(), created=1)  # stale
+
+    with Statements(app.extensions["container"].engine()) as statements:
+        answer = post_event(client, again)
+
+    assert answer.get_json()["status"] == "ignored"
+    assert not any("FROM billing_events" in s for s in statements.sent), statements.sent
+    assert sum(s.startswith("INSERT INTO billing_events") for s in statements.sent) == 1
+    assert not any(s.startswith("UPDATE") for s in statements.sent), statements.sent
+
+
 def test_a_signed_in_page_does_not_send_the_session_cookie_again(app: Flask) -> None:
     client = subscriber(app)
     assert client.get("/premium").status_code == 200  # the first page adds a CSRF token

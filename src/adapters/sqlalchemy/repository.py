@@ -1,7 +1,8 @@
 from collections.abc import Sequence
 from dataclasses import fields
 
-from sqlalchemy import Select, select
+from sqlalchemy import Insert, Select, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -155,6 +156,32 @@ class SqlAlchemyEventInbox(EventInbox):
         row.payload = record.payload
         row.error = record.error
         row.note = record.note
+
+    def claim(self, record: InboxRecord) -> InboxRecord | None:
+        values = {
+            "event_id": record.event_id,
+            "provider_type": record.provider_type,
+            "status": record.status.value,
+            "received_at": record.received_at,
+            "payload": record.payload,
+            "error": record.error,
+            "note": record.note,
+        }
+        dialect = self._session.get_bind().dialect.name
+        insert: Insert = (
+            postgresql.insert(EventRow).values(values).on_conflict_do_nothing()
+            if dialect == "postgresql"
+            else sqlite.insert(EventRow).values(values).on_conflict_do_nothing()
+        )
+        # No autoflush: the users saved earlier in this transaction are written at commit,
+        # where their conflicts are told apart.
+        with self._session.no_autoflush:
+            inserted = self._session.execute(insert.returning(EventRow.event_id)).first()
+        if inserted is not None:
+            return None
+        row = self._find(record.event_id)
+        assert row is not None, "a conflicting id that is not there"
+        return _record(row)
 
     def _find(self, event_id: str) -> EventRow | None:
         if event_id in self._rows:
