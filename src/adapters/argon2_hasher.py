@@ -18,8 +18,13 @@ class Argon2Parameters:
 
 # OWASP Password Storage Cheat Sheet minimum: m=19 MiB, t=2, p=1.
 OWASP_MINIMUM = Argon2Parameters(time_cost=2, memory_cost_kib=19 * 1024, parallelism=1)
-# Production: RFC 9106's second recommended option (argon2-cffi's default), well above it.
-DEFAULT_PARAMETERS = Argon2Parameters(time_cost=3, memory_cost_kib=64 * 1024, parallelism=4)
+# Production: OWASP's memory, one pass more than its minimum (t=3). About 30 ms of one
+# core a hash on the 2-core machine of docs/performance.md, so two workers log in about 65
+# people a second, and a worker's peak memory stays near its steady size. Until issue 10
+# it was argon2-cffi's default (t=3, 64 MiB, p=4): 150-200 ms of CPU a hash, 11 log-ins a
+# second, and 64 MiB more per worker at each log-in. Hashes made with other parameters
+# are replaced at their next log-in (AuthenticateUser).
+DEFAULT_PARAMETERS = Argon2Parameters(time_cost=3, memory_cost_kib=19 * 1024, parallelism=1)
 
 
 class Argon2PasswordHasher(PasswordHasher):

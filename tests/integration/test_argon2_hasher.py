@@ -94,3 +94,12 @@ def test_an_unreadable_hash_asks_for_a_rehash_instead_of_raising() -> None:
     hasher = Argon2PasswordHasher(OWASP_MINIMUM)
     for garbage in ("", "not a hash", "$argon2id$v=19$m=x", "ünïcode"):
         assert hasher.needs_rehash(garbage) is True
+
+
+def test_a_hash_made_with_the_parameters_before_issue_10_is_replaced_at_log_in() -> None:
+    before = Argon2PasswordHasher(
+        Argon2Parameters(time_cost=3, memory_cost_kib=64 * 1024, parallelism=4)
+    ).hash("a password")
+    production = Argon2PasswordHasher()
+    assert production.verify(before, "a password")
+    assert production.needs_rehash(before)
