@@ -1,7 +1,8 @@
 from collections.abc import Sequence
 from dataclasses import fields
+from functools import cache
 
-from sqlalchemy import Insert, Select, select
+from sqlalchemy import Insert, Select, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
@@ -86,17 +87,16 @@ class SqlAlchemyUserRepository(UserRepository):
     def get(self, user_id: str) -> User | None:
         if user_id in self._rows:
             return self._user(self._rows[user_id])
-        return self._one(select(UserRow).where(UserRow.id == user_id))
+        return self._one("id", user_id)
 
     def get_by_email(self, email: EmailAddress) -> User | None:
-        return self._one(select(UserRow).where(UserRow.email == email.value))
+        return self._one("email", email.value)
 
     def get_by_customer_id(self, customer_id: str) -> User | None:
-        return self._one(select(UserRow).where(UserRow.customer_id == customer_id))
+        return self._one("customer_id", customer_id)
 
     def get_by_subscription_id(self, subscription_id: str) -> User | None:
-        owner = select(SubscriptionRow.user_id).where(SubscriptionRow.id == subscription_id)
-        return self._one(select(UserRow).where(UserRow.id == owner.scalar_subquery()))
+        return self._one("subscription_id", subscription_id)
 
     def list_billed(self) -> Sequence[User]:
         query = (
@@ -106,25 +106,38 @@ class SqlAlchemyUserRepository(UserRepository):
         )
         return [self._user(row) for row in self._session.scalars(query)]
 
-    def _one(self, query: Select[UserRow]) -> User | None:
-        """The user `query` finds, with their subscriptions: in one statement (a join),
-        except for a writer on PostgreSQL.
+    def _one(self, by: str, value: str) -> User | None:
+        """The user whose `by` is `value`, with their subscriptions: in one statement (a
+        join), except for a writer on PostgreSQL.
 
         A writer's read locks the user's row there (FOR UPDATE OF users), and a statement
         that waited for that lock sees the user's row as committed meanwhile but its
         joined rows as they were when it started: the subscriptions are read after the
         lock, by a second statement. SQLite's writer holds the database from its start.
         """
-        if self._lock:
-            query = query.with_for_update(of=UserRow)
-        if not self._lock or self._session.get_bind().dialect.name == "sqlite":
-            query = query.options(joinedload(UserRow.subscriptions))
-        row = self._session.scalars(query).unique().first()
+        joined = not self._lock or self._session.get_bind().dialect.name == "sqlite"
+        query = _user_query(by, self._lock, joined)
+        row = self._session.scalars(query, {"value": value}).unique().first()
         return self._user(row) if row else None
 
     def _user(self, row: UserRow) -> User:
         self._rows[row.id] = row
         return _user(row)
+
+
+@cache
+def _user_query(by: str, lock: bool, joined: bool) -> Select[UserRow]:
+    """Built once per kind, not per request (building one costs more than running it)."""
+    if by == "subscription_id":
+        owner = select(SubscriptionRow.user_id).where(SubscriptionRow.id == bindparam("value"))
+        query = select(UserRow).where(UserRow.id == owner.scalar_subquery())
+    else:
+        query = select(UserRow).where(getattr(UserRow, by) == bindparam("value"))
+    if lock:
+        query = query.with_for_update(of=UserRow)
+    if joined:
+        query = query.options(joinedload(UserRow.subscriptions))
+    return query
 
 
 class SqlAlchemyEventInbox(EventInbox):
