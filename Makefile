@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck unit clean
+.PHONY: install run test lint typecheck unit bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,9 +17,14 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m local_run
 
+# The service and bare Flask under gunicorn, loaded side by side: docs/performance.md.
+# BENCH_ARGS="--duration 2 --rounds 1" for a quick look.
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 lint: $(STAMP)
-	$(BIN)/ruff check src tests emulator
-	$(BIN)/ruff format --check src tests emulator
+	$(BIN)/ruff check src tests emulator bench
+	$(BIN)/ruff format --check src tests emulator bench
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)

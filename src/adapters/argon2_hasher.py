@@ -1,3 +1,6 @@
+import ctypes
+import ctypes.util
+import functools
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher as _Argon2
@@ -18,8 +21,13 @@ class Argon2Parameters:
 
 # OWASP Password Storage Cheat Sheet minimum: m=19 MiB, t=2, p=1.
 OWASP_MINIMUM = Argon2Parameters(time_cost=2, memory_cost_kib=19 * 1024, parallelism=1)
-# Production: RFC 9106's second recommended option (argon2-cffi's default), well above it.
-DEFAULT_PARAMETERS = Argon2Parameters(time_cost=3, memory_cost_kib=64 * 1024, parallelism=4)
+# Production: OWASP's memory, one pass more than its minimum (t=3). About 30 ms of one
+# core a hash on the 2-core machine of docs/performance.md, so two workers log in about 65
+# people a second, and a worker's peak memory stays near its steady size. Until issue 10
+# it was argon2-cffi's default (t=3, 64 MiB, p=4): 150-200 ms of CPU a hash, 11 log-ins a
+# second, and 64 MiB more per worker at each log-in. Hashes made with other parameters
+# are replaced at their next log-in (AuthenticateUser).
+DEFAULT_PARAMETERS = Argon2Parameters(time_cost=3, memory_cost_kib=19 * 1024, parallelism=1)
 
 
 class Argon2PasswordHasher(PasswordHasher):
@@ -33,6 +41,7 @@ class Argon2PasswordHasher(PasswordHasher):
         ):
             raise ValueError("argon2 parameters below OWASP's minimum (m=19 MiB, t=2, p=1)")
         self.parameters = parameters
+        _give_big_buffers_back()
         self._argon2 = _Argon2(
             time_cost=parameters.time_cost,
             memory_cost=parameters.memory_cost_kib,
@@ -56,6 +65,29 @@ class Argon2PasswordHasher(PasswordHasher):
             return self._argon2.check_needs_rehash(password_hash)
         except (InvalidHashError, ValueError):
             return True
+
+
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+
+
+@functools.cache
+def _give_big_buffers_back() -> None:
+    """Make glibc return argon2's buffer (m KiB, freed after each hash) to the system.
+
+    glibc raises its mmap threshold to the size of a large block once freed (up to 32
+    MiB), so from the second hash on a 19 MiB buffer comes from the heap and stays in
+    the worker for good: +19 MiB of resident memory in every worker that served a
+    log-in. A fixed threshold of 1 MiB keeps large blocks mmapped and released at free.
+    Process-wide, once; nothing happens where the C library is not glibc.
+    """
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return
+    try:
+        mallopt = ctypes.CDLL(name).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(M_MMAP_THRESHOLD, 1024 * 1024)
 
 
 def _encode(password: str) -> bytes:

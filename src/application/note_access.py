@@ -7,6 +7,7 @@ from application.ports import Clock, UnitOfWork
 from domain.access import AccessPolicy
 from domain.catalog import Plan
 from domain.notes import Note
+from domain.user import User
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +31,13 @@ def load_reader(uow: UnitOfWork, clock: Clock, policy: AccessPolicy, user_id: st
         return Reader(None)
     with uow as opened:
         user = opened.users.require(user_id)
+    return reader_of(user, clock, policy)
+
+
+def reader_of(user: User, clock: Clock, policy: AccessPolicy) -> Reader:
+    """The reader a user loaded already (for this request) is."""
     return Reader(
-        user_id,
-        policy.entitlements(user, clock.now()),
-        policy.has_live_subscription(user),
+        user.id, policy.entitlements(user, clock.now()), policy.has_live_subscription(user)
     )
 
 

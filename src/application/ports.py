@@ -112,6 +112,16 @@ class EventInbox(abc.ABC):
     def record(self, record: InboxRecord) -> None: ...
 
     @abc.abstractmethod
+    def claim(self, record: InboxRecord) -> InboxRecord | None:
+        """Record a new event in one write, unless its id is recorded already.
+
+        Returns None when `record` was stored (visible to others at commit), or the record
+        already stored, left as it is: committed before, or by another transaction that
+        commits first (a database waits for that transaction to end; a fake may instead
+        make the second commit raise `EventAlreadyRecorded`).
+        """
+
+    @abc.abstractmethod
     def list(self, status: EventStatus | None = None) -> Sequence[InboxRecord]:
         """Records, oldest first, optionally only those with `status`."""
 

@@ -82,7 +82,7 @@ class Container(containers.DeclarativeContainer):
         AuthenticateUser, uow=uow, hasher=hasher, dummy_hash=dummy_hash
     )
     log_out = providers.Factory(LogOut, uow=uow)
-    access_content = providers.Factory(AccessContent, uow=uow, clock=clock, policy=policy)
+    access_content = providers.Factory(AccessContent, clock=clock, policy=policy)
     read_note = providers.Factory(ReadNote, notes=notes, uow=uow, clock=clock, policy=policy)
     list_notes = providers.Factory(ListNotes, notes=notes, uow=uow, clock=clock, policy=policy)
     get_account = providers.Factory(GetAccount, uow=uow, clock=clock, policy=policy)

@@ -536,3 +536,47 @@ def test_writers_to_one_user_take_turns_instead_of_conflicting(new_uow: NewUnitO
     assert order == ["first read []", "second read ['sub_a']"]
     stored = load(new_uow, ann.id)
     assert stored is not None and set(stored.subscriptions) == {"sub_a", "sub_b"}
+
+
+# -- claiming an event ---------------------------------------------------------------------
+
+
+def test_claiming_a_new_event_stores_it_at_commit(new_uow: NewUnitOfWork) -> None:
+    record = a_record(status=EventStatus.PROCESSED, note="applied")
+    with new_uow() as uow:
+        assert uow.events.claim(record) is None
+        uow.commit()
+    with new_uow() as uow:
+        assert uow.events.get("evt_1") == record
+
+
+def test_claiming_an_event_recorded_before_returns_it_unchanged(new_uow: NewUnitOfWork) -> None:
+    first = a_record(status=EventStatus.PROCESSED, note="first")
+    with new_uow() as uow:
+        uow.events.record(first)
+        uow.commit()
+    with new_uow() as uow:
+        assert uow.events.claim(a_record(status=EventStatus.IGNORED, note="again")) == first
+        uow.commit()
+    with new_uow() as uow:
+        assert list(uow.events.list()) == [first]
+
+
+def test_a_claim_left_without_commit_stores_nothing(new_uow: NewUnitOfWork) -> None:
+    with new_uow() as uow:
+        assert uow.events.claim(a_record()) is None
+    with new_uow() as uow:
+        assert uow.events.get("evt_1") is None
+
+
+def test_a_claim_sees_an_event_another_transaction_committed_since_it_began(
+    new_uow: NewUnitOfWork,
+) -> None:
+    theirs = a_record(note="theirs")
+    with new_uow() as uow_a, new_uow() as uow_b:
+        uow_b.users.get("anyone")  # begun before theirs committed
+        uow_a.events.record(theirs)
+        uow_a.commit()
+        assert uow_b.events.claim(a_record(note="ours")) == theirs
+    with new_uow() as uow:
+        assert list(uow.events.list()) == [theirs]

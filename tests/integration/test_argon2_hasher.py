@@ -1,6 +1,9 @@
 """Argon2PasswordHasher against the real argon2-cffi: the algorithm and its cost."""
 
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from argon2 import Type, extract_parameters
@@ -94,3 +97,36 @@ def test_an_unreadable_hash_asks_for_a_rehash_instead_of_raising() -> None:
     hasher = Argon2PasswordHasher(OWASP_MINIMUM)
     for garbage in ("", "not a hash", "$argon2id$v=19$m=x", "ünïcode"):
         assert hasher.needs_rehash(garbage) is True
+
+
+def test_a_hash_made_with_the_parameters_before_issue_10_is_replaced_at_log_in() -> None:
+    before = Argon2PasswordHasher(
+        Argon2Parameters(time_cost=3, memory_cost_kib=64 * 1024, parallelism=4)
+    ).hash("a password")
+    production = Argon2PasswordHasher()
+    assert production.verify(before, "a password")
+    assert production.needs_rehash(before)
+
+
+RSS_AFTER_HASHES = """
+from adapters.argon2_hasher import Argon2PasswordHasher
+
+def rss_kib():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS"))
+
+hasher = Argon2PasswordHasher()
+before = rss_kib()
+stored = hasher.hash("a password")
+for _ in range(3):
+    hasher.verify(stored, "a password")
+print(rss_kib() - before)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_a_worker_does_not_keep_argon2s_buffer_after_hashing() -> None:
+    grown = subprocess.run(
+        [sys.executable, "-c", RSS_AFTER_HASHES], capture_output=True, text=True, check=True
+    )
+    assert int(grown.stdout) < 8 * 1024, "KiB kept after hashing"

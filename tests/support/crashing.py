@@ -2,6 +2,7 @@
 
 from adapters.sqlalchemy.tables import EventRow
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+from application.ports import InboxRecord
 
 
 class Crash(RuntimeError):
@@ -18,9 +19,22 @@ class CrashingUnitOfWork(SqlAlchemyUnitOfWork):
 
     crashes = 0
 
+    def __enter__(self) -> "CrashingUnitOfWork":
+        super().__enter__()
+        self._claimed = False
+        claim = self.events.claim
+
+        def claiming(record: InboxRecord) -> InboxRecord | None:
+            self._claimed = True  # the claim's INSERT is sent at once
+            return claim(record)
+
+        self.events.claim = claiming  # type: ignore[method-assign]
+        return self
+
     def commit(self) -> None:
         assert self._session is not None
-        writes_an_event = any(isinstance(row, EventRow) for row in self._session.new)
+        new_rows = self._session.new
+        writes_an_event = self._claimed or any(isinstance(row, EventRow) for row in new_rows)
         if CrashingUnitOfWork.crashes > 0 and writes_an_event:
             self._session.flush()
             CrashingUnitOfWork.crashes -= 1

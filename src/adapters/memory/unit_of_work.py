@@ -94,6 +94,13 @@ class InMemoryEventInbox(EventInbox):
             self.seen.setdefault(record.event_id, self._store.events.get(record.event_id))
         self.pending[record.event_id] = record
 
+    def claim(self, record: InboxRecord) -> InboxRecord | None:
+        stored = self.pending.get(record.event_id) or self._store.events.get(record.event_id)
+        if stored is not None:
+            return stored
+        self.record(record)
+        return None
+
     def list(self, status: EventStatus | None = None) -> Sequence[InboxRecord]:
         merged = {**self._store.events, **self.pending}
         records = sorted(merged.values(), key=lambda r: (r.received_at, r.event_id))

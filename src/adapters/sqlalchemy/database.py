@@ -25,13 +25,18 @@ def create_database_engine(url: str) -> Engine:
         engine = create_engine(parsed, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(parsed, pool_pre_ping=True)
+    # No pre-ping: it costs a round trip on every checkout. A connection the server dropped
+    # (a restart) fails its request once (503), and SQLAlchemy then discards the pool.
+    return create_engine(parsed)
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    # In WAL, NORMAL syncs at checkpoints, not at every commit: a commit survives a crash
+    # of the process, but the last ones may be lost if the machine loses power.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 

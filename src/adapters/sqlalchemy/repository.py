@@ -1,9 +1,11 @@
 from collections.abc import Sequence
 from dataclasses import fields
+from functools import cache
 
-from sqlalchemy import Select, select
+from sqlalchemy import Insert, Select, bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from adapters.sqlalchemy.tables import EventRow, SubscriptionRow, UserRow
 from application.ports import EventInbox, EventStatus, InboxRecord, UserRepository
@@ -83,21 +85,18 @@ class SqlAlchemyUserRepository(UserRepository):
         row.version = row.version + 1
 
     def get(self, user_id: str) -> User | None:
-        row = self._rows.get(user_id) or self._session.get(
-            UserRow, user_id, with_for_update=self._lock or None
-        )
-        return self._user(row) if row else None
+        if user_id in self._rows:
+            return self._user(self._rows[user_id])
+        return self._one("id", user_id)
 
     def get_by_email(self, email: EmailAddress) -> User | None:
-        return self._one(select(UserRow).where(UserRow.email == email.value))
+        return self._one("email", email.value)
 
     def get_by_customer_id(self, customer_id: str) -> User | None:
-        return self._one(select(UserRow).where(UserRow.customer_id == customer_id))
+        return self._one("customer_id", customer_id)
 
     def get_by_subscription_id(self, subscription_id: str) -> User | None:
-        return self._one(
-            select(UserRow).join(SubscriptionRow).where(SubscriptionRow.id == subscription_id)
-        )
+        return self._one("subscription_id", subscription_id)
 
     def list_billed(self) -> Sequence[User]:
         query = (
@@ -107,15 +106,38 @@ class SqlAlchemyUserRepository(UserRepository):
         )
         return [self._user(row) for row in self._session.scalars(query)]
 
-    def _one(self, query: Select[UserRow]) -> User | None:
-        if self._lock:
-            query = query.with_for_update(of=UserRow)
-        row = self._session.scalars(query).first()
+    def _one(self, by: str, value: str) -> User | None:
+        """The user whose `by` is `value`, with their subscriptions: in one statement (a
+        join), except for a writer on PostgreSQL.
+
+        A writer's read locks the user's row there (FOR UPDATE OF users), and a statement
+        that waited for that lock sees the user's row as committed meanwhile but its
+        joined rows as they were when it started: the subscriptions are read after the
+        lock, by a second statement. SQLite's writer holds the database from its start.
+        """
+        joined = not self._lock or self._session.get_bind().dialect.name == "sqlite"
+        query = _user_query(by, self._lock, joined)
+        row = self._session.scalars(query, {"value": value}).unique().first()
         return self._user(row) if row else None
 
     def _user(self, row: UserRow) -> User:
         self._rows[row.id] = row
         return _user(row)
+
+
+@cache
+def _user_query(by: str, lock: bool, joined: bool) -> Select[UserRow]:
+    """Built once per kind, not per request (building one costs more than running it)."""
+    if by == "subscription_id":
+        owner = select(SubscriptionRow.user_id).where(SubscriptionRow.id == bindparam("value"))
+        query = select(UserRow).where(UserRow.id == owner.scalar_subquery())
+    else:
+        query = select(UserRow).where(getattr(UserRow, by) == bindparam("value"))
+    if lock:
+        query = query.with_for_update(of=UserRow)
+    if joined:
+        query = query.options(joinedload(UserRow.subscriptions))
+    return query
 
 
 class SqlAlchemyEventInbox(EventInbox):
@@ -147,6 +169,32 @@ class SqlAlchemyEventInbox(EventInbox):
         row.payload = record.payload
         row.error = record.error
         row.note = record.note
+
+    def claim(self, record: InboxRecord) -> InboxRecord | None:
+        values = {
+            "event_id": record.event_id,
+            "provider_type": record.provider_type,
+            "status": record.status.value,
+            "received_at": record.received_at,
+            "payload": record.payload,
+            "error": record.error,
+            "note": record.note,
+        }
+        dialect = self._session.get_bind().dialect.name
+        insert: Insert = (
+            postgresql.insert(EventRow).values(values).on_conflict_do_nothing()
+            if dialect == "postgresql"
+            else sqlite.insert(EventRow).values(values).on_conflict_do_nothing()
+        )
+        # No autoflush: the users saved earlier in this transaction are written at commit,
+        # where their conflicts are told apart.
+        with self._session.no_autoflush:
+            inserted = self._session.execute(insert.returning(EventRow.event_id)).first()
+        if inserted is not None:
+            return None
+        row = self._find(record.event_id)
+        assert row is not None, "a conflicting id that is not there"
+        return _record(row)
 
     def _find(self, event_id: str) -> EventRow | None:
         if event_id in self._rows:

@@ -41,9 +41,8 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
     def __exit__(self, *args: object) -> None:
         assert self._session is not None
         try:
-            self._session.rollback()
+            self._session.close()  # rolls back what was not committed
         finally:
-            self._session.close()
             self._session = None
 
     def commit(self) -> None:

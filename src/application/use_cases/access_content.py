@@ -1,9 +1,10 @@
 import enum
 from dataclasses import dataclass
 
-from application.ports import Clock, UnitOfWork
+from application.ports import Clock
 from domain.access import AccessPolicy
 from domain.errors import SubscriptionRequired
+from domain.user import User
 
 
 class ContentTier(enum.StrEnum):
@@ -13,7 +14,7 @@ class ContentTier(enum.StrEnum):
 
 @dataclass(frozen=True)
 class AccessContentCommand:
-    user_id: str
+    user: User  # as loaded for this request, with their subscriptions
     tier: ContentTier
 
 
@@ -22,19 +23,18 @@ class AccessContent:
 
     Rules: free content is for every signed-in user; premium content follows the
     access policy (a subscription to one of our prices, by its status, with the
-    past-due grace). Raises `SubscriptionRequired` when refused, `UserNotFound` for a
-    stale id.
+    past-due grace). Raises `SubscriptionRequired` when refused.
+
+    It reads nothing: the caller hands over the user it loaded for this request (the web
+    session loads them once, subscriptions joined), so that a page costs one read.
     """
 
-    def __init__(self, uow: UnitOfWork, clock: Clock, policy: AccessPolicy) -> None:
-        self._uow = uow
+    def __init__(self, clock: Clock, policy: AccessPolicy) -> None:
         self._clock = clock
         self._policy = policy
 
     def execute(self, command: AccessContentCommand) -> None:
-        with self._uow as uow:
-            user = uow.users.require(command.user_id)
         if command.tier is ContentTier.PREMIUM and not self._policy.grants_premium(
-            user, self._clock.now()
+            command.user, self._clock.now()
         ):
             raise SubscriptionRequired()

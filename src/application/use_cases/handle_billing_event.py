@@ -79,12 +79,19 @@ class HandleBillingEvent:
             raise
 
     def _apply_once(self, event: BillingEvent, uow: UnitOfWork) -> HandleBillingEventResult:
-        done = uow.events.get(event.id)
-        if done is not None and done.status is not EventStatus.FAILED:
-            return HandleBillingEventResult(done.status, True, "already handled")
+        # Apply first, then claim the event's id with one insert: a new event (nearly
+        # every delivery) costs no look-up. A duplicate is found by the claim and leaves
+        # nothing of its effect behind.
         outcome = apply_event(uow, self._gateway, self._policy, event)
         status = EventStatus.PROCESSED if outcome.applied else EventStatus.IGNORED
-        uow.events.record(self._record(event, status, note=outcome.note))
+        record = self._record(event, status, note=outcome.note)
+        done = uow.events.claim(record)
+        if done is None:
+            return HandleBillingEventResult(status, False, outcome.note)
+        if done.status is not EventStatus.FAILED:
+            uow.rollback()
+            return HandleBillingEventResult(done.status, True, "already handled")
+        uow.events.record(record)  # failed before, handled now
         return HandleBillingEventResult(status, False, outcome.note)
 
     def _record(

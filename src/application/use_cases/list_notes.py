@@ -1,15 +1,17 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from application.note_access import Reader, load_reader, may_read, plans_opening
+from application.note_access import Reader, load_reader, may_read, plans_opening, reader_of
 from application.ports import Clock, NoteLibrary, UnitOfWork
 from domain.access import AccessPolicy
 from domain.catalog import Plan
+from domain.user import User
 
 
 @dataclass(frozen=True)
 class ListNotesCommand:
     user_id: str | None = None  # None: a signed-out visitor
+    user: User | None = None  # the user as loaded for this request already: no read
 
 
 @dataclass(frozen=True)
@@ -52,11 +54,12 @@ class ListNotes:
 
     def execute(self, command: ListNotesCommand) -> NoteIndex:
         notes = self._notes.list()
-        reader = (
-            Reader(command.user_id)
-            if all(note.is_free for note in notes)
-            else load_reader(self._uow, self._clock, self._policy, command.user_id)
-        )
+        if command.user is not None:
+            reader = reader_of(command.user, self._clock, self._policy)
+        elif all(note.is_free for note in notes):
+            reader = Reader(command.user_id)
+        else:
+            reader = load_reader(self._uow, self._clock, self._policy, command.user_id)
         listings = []
         for note in notes:
             plans = plans_opening(note, self._policy)

@@ -57,6 +57,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         MAX_CONTENT_LENGTH=settings.max_content_length,
         MAX_FORM_MEMORY_SIZE=settings.max_content_length,
         PERMANENT_SESSION_LIFETIME=settings.session_lifetime,
+        # The cookie is signed and sent again only when the session changed, not on every
+        # answer: a log-in lasts SESSION_LIFETIME_MINUTES from the log-in, not from the
+        # last visit.
+        SESSION_REFRESH_EACH_REQUEST=False,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.session_cookie_secure,
@@ -122,7 +126,7 @@ def _set_up_login(app: Flask, container: Container) -> None:
             user = uow.users.get(user_id)
         if user is None or user.session_generation != generation:
             return None  # the account is gone, or this session was logged out
-        return SessionUser(user.id, user.email.value, generation)
+        return SessionUser(user.id, user.email.value, generation, user)
 
     @manager.unauthorized_handler
     def unauthorized() -> Response:

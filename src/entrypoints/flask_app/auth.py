@@ -51,7 +51,7 @@ def login() -> Response | str | tuple[str, int]:
             "login.html", form=form, next=next_url, error=error.message
         ), status_for(error)
     session.clear()  # nothing from before the log-in survives it (session fixation)
-    login_user(SessionUser(user.id, user.email.value, user.session_generation))
+    login_user(SessionUser(user.id, user.email.value, user.session_generation, user))
     session.permanent = True
     return redirect(next_url, 303)
 

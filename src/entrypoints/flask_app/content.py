@@ -32,11 +32,11 @@ def free_content() -> Response:
 def premium_content() -> str | tuple[str, int]:
     try:
         container().access_content().execute(
-            AccessContentCommand(current_user.id, ContentTier.PREMIUM)
+            AccessContentCommand(current_user.account, ContentTier.PREMIUM)
         )
     except SubscriptionRequired as error:
         return render_template("subscribe.html", message=error.message), 403
-    index = container().list_notes().execute(ListNotesCommand(current_user.id))
+    index = container().list_notes().execute(ListNotesCommand(user=current_user.account))
     paid = [note for note in index.notes if note.readable and not note.is_free]
     return render_template("premium.html", notes=paid)
 

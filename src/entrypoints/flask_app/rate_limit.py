@@ -12,6 +12,7 @@ limit: 429 and a page.
 import hashlib
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from flask import Flask
@@ -58,7 +59,33 @@ def install_rate_limits(app: Flask, settings: Settings) -> Limiter:
     limit("auth.login", settings.login_rate_limit, _account_key, "login-account")
     limit("auth.login", settings.login_rate_limit_per_address, _address_key, "login-address")
     limit("auth.register", settings.register_rate_limit, _address_key, "register-address")
+    _only_on_blueprint(app, limiter, "auth")
     return limiter
+
+
+def _only_on_blueprint(app: Flask, limiter: Limiter, blueprint: str) -> None:
+    """Run the limiter's request hooks on `blueprint`'s routes only, where every limit is.
+
+    Flask-Limiter hooks itself to every request of the app (for app-wide default limits,
+    which we have none of): on a page or a webhook it would only cost time. The limits
+    themselves are checked by the decorated views.
+    """
+
+    def is_limiters(hook: Callable[..., object]) -> bool:
+        if isinstance(hook, partial):
+            return bool(hook.args) and hook.args[0] is limiter
+        return getattr(hook, "__self__", None) is limiter
+
+    registries: list[dict[str | None, list[Any]]] = [
+        app.before_request_funcs,
+        app.after_request_funcs,
+        app.teardown_request_funcs,
+    ]
+    for registry in registries:
+        hooks = registry.get(None, [])
+        moved = [hook for hook in hooks if is_limiters(hook)]
+        registry[None] = [hook for hook in hooks if not is_limiters(hook)]
+        registry.setdefault(blueprint, []).extend(moved)
 
 
 def warn_if_per_process_limits(settings: Settings, workers: int | None = None) -> bool:

@@ -1,6 +1,8 @@
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_login import UserMixin
+
+from domain.user import User
 
 
 @dataclass(frozen=True)
@@ -8,12 +10,15 @@ class SessionUser(UserMixin):  # type: ignore[misc]
     """What the web session knows of the signed-in user.
 
     The cookie keeps `"<user id>:<session generation>"`; a session from an earlier
-    generation (before a log-out) no longer loads its user.
+    generation (before a log-out) no longer loads its user. `account` is the user as
+    loaded for this request (subscriptions too): the views' use cases take it rather
+    than read it again.
     """
 
     id: str
     email: str
     generation: int
+    account: User = field(compare=False, repr=False)
 
     def get_id(self) -> str:
         return f"{self.id}:{self.generation}"

@@ -8,17 +8,19 @@ from application.use_cases.access_content import (
     AccessContentCommand,
     ContentTier,
 )
-from domain.errors import SubscriptionRequired, UserNotFound
+from domain.errors import SubscriptionRequired
 from tests.unit.application.conftest import World
 
 
 def access(world: World, user_id: str, tier: ContentTier, grace: timedelta | None = None) -> None:
     use_case = (
-        AccessContent(world.uow, world.clock, world.policy)
+        AccessContent(world.clock, world.policy)
         if grace is None
-        else AccessContent(world.uow, world.clock, replace(world.policy, past_due_grace=grace))
+        else AccessContent(world.clock, replace(world.policy, past_due_grace=grace))
     )
-    use_case.execute(AccessContentCommand(user_id, tier))
+    with world.uow as uow:  # as the web session loads the user for the request
+        user = uow.users.require(user_id)
+    use_case.execute(AccessContentCommand(user, tier))
 
 
 def test_free_content_is_for_every_signed_in_user(world: World) -> None:
@@ -62,9 +64,3 @@ def test_premium_follows_the_configured_past_due_grace(world: World) -> None:
     world.clock.advance(timedelta(days=1))
     with pytest.raises(SubscriptionRequired):
         access(world, ann.id, ContentTier.PREMIUM)
-
-
-def test_an_unknown_user_is_not_found_for_either_tier(world: World) -> None:
-    for tier in ContentTier:
-        with pytest.raises(UserNotFound):
-            access(world, "no-such-user", tier)

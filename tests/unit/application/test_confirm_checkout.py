@@ -25,8 +25,10 @@ def confirm(world: World, user_id: str, session_id: str) -> ConfirmCheckoutResul
 
 def has_premium(world: World, user_id: str) -> bool:
     try:
-        AccessContent(world.uow, world.clock, world.policy).execute(
-            AccessContentCommand(user_id, ContentTier.PREMIUM)
+        with world.uow as uow:
+            user = uow.users.require(user_id)
+        AccessContent(world.clock, world.policy).execute(
+            AccessContentCommand(user, ContentTier.PREMIUM)
         )
     except SubscriptionRequired:
         return False

@@ -1,0 +1,356 @@
+"""`make bench` (`python -m bench`): the service against bare Flask, same gunicorn, same run.
+
+Starts the Stripe emulator in this process, then gunicorn (2 sync workers) serving the
+service on SQLite and on PostgreSQL, and a bare Flask hello-world; subscribes a user to
+each service through the emulator, as a person would; then, round after round (the
+databases in alternating order, bare Flask at the start and the end of each round),
+loads each scenario for a fixed time from a separate process on loopback. Every answer
+is checked (status and body); the webhook scenarios also check that every event
+answered is in the inbox. One line per scenario: rate, p50, p99, errors, ratio to bare
+Flask measured in the same round (the median over rounds). Exit status 1 when any
+answer was not the real one.
+"""
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from adapters.argon2_hasher import Argon2PasswordHasher
+from adapters.stripe.provision import provision
+from bench.load import LoadResult, choose_tool, run_load
+from bench.requests_file import Request
+from bench.service import (
+    PREMIUM_TEXT,
+    SIGNED_IN_TEXT,
+    STRIPE_KEY,
+    Subscriber,
+    changing_events,
+    login_form,
+    same_state_events,
+    seed_users,
+    seeded_subscription,
+    subscribe,
+)
+from bench.stack import (
+    MemoryWatch,
+    Server,
+    count_events,
+    free_port,
+    fresh_postgres,
+    fresh_sqlite,
+    migrated_engine,
+)
+from stripe_emulator import Emulator
+
+SECRET_KEY = "bench-secret-key-0123456789-abcdefghijklmnopq"  # noqa: S105
+WEBHOOK_TEXTS = ('"status":"processed"', '"status":"ignored"')
+LIMIT_OFF = "1000000 per minute"  # the log-in scenario measures the hash, not the limiter
+DATABASES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+
+
+@dataclass
+class Service:
+    """One database's service, ready to be loaded."""
+
+    name: str
+    server: Server
+    engine: Engine
+    subscriber: Subscriber
+    secret: str
+    spread: list[dict[str, Any]]
+    change: list[dict[str, Any]]
+    login: Request
+    next_created: int = 0
+    rss_samples_kib: list[int] = field(default_factory=list)
+    rss_peak_kib: int = 0
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    status: int
+    texts: tuple[str, ...]
+    requests: Callable[[Service, str, int], Iterator[Request] | list[Request]]
+    webhook: bool = False
+
+
+def _changing(service: Service, prefix: str, count: int) -> Iterator[Request]:
+    first = max(service.next_created, int(time.time()))
+    service.next_created = first + count // len(service.change) + 2
+    return changing_events(prefix, count, service.change, service.secret, first)
+
+
+SCENARIOS = (
+    Scenario(
+        "GET /premium, subscriber",
+        200,
+        (PREMIUM_TEXT,),
+        lambda s, _p, _n: [Request("GET", "/premium", {"Cookie": s.subscriber.cookie})],
+    ),
+    Scenario(
+        "GET / signed in",
+        200,
+        (SIGNED_IN_TEXT,),
+        lambda s, _p, _n: [Request("GET", "/", {"Cookie": s.subscriber.cookie})],
+    ),
+    Scenario(
+        "POST /webhook, one user",
+        200,
+        WEBHOOK_TEXTS,
+        lambda s, p, n: same_state_events(p, n, [dict(s.subscriber.subscription)], s.secret),
+        webhook=True,
+    ),
+    Scenario(
+        "POST /webhook, 1,000 users",
+        200,
+        WEBHOOK_TEXTS,
+        lambda s, p, n: same_state_events(p, n, s.spread, s.secret),
+        webhook=True,
+    ),
+    Scenario(
+        "POST /webhook, state changes",
+        200,
+        WEBHOOK_TEXTS,
+        _changing,
+        webhook=True,
+    ),
+    Scenario("POST /login", 303, (), lambda s, _p, _n: [s.login]),
+)
+
+
+@dataclass
+class Row:
+    results: list[LoadResult] = field(default_factory=list)
+    ratios: list[float] = field(default_factory=list)
+    inbox_errors: int = 0
+
+
+def start_service(
+    name: str, emulator: Emulator, workdir: Path, postgres_url: str | None
+) -> Service:
+    database_url = fresh_sqlite(workdir) if name == "sqlite" else fresh_postgres(postgres_url)
+    engine = migrated_engine(database_url)
+    port = free_port()
+    made = provision(
+        STRIPE_KEY, webhook_url=f"http://127.0.0.1:{port}/webhook", api_base=emulator.url
+    )
+    env = {
+        "SECRET_KEY": SECRET_KEY,
+        "DATABASE_URL": database_url,
+        "STRIPE_SECRET_KEY": STRIPE_KEY,
+        "STRIPE_API_BASE": emulator.url,
+        "STRIPE_PRICE_ID": made.price_id,
+        "STRIPE_WEBHOOK_SECRET": made.webhook_secret,
+        "LOGIN_RATE_LIMIT": LIMIT_OFF,
+        "LOGIN_RATE_LIMIT_PER_ADDRESS": LIMIT_OFF,
+        "REGISTER_RATE_LIMIT": LIMIT_OFF,
+    }
+    server = Server(name, "entrypoints.flask_app:create_app()", env, workdir, port)
+    server.start(ready_path="/login")
+    subscriber = subscribe(server.url, emulator.url, f"subscriber-{name}@example.com", engine)
+    emulator.delivery.wait_idle(10)
+    template = subscriber.subscription
+    seed_users(engine, template, "spread")
+    seed_users(engine, template, "change")
+    return Service(
+        name=name,
+        server=server,
+        engine=engine,
+        subscriber=subscriber,
+        secret=made.webhook_secret,
+        spread=[seeded_subscription(template, "spread", i) for i in range(1000)],
+        change=[seeded_subscription(template, "change", i) for i in range(1000)],
+        login=login_form(server.url, subscriber.email),
+    )
+
+
+def hash_seconds() -> float:
+    """CPU time of one argon2 verification with the service's parameters, here."""
+    hasher = Argon2PasswordHasher()
+    stored = hasher.hash("a password to time")
+    started = time.process_time()
+    for _ in range(5):
+        hasher.verify(stored, "a password to time")
+    return (time.process_time() - started) / 5
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def bench(
+    *,
+    duration: float,
+    rounds: int,
+    databases: list[str],
+    tool: str,
+    postgres_url: str | None = None,
+) -> dict[tuple[str, str], Row]:
+    rows: dict[tuple[str, str], Row] = {(db, s.name): Row() for db in databases for s in SCENARIOS}
+    with ExitStack() as stack:
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
+        emulator = stack.enter_context(Emulator(port=0, tick_interval=None, delivery_backoff=0.05))
+        services = []
+        for name in databases:
+            log(f"starting the service on {DATABASES[name]} and subscribing a user ...")
+            service = start_service(name, emulator, workdir, postgres_url)
+            stack.callback(service.server.stop)
+            stack.callback(service.engine.dispose)
+            services.append(service)
+        bare = Server("bare", "bench.hello:app", {}, workdir)
+        bare.start()
+        stack.callback(bare.stop)
+
+        def load_bare() -> float:
+            result = run_load(
+                tool,
+                bare.url,
+                [Request("GET", "/", {})],
+                workdir / "bare.req",
+                duration=duration,
+                status=200,
+                texts=("Hello, World!",),
+            )
+            if result.errors:
+                raise RuntimeError(f"bare Flask answered {result.errors} errors")
+            log(f"  bare Flask: {result.rate:8.0f}/s  p50 {result.p50_ms:.1f} ms")
+            return result.rate
+
+        for round_number in range(rounds):
+            log(f"round {round_number + 1} of {rounds} ({tool}, {duration:g} s a load)")
+            before = load_bare()
+            order = services if round_number % 2 == 0 else services[::-1]
+            measured: list[tuple[tuple[str, str], LoadResult]] = []
+            for service in order:
+                for number, scenario in enumerate(SCENARIOS):
+                    prefix = f"evt_bench_r{round_number}_s{number}_"
+                    # Enough distinct events for a rate up to 0.6 of bare Flask's.
+                    count = int(before * duration * 0.6) + 500 if scenario.webhook else 1
+                    requests = list(scenario.requests(service, prefix, count))
+                    with MemoryWatch(service.server) as memory:
+                        result = run_load(
+                            tool,
+                            service.server.url,
+                            requests,
+                            workdir / "scenario.req",
+                            duration=duration,
+                            status=scenario.status,
+                            texts=scenario.texts,
+                        )
+                    service.rss_samples_kib += memory.samples_kib
+                    service.rss_peak_kib = max(service.rss_peak_kib, memory.peak_kib())
+                    row = rows[(service.name, scenario.name)]
+                    if scenario.webhook:
+                        row.inbox_errors += inbox_errors(service.engine, prefix, result)
+                    measured.append(((service.name, scenario.name), result))
+                    log(
+                        f"  {DATABASES[service.name]:<10} {scenario.name:<30}"
+                        f" {result.rate:8.0f}/s  p50 {result.p50_ms:6.1f} ms"
+                        f"  p99 {result.p99_ms:6.1f} ms  errors {result.errors}"
+                    )
+            after = load_bare()
+            bare_rate = (before + after) / 2
+            for key, result in measured:
+                rows[key].results.append(result)
+                rows[key].ratios.append(result.rate / bare_rate)
+        report(rows, services, tool, duration, rounds)
+    return rows
+
+
+def inbox_errors(engine: Engine, prefix: str, result: LoadResult) -> int:
+    """Events answered 200 but missing from the inbox, plus events recorded as failed."""
+    counts = count_events(engine, prefix)
+    stored = counts.get("processed", 0) + counts.get("ignored", 0)
+    return max(0, result.good - stored) + counts.get("failed", 0)
+
+
+def report(
+    rows: dict[tuple[str, str], Row],
+    services: list[Service],
+    tool: str,
+    duration: float,
+    rounds: int,
+) -> None:
+    print(f"\n{rounds} round(s) of {duration:g} s a load, 16 connections, {tool}; medians")
+    print("| scenario | database | req/s | p50 ms | p99 ms | errors | ratio to bare Flask |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for (db, name), row in rows.items():
+        if not row.results:
+            continue
+        errors = sum(r.errors for r in row.results) + row.inbox_errors
+        wrapped = sum(r.wrapped for r in row.results)
+        note = f" ({wrapped} repeats)" if wrapped and "webhook" in name else ""
+        print(
+            f"| {name} | {DATABASES[db]} | {_median(r.rate for r in row.results):.0f}"
+            f" | {_median(r.p50_ms for r in row.results):.1f}"
+            f" | {_median(r.p99_ms for r in row.results):.1f}"
+            f" | {errors}{note} | {_median(row.ratios):.2f} |"
+        )
+    seconds = hash_seconds()
+    print(
+        f"\nargon2 verify: {seconds * 1000:.1f} ms of CPU here; 2 workers / that = "
+        f"{2 / seconds:.1f} log-ins/s"
+    )
+    for service in services:
+        login = rows.get((service.name, "POST /login"))
+        if login and login.results:
+            rate = _median(r.rate for r in login.results)
+            print(
+                f"log-in on {DATABASES[service.name]}: {rate:.1f}/s = "
+                f"{rate * seconds / 2:.2f} of 2 workers / hash time"
+            )
+        steady = _median(service.rss_samples_kib) / 1024 if service.rss_samples_kib else 0
+        print(
+            f"worker RSS on {DATABASES[service.name]}: steady {steady:.0f} MiB (median "
+            f"under load), peak {service.rss_peak_kib / 1024:.0f} MiB"
+        )
+
+
+def _median(values: Any) -> float:
+    listed = list(values)
+    return float(statistics.median(listed)) if listed else 0.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds a load (10)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (3)")
+    parser.add_argument(
+        "--databases", default="sqlite,postgres", help="sqlite,postgres (both, the default)"
+    )
+    parser.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument(
+        "--postgres-admin-url",
+        default=None,
+        help="a PostgreSQL URL whose server gets the bench's own database "
+        "(default postgresql://postgres@127.0.0.1:5432/postgres)",
+    )
+    args = parser.parse_args(argv)
+    databases = [d.strip() for d in args.databases.split(",") if d.strip()]
+    unknown = set(databases) - set(DATABASES)
+    if unknown:
+        parser.error(f"unknown database(s): {', '.join(sorted(unknown))}")
+    rows = bench(
+        duration=args.duration,
+        rounds=args.rounds,
+        databases=databases,
+        tool=choose_tool(args.loadgen),
+        postgres_url=args.postgres_admin_url,
+    )
+    failed = any(row.inbox_errors or any(r.errors for r in row.results) for row in rows.values())
+    if failed:
+        print("\nSome answers were not the real ones (see errors).")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

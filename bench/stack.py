@@ -1,0 +1,177 @@
+"""What a bench run starts: databases, gunicorn servers, and their workers' memory."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+import requests
+from sqlalchemy import Engine, make_url, text
+
+from adapters.sqlalchemy.database import create_database_engine, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKERS = 2
+POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+POSTGRES_BENCH_DATABASE = "premium_notes_bench"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def fresh_sqlite(folder: Path) -> str:
+    return f"sqlite:///{folder / 'bench.db'}"
+
+
+def fresh_postgres(admin_url: str | None = None) -> str:
+    """Drop and create the bench's own database (never the tests' one); its URL."""
+    admin_url = admin_url or POSTGRES_ADMIN_URL
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {POSTGRES_BENCH_DATABASE} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {POSTGRES_BENCH_DATABASE}")
+    url = make_url(admin_url).set(database=POSTGRES_BENCH_DATABASE)
+    return url.render_as_string(hide_password=False)
+
+
+def migrated_engine(database_url: str) -> Engine:
+    engine = create_database_engine(database_url)
+    migrate(engine)
+    return engine
+
+
+def count_events(engine: Engine, prefix: str) -> dict[str, int]:
+    """Inbox rows whose event id starts with `prefix`, by status."""
+    query = text(
+        "SELECT status, count(*) FROM billing_events WHERE event_id LIKE :p GROUP BY status"
+    )
+    with engine.connect() as connection:
+        return {row[0]: int(row[1]) for row in connection.execute(query, {"p": prefix + "%"})}
+
+
+@dataclass
+class Server:
+    """gunicorn with WORKERS sync workers on 127.0.0.1, serving `app`."""
+
+    name: str
+    app: str
+    env: Mapping[str, str]
+    workdir: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, ready_path: str = "/") -> None:
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(WORKERS),
+            "--worker-class",
+            "sync",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--backlog",
+            "2048",
+            "--log-level",
+            "warning",
+            "--pythonpath",
+            str(ROOT),
+            self.app,
+        ]
+        log = (self.workdir / f"{self.name}.log").open("ab")
+        env = {**os.environ, **self.env}
+        # The workdir, not the repository: no .env or instance/ of a developer's is read.
+        self.process = subprocess.Popen(  # noqa: S603
+            command, cwd=self.workdir, env=env, stdout=log, stderr=log
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited at start-up:\n{self.log_tail()}")
+            try:
+                requests.get(self.url + ready_path, timeout=5)
+            except requests.RequestException:  # not listening yet, or a worker booting
+                time.sleep(0.1)
+                continue
+            if len(self.worker_pids()) == WORKERS:
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.name} did not answer in 30 s:\n{self.log_tail()}")
+
+    def worker_pids(self) -> list[int]:
+        if self.process is None:
+            return []
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        try:
+            return [int(pid) for pid in children.read_text().split()]
+        except OSError:
+            return []
+
+    def log_tail(self) -> str:
+        path = self.workdir / f"{self.name}.log"
+        return path.read_text(errors="replace")[-3000:] if path.exists() else ""
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def _status_kib(pid: int, key: str) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+class MemoryWatch:
+    """Samples the workers' resident memory while load runs (steady: the median of the
+    samples; peak: the kernel's high-water mark, VmHWM, of each worker)."""
+
+    def __init__(self, server: Server, interval: float = 0.25) -> None:
+        self._server = server
+        self._interval = interval
+        self.samples_kib: list[int] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> "MemoryWatch":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            for pid in self._server.worker_pids():
+                rss = _status_kib(pid, "VmRSS")
+                if rss is not None:
+                    self.samples_kib.append(rss)
+
+    def peak_kib(self) -> int:
+        peaks = [_status_kib(pid, "VmHWM") for pid in self._server.worker_pids()]
+        return max((p for p in peaks if p is not None), default=0)
