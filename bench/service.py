@@ -25,7 +25,7 @@ from domain.user import User
 
 STRIPE_KEY = "sk_test_bench"
 PASSWORD = "bench-password-correct-horse"  # noqa: S105
-PREMIUM_TEXT = "This is premium content for subscribed users."
+PREMIUM_TEXT = "Thank you for subscribing."  # what only a subscriber's /premium says
 SIGNED_IN_TEXT = "Signed in as"
 SEEDED_USERS = 1000
 _CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
