@@ -13,6 +13,7 @@ from ..objects import Json
 from ..store import Store
 from .common import (
     LIST_PARAMS,
+    keyed,
     list_response,
     params,
     respond,
@@ -122,14 +123,7 @@ def search_products() -> Response:
         _store().products.values(),
         "/v1/products/search",
         "products",
-        {
-            "active": lambda x: x["active"],
-            "created": lambda x: x["created"],
-            "description": lambda x: x["description"],
-            "name": lambda x: x["name"],
-            "shippable": lambda x: x["shippable"],
-            "url": lambda x: x["url"],
-        },
+        keyed("active", "created", "description", "name", "shippable", "url"),
     )
 
 
@@ -250,14 +244,7 @@ def search_prices() -> Response:
         _store().prices.values(),
         "/v1/prices/search",
         "prices",
-        {
-            "active": lambda x: x["active"],
-            "created": lambda x: x["created"],
-            "currency": lambda x: x["currency"],
-            "lookup_key": lambda x: x["lookup_key"],
-            "product": lambda x: x["product"],
-            "type": lambda x: x["type"],
-        },
+        keyed("active", "created", "currency", "lookup_key", "product", "type"),
     )
 
 

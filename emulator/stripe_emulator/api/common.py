@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
+from operator import itemgetter
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g
@@ -106,6 +107,11 @@ def list_response(
 
 
 _PAGE = re.compile(r"^page_(\d{1,9})$")
+
+
+def keyed(*names: str) -> dict[str, search.Field]:
+    """Search fields that are the object's own keys of the same names."""
+    return {name: itemgetter(name) for name in names}
 
 
 def search_response(

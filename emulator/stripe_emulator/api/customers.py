@@ -13,6 +13,7 @@ from ..objects import Json
 from .common import (
     LIST_PARAMS,
     json_response,
+    keyed,
     list_response,
     params,
     respond,
@@ -166,12 +167,7 @@ def search_customers() -> Response:
         services().store.customers.values(),
         "/v1/customers/search",
         "customers",
-        {
-            "created": lambda c: c["created"],
-            "email": lambda c: c["email"],
-            "name": lambda c: c["name"],
-            "phone": lambda c: c["phone"],
-        },
+        keyed("created", "email", "name", "phone"),
     )
 
 

@@ -12,6 +12,7 @@ from ..forms import Params
 from . import subscription_params as read
 from .common import (
     LIST_PARAMS,
+    keyed,
     list_response,
     params,
     respond,
@@ -28,13 +29,8 @@ def search_invoices() -> Response:
         "/v1/invoices/search",
         "invoices",
         {
-            "created": lambda x: x["created"],
-            "currency": lambda x: x["currency"],
-            "customer": lambda x: x["customer"],
-            "number": lambda x: x["number"],
-            "status": lambda x: x["status"],
+            **keyed("created", "currency", "customer", "number", "status", "total"),
             "subscription": lambda x: x["parent"]["subscription_details"]["subscription"],
-            "total": lambda x: x["total"],
         },
     )
 

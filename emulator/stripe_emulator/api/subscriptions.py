@@ -15,6 +15,7 @@ from ..outbox import Outbox
 from . import subscription_params as read
 from .common import (
     LIST_PARAMS,
+    keyed,
     list_response,
     params,
     range_filter,
@@ -100,7 +101,7 @@ def search_subscriptions() -> Response:
         services().store.subscriptions.values(),
         "/v1/subscriptions/search",
         "subscriptions",
-        {"created": lambda x: x["created"], "status": lambda x: x["status"]},
+        keyed("created", "status"),
     )
 
 
