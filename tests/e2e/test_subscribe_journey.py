@@ -54,7 +54,10 @@ def test_paying_with_4242_lands_on_success_and_opens_premium(
 
     assert stack.emulator.delivery.wait_idle(10)
     events = inbox(stack)
-    assert events["checkout.session.completed"] is EventStatus.PROCESSED
+    # Whichever of the success page and the webhooks came first stored the subscription;
+    # an event that found it stored already changed nothing and is "ignored".
+    assert events["checkout.session.completed"] in (EventStatus.PROCESSED, EventStatus.IGNORED)
+    assert EventStatus.FAILED not in events.values()
     assert "customer.subscription.created" in events
     assert "invoice.paid" in events
     account = browser.get("/account").text
