@@ -13,7 +13,11 @@ FREE = "free"
 
 # A block that opens with one of these is not prose: a heading, a list, a quote, code,
 # a rule, a table or raw HTML (which the renderer shows as text).
-_NOT_PROSE = re.compile(r"(#{1,6}(\s|$)|[-*+](\s|$)|\d+[.)](\s|$)|>|```|~~~|\||<|---|\*\*\*|___)")
+# A line that starts another block than a paragraph (or ends one: a table, a rule).
+_BLOCK_START = re.compile(r" {0,3}(#{1,6}(\s|$)|[-*+](\s|$)|\d{1,9}[.)](\s|$)|>|```|~~~|\|)")
+_RULE = re.compile(r" {0,3}([-*_])([ \t]*\1){2,}[ \t]*")
+# Characters some tools read as line breaks and Markdown does not: shown as spaces.
+_ODD_BREAKS = re.compile(r"[\u2028\u2029\x85\x0b\x0c]")
 _SETEXT_UNDERLINE = re.compile(r"\s{0,3}(=+|-+)\s*")
 # A fenced code block, blank lines inside it included (an unclosed fence runs to the end).
 _FENCED = re.compile(r"^ {0,3}(`{3,}|~{3,})[^\n]*\n.*?(^ {0,3}\1[^\n]*$|\Z)", re.M | re.S)
@@ -60,20 +64,30 @@ class Note:
 
     @property
     def opening(self) -> str:
-        """The first paragraph of prose (Markdown), what a locked note shows of itself.
+        """The first paragraph of prose, what a locked note shows of itself, as one line.
 
-        Blocks are separated by blank lines; headings, lists, quotes, code, tables and
-        rules are skipped. Never more than that one block: the rest is what is sold.
+        Blocks are separated by blank lines; a block that starts as a heading, list,
+        quote, code, table or rule is skipped. Within the paragraph, the first line that
+        would start another block (a list, heading, quote, table, rule or setext
+        underline right below it, with no blank line) ends it. Joined into one line, the
+        opening cannot become anything but that paragraph: the rest is what is sold.
         """
-        prose = _FENCED.sub("", self.body).strip()
+        prose = _FENCED.sub("", self.body.replace("\r\n", "\n").replace("\r", "\n")).strip()
         for block in re.split(r"\n[ \t]*\n", prose):
-            lines = block.strip("\n").splitlines()
-            if not block.strip():
+            lines = block.strip("\n").split("\n")
+            while len(lines) > 1 and _SETEXT_UNDERLINE.fullmatch(lines[1]):
+                lines = lines[2:]  # an underlined heading: what follows it goes on the block
+            first = lines[0] if lines else ""
+            if not first.strip() or _starts_block(first) or first.startswith(("    ", "\t")):
                 continue
-            first = lines[0].lstrip()
-            if _NOT_PROSE.match(first) or lines[0].startswith(("    ", "\t")):
-                continue
-            if len(lines) > 1 and _SETEXT_UNDERLINE.fullmatch(lines[1]):
-                continue
-            return "\n".join(line.strip() for line in lines)
+            kept = [first]
+            for line in lines[1:]:
+                if _starts_block(line) or _SETEXT_UNDERLINE.fullmatch(line):
+                    break
+                kept.append(line)
+            return _ODD_BREAKS.sub(" ", " ".join(line.strip() for line in kept))
         return ""
+
+
+def _starts_block(line: str) -> bool:
+    return bool(_BLOCK_START.match(line) or _RULE.fullmatch(line))

@@ -16,7 +16,11 @@ from adapters.stripe import StripePaymentGateway, StripeSettings
 from adapters.system_clock import SystemClock
 from application.ports import Clock, PaymentGateway
 from application.use_cases.access_content import AccessContent
-from application.use_cases.authenticate_user import AuthenticateUser, make_dummy_hash
+from application.use_cases.authenticate_user import (
+    AuthenticateUser,
+    FailureFloor,
+    make_dummy_hash,
+)
 from application.use_cases.confirm_checkout import ConfirmCheckout
 from application.use_cases.get_account import GetAccount
 from application.use_cases.handle_billing_event import HandleBillingEvent
@@ -78,8 +82,9 @@ class Container(containers.DeclarativeContainer):
 
     register_user = providers.Factory(RegisterUser, uow=uow, hasher=hasher, clock=clock)
     dummy_hash = providers.Singleton(make_dummy_hash, hasher)
+    failure_floor = providers.Singleton(FailureFloor)
     authenticate_user = providers.Factory(
-        AuthenticateUser, uow=uow, hasher=hasher, dummy_hash=dummy_hash
+        AuthenticateUser, uow=uow, hasher=hasher, dummy_hash=dummy_hash, floor=failure_floor
     )
     log_out = providers.Factory(LogOut, uow=uow)
     access_content = providers.Factory(AccessContent, clock=clock, policy=policy)

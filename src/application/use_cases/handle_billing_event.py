@@ -15,7 +15,7 @@ from application.ports import (
 from application.retry import write
 from application.subscription_sync import apply_event
 from domain.access import AccessPolicy
-from domain.provider_events import BillingEvent
+from domain.provider_events import BillingEvent, BillingEventKind
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +79,16 @@ class HandleBillingEvent:
             raise
 
     def _apply_once(self, event: BillingEvent, uow: UnitOfWork) -> HandleBillingEventResult:
-        # Apply first, then claim the event's id with one insert: a new event (nearly
-        # every delivery) costs no look-up. A duplicate is found by the claim and leaves
-        # nothing of its effect behind.
+        # An event without a snapshot is applied by asking the provider: a duplicate of
+        # one is answered from the inbox first, so that it costs no call (and does not
+        # fail while the provider is down).
+        if event.snapshot is None and event.kind is not BillingEventKind.UNHANDLED:
+            done = uow.events.get(event.id)
+            if done is not None and done.status is not EventStatus.FAILED:
+                return HandleBillingEventResult(done.status, True, "already handled")
+        # Otherwise apply first, then claim the event's id with one insert: a new event
+        # (nearly every delivery) costs no look-up. A duplicate is found by the claim and
+        # leaves nothing of its effect behind.
         outcome = apply_event(uow, self._gateway, self._policy, event)
         status = EventStatus.PROCESSED if outcome.applied else EventStatus.IGNORED
         record = self._record(event, status, note=outcome.note)

@@ -4,8 +4,10 @@ from adapters.memory import FakePasswordHasher
 from application.use_cases.authenticate_user import (
     AuthenticateUser,
     AuthenticateUserCommand,
+    FailureFloor,
     make_dummy_hash,
 )
+from application.use_cases.register_user import RegisterUser, RegisterUserCommand
 from domain.errors import InvalidCredentials
 from domain.password_policy import MAX_LENGTH
 from domain.user import User
@@ -141,3 +143,51 @@ def test_a_password_with_lone_surrogates_does_not_raise_anything_else(world: Wor
     ann = world.register()
     with pytest.raises(InvalidCredentials):
         log_in(world, ann.email.value, "\ud800\udfff-not-it")
+
+
+class Timer:
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def now(self) -> float:
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
+
+
+class CostlyOldHashes(FakePasswordHasher):
+    """An older version's hashes cost three times as much to verify (argon2's older,
+    dearer parameters), on a timer the test reads."""
+
+    def __init__(self, timer: Timer, version: int) -> None:
+        super().__init__(version)
+        self.timer = timer
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        self.timer.advance(0.1 if self.needs_rehash(password_hash) is False else 0.3)
+        return super().verify(password_hash, password)
+
+
+def test_a_dormant_account_with_a_dearer_old_hash_is_not_told_apart_by_time(
+    world: World,
+) -> None:
+    old = FakePasswordHasher(version=1)
+    RegisterUser(world.uow, old, world.clock).execute(
+        RegisterUserCommand("ann@example.com", PASSWORD)
+    )
+    timer = Timer()
+    hasher = CostlyOldHashes(timer, version=2)
+    floor = FailureFloor(now=timer.now, sleep=timer.advance)
+    log_in = AuthenticateUser(world.uow, hasher, floor=floor)
+
+    def refusal_time(email: str) -> float:
+        started = timer.now()
+        with pytest.raises(InvalidCredentials):
+            log_in.execute(AuthenticateUserCommand(email, "a wrong password"))
+        return timer.now() - started
+
+    known = refusal_time("ann@example.com")
+    unknown = refusal_time("nobody@example.com")
+    assert known == pytest.approx(0.3)
+    assert unknown == pytest.approx(0.3)

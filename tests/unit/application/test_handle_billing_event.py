@@ -406,3 +406,15 @@ def test_item_4_an_event_that_can_never_succeed_is_failed_readably_not_retried(
 def test_a_failure_reason_keeps_the_first_line_and_no_sql() -> None:
     error = RuntimeError("(psycopg.Error) boom\n[SQL: UPDATE users SET x=%(x)s]\n[parameters: {}]")
     assert describe_failure(error) == "RuntimeError: (psycopg.Error) boom"
+
+
+def test_a_duplicate_of_a_handled_checkout_event_needs_no_provider_call(world: World) -> None:
+    ann = world.register()
+    _, events = world.subscribe(ann)
+    assert handle(world, events[0]).status is EventStatus.PROCESSED
+    world.gateway.fail_next = PaymentProviderError("Stripe is down")
+
+    again = handle(world, events[0])
+
+    assert (again.status, again.duplicate) == (EventStatus.PROCESSED, True)
+    assert world.gateway.fail_next is not None  # the provider was not asked

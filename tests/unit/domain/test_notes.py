@@ -50,7 +50,7 @@ def test_the_opening_skips_headings_lists_quotes_and_code() -> None:
         "# A heading\n\nSetext heading\n===\n\n- a list\n- of things\n\n> a quote\n\n"
         "```\ncode\n```\n\n    indented code\n\n| a | b |\n\nThe prose\nstarts here.\n\nMore."
     )
-    assert a_note(body).opening == "The prose\nstarts here."
+    assert a_note(body).opening == "The prose starts here."
 
 
 def test_the_opening_is_never_a_piece_of_code_with_blank_lines_in_it() -> None:
@@ -69,3 +69,29 @@ def test_the_one_plan_setup_includes_every_entitlement_a_shipped_note_asks_for()
     assert {PREMIUM, BASIC, PRO} <= plan.includes
     for entitlement in (PREMIUM, BASIC, PRO):
         assert policy.catalog.plans_including(entitlement) == (plan,)
+
+
+@pytest.mark.parametrize(
+    "rest",
+    [
+        "\n1. SECRET step one\n2. SECRET step two",
+        "\n- SECRET item",
+        "\n## SECRET heading\nSECRET paid text.",
+        "\n> SECRET quote",
+        "\n| a | b |\n|---|---|\n| SECRET | y |",
+        "\n***\nSECRET after a rule",
+        "\n***\n- SECRET item",
+        "\u2028SECRET after a line separator\n- SECRET item",
+    ],
+)
+def test_a_locked_notes_opening_stops_where_another_block_starts(rest: str) -> None:
+    opening = a_note("Teaser paragraph, free to read:" + rest + "\n\nMore SECRET.").opening
+    assert opening.startswith("Teaser paragraph, free to read:")
+    assert "\n" not in opening
+    assert "SECRET" not in opening.replace("SECRET after a line separator", "")
+
+
+def test_an_emphasised_first_paragraph_is_the_opening() -> None:
+    assert a_note("***Warning*** read this first.\n\nSecond.").opening == (
+        "***Warning*** read this first."
+    )
