@@ -65,10 +65,13 @@ def pay(browser: Browser, checkout_url: str, card: str) -> Response:
     )
 
 
-def subscribe(browser: Browser, card: str = "4242 4242 4242 4242") -> Response:
-    """From the premium page: Subscribe, pay; returns the checkout page's answer."""
+def subscribe(
+    browser: Browser, card: str = "4242 4242 4242 4242", *, price: str | None = None
+) -> Response:
+    """From the premium page: Subscribe (to `price`, a lookup key; None: the one price
+    of a one-price setup), pay; returns the checkout page's answer."""
     browser.get("/premium")
-    started = browser.submit("/create-checkout-session")
+    started = browser.submit("/create-checkout-session", {"price": price} if price else None)
     assert started.status_code == 303, started.text[:300]
     return pay(browser, started.headers["Location"], card)
 

@@ -15,9 +15,7 @@ SECRET = "whsec_test_translation"
 
 
 def gateway(key: str = "sk_test_translation") -> StripePaymentGateway:
-    return StripePaymentGateway(
-        StripeSettings(key, "price_test_1", (SECRET,), api_base="http://127.0.0.1:9")
-    )
+    return StripePaymentGateway(StripeSettings(key, (SECRET,), api_base="http://127.0.0.1:9"))
 
 
 def translate(data: dict[str, object]) -> object:

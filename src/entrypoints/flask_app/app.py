@@ -3,6 +3,7 @@ import sys
 from typing import NoReturn
 from urllib.parse import urlsplit
 
+import click
 from dotenv import find_dotenv, load_dotenv
 from flask import Flask, has_request_context, redirect, request, url_for
 from flask.sessions import SecureCookieSessionInterface
@@ -11,6 +12,8 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
+from domain.catalog import CatalogError
+from domain.errors import PaymentProviderError
 from domain.notes import NoteError
 from entrypoints.container import Container
 from entrypoints.flask_app import auth, checkout_views, cli, content, notes_views, webhook
@@ -29,9 +32,14 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     A container may be passed in with providers already overridden (tests).
     Built from the environment, as the Flask CLI or a WSGI server does, a setting
-    that is missing or malformed, or a malformed note, is one line on stderr and exit
-    status 2: their loaders would show it as a traceback. Built from given settings, a
-    malformed note is a `ConfigurationError` naming its file.
+    that is missing or malformed, a malformed note, or a catalog whose prices the
+    payment provider does not have, is one line on stderr and exit status 2: their
+    loaders would show it as a traceback. Built from given settings, those are a
+    `ConfigurationError` naming what is wrong.
+
+    The catalog's prices are found at the provider here, once for the process; not for
+    a Flask CLI command (`stripe-provision` creates them; the others find them when they
+    need them).
     """
     from_env = settings is None
     if settings is None:
@@ -48,6 +56,14 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         if from_env:
             _stop(error)
         raise ConfigurationError(str(error)) from None
+    if not (from_env and click.get_current_context(silent=True)):
+        try:
+            container.catalog()
+        except (CatalogError, PaymentProviderError) as error:
+            problem = ConfigurationError(_catalog_problem(error))
+            if from_env:
+                _stop(problem)
+            raise problem from None
 
     app = Flask(__name__)
     app.session_interface = HttpsAwareSessionInterface()
@@ -89,6 +105,12 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     cli.register(app)
     return app
+
+
+def _catalog_problem(error: CatalogError | PaymentProviderError) -> str:
+    if isinstance(error, CatalogError):
+        return str(error)
+    return f"the catalog's prices could not be read from the payment provider: {error.message}"
 
 
 def _stop(error: Exception) -> NoReturn:
