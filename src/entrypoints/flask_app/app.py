@@ -16,7 +16,15 @@ from domain.catalog import CatalogError
 from domain.errors import PaymentProviderError
 from domain.notes import NoteError
 from entrypoints.container import Container
-from entrypoints.flask_app import auth, checkout_views, cli, content, notes_views, webhook
+from entrypoints.flask_app import (
+    auth,
+    checkout_views,
+    cli,
+    content,
+    notes_views,
+    pricing_views,
+    webhook,
+)
 from entrypoints.flask_app.errors import register_error_handlers
 from entrypoints.flask_app.rate_limit import install_rate_limits, warn_if_per_process_limits
 from entrypoints.flask_app.redirects import safe_next
@@ -95,8 +103,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     extra = (_origin(api_base),) if api_base else ()
     add_security_headers(app, extra)
 
-    for blueprint in (auth.bp, checkout_views.bp, content.bp, notes_views.bp, webhook.bp):
+    blueprints = (auth.bp, checkout_views.bp, content.bp, notes_views.bp, pricing_views.bp)
+    for blueprint in (*blueprints, webhook.bp):
         app.register_blueprint(blueprint)
+    app.jinja_env.globals["one_price_on_sale"] = lambda: _one_price(container)
     install_rate_limits(app, settings)
     warn_if_per_process_limits(settings)
     if settings.trusted_proxy_hops:
@@ -105,6 +115,12 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     cli.register(app)
     return app
+
+
+def _one_price(container: Container) -> bool:
+    """Whether the catalog sells a single price (a one-price setup): a Subscribe button
+    needs no choice then."""
+    return sum(len(plan.prices) for plan in container.catalog().plans) == 1
 
 
 def _catalog_problem(error: CatalogError | PaymentProviderError) -> str:

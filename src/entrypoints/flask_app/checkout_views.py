@@ -49,7 +49,7 @@ def create_checkout_session() -> Response:
         return _to_portal()
     except UnknownPlan as error:
         flash(error.message, "info")
-        return redirect(url_for("main.account"), 303)
+        return redirect(url_for("pricing.show"), 303)
     return redirect(checkout.url, 303)
 
 
