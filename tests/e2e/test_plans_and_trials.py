@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from application.ports import Clock
+from application.ports import Clock, EventStatus
 from stripe_emulator import Emulator
 from tests.e2e.stripe_stack import StripeStack, pay, stripe_stack
 from tests.e2e.support import Browser
@@ -117,6 +117,16 @@ def test_pro_yearly_from_pricing_signed_out_through_register_to_a_charged_trial(
 
     trial_end = subscription["trial_end"]
     assert isinstance(trial_end, int)
+    advance(stack, trial_end - stack.emulator.now() - 2 * DAY)  # past the 3-day notice
+    with stack.server.container.uow() as uow:
+        notices = [
+            record
+            for record in uow.events.list()
+            if record.provider_type == "customer.subscription.trial_will_end"
+        ]
+    assert [n.status for n in notices] == [EventStatus.PROCESSED]
+    assert the_subscription(stack)["status"] == "trialing"  # nothing changed
+
     advance(stack, trial_end - stack.emulator.now() + 3600)
     assert the_subscription(stack)["status"] == "active"
     invoices = stripe_get(stack, "invoices")["data"]

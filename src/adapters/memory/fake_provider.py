@@ -146,6 +146,11 @@ class FakeProvider:
             return self.cancel_now(subscription_id)
         return self._next_period(subscription_id, SubscriptionStatus.ACTIVE, "invoice.paid")
 
+    def trial_will_end(self, subscription_id: str) -> list[BillingEvent]:
+        """The notice the provider sends days before a trial ends; nothing changes."""
+        subscription = self.subscriptions[subscription_id]
+        return [self._emit("customer.subscription.trial_will_end", subscription)]
+
     def _start_trial(self, checkout: FakeCheckout, *, card: bool) -> list[BillingEvent]:
         # As Stripe: created trialing (a free first invoice), not updated afterwards.
         now = self.clock.now()

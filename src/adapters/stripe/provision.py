@@ -25,12 +25,15 @@ WEBHOOK_EVENTS = (
     "customer.subscription.deleted",
     "customer.subscription.paused",
     "customer.subscription.resumed",
+    "customer.subscription.trial_will_end",
     "invoice.paid",
     "invoice.payment_failed",
 )
 # What endpoints were made with before plans: an emulator's state file (or an
 # idempotency key less than a day old at Stripe) still answers for that request only.
-_EARLIER_WEBHOOK_EVENTS: tuple[tuple[str, ...], ...] = ()
+_EARLIER_WEBHOOK_EVENTS: tuple[tuple[str, ...], ...] = (
+    tuple(e for e in WEBHOOK_EVENTS if e != "customer.subscription.trial_will_end"),
+)
 
 # A one-price setup (STRIPE_PRICE_ID) as `make run` and the tests made it before plans:
 # provisioning without a catalog makes (or finds) this one price.

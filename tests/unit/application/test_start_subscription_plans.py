@@ -174,3 +174,23 @@ def test_a_trial_offer_without_days_is_not_a_trial() -> None:
     with pytest.raises(ValueError, match="trial"):
         CheckoutOffer("price_1", 0, trial_without_card=True)
     assert replace(CheckoutOffer("price_1", 3, True), trial_days=5).trial_days == 5
+
+
+def test_the_trial_will_end_notice_is_recorded_as_processed_and_changes_nothing(
+    plans: World,
+) -> None:
+    from application.ports import EventStatus
+
+    ann = plans.register()
+    events = plans.gateway.pay_checkout(checkout(plans, ann, "pro_monthly").id)
+    plans.deliver(events)
+    before = plans.stored(ann.id)
+    assert events[0].subscription_id is not None
+
+    [notice] = plans.gateway.trial_will_end(events[0].subscription_id)
+    [result] = plans.deliver([notice])
+
+    assert result.status is EventStatus.PROCESSED
+    assert plans.inbox(notice.id).status is EventStatus.PROCESSED
+    assert "trial ends" in (plans.inbox(notice.id).note or "")
+    assert plans.stored(ann.id) == before
