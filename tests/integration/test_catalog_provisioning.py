@@ -134,3 +134,36 @@ def test_from_the_environment_a_missing_price_is_one_line_and_exit_status_2(
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("Configuration error: ")
     assert "basic_monthly, basic_yearly, pro_monthly, pro_yearly" in lines[0]
+
+
+def test_flask_stripe_provision_creates_the_catalog_before_the_app_can_sell_it(
+    tmp_path: Path, emulator: Emulator
+) -> None:
+    """The CLI does not resolve the catalog at start-up: it is what creates the prices."""
+    env = {
+        **os.environ,
+        "SECRET_KEY": SECRET,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
+        "STRIPE_SECRET_KEY": KEY,
+        "STRIPE_WEBHOOK_SECRET": "whsec_placeholder",
+        "STRIPE_API_BASE": emulator.url,
+        "CATALOG_FILE": str(CATALOG),
+    }
+    env.pop("STRIPE_PRICE_ID", None)
+    flask = str(Path(sys.executable).with_name("flask"))
+    hook = "https://notes.example/webhook"
+    result = subprocess.run(
+        [flask, "--app", "entrypoints.flask_app", "stripe-provision", "--webhook-url", hook],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "# pro_yearly: price_" in result.stdout
+    assert "STRIPE_WEBHOOK_SECRET=whsec_" in result.stdout
+    assert "STRIPE_PRICE_ID" not in result.stdout  # a catalog needs none
+    app = create_app(settings(tmp_path, emulator))  # now it starts
+    assert app.extensions["container"].catalog().from_provider
