@@ -15,6 +15,7 @@ KIND_OF_TYPE = {
     "customer.subscription.paused": BillingEventKind.SUBSCRIPTION_CHANGED,
     "customer.subscription.resumed": BillingEventKind.SUBSCRIPTION_CHANGED,
     "customer.subscription.deleted": BillingEventKind.SUBSCRIPTION_ENDED,
+    "customer.subscription.trial_will_end": BillingEventKind.TRIAL_WILL_END,
     "invoice.paid": BillingEventKind.INVOICE_PAID,
     "invoice.payment_failed": BillingEventKind.PAYMENT_FAILED,
 }

@@ -7,12 +7,13 @@ the fakes behaves the same in production.
 
 import abc
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Self
 
+from domain.catalog import PlanPrice
 from domain.email import EmailAddress
 from domain.errors import UserNotFound
 from domain.notes import Note
@@ -205,6 +206,21 @@ class CheckoutRedirect:
     url: str
 
 
+@dataclass(frozen=True)
+class CheckoutOffer:
+    """What one checkout sells: a price, and the trial that comes with it (0 days: none)."""
+
+    price_id: str
+    trial_days: int = 0
+    trial_without_card: bool = False
+
+    def __post_init__(self) -> None:
+        if self.trial_days < 0:
+            raise ValueError("a trial cannot be negative")
+        if self.trial_without_card and not self.trial_days:
+            raise ValueError("no card is needed only for a trial")
+
+
 class PaymentGateway(abc.ABC):
     """The payment provider (Stripe in production).
 
@@ -213,6 +229,13 @@ class PaymentGateway(abc.ABC):
     `PaymentProviderError` (or a subclass) with a message a person can read; unknown ids
     raise `CheckoutNotFound` / return None as documented.
     """
+
+    @abc.abstractmethod
+    def find_prices(self, lookup_keys: Sequence[str]) -> Mapping[str, PlanPrice]:
+        """The provider's active recurring prices named by `lookup_keys`, by lookup key,
+        each with its id, amount (minor units), currency and interval as the provider
+        charges them. A key the provider does not know (or whose price is inactive, or
+        not billed by the month or the year) is absent from the answer, never an error."""
 
     @abc.abstractmethod
     def create_customer(
@@ -231,12 +254,16 @@ class PaymentGateway(abc.ABC):
         *,
         user_id: str,
         customer_id: str,
+        offer: CheckoutOffer,
         success_url: str,
         cancel_url: str,
         requested_at: datetime,
     ) -> CheckoutRedirect:
-        """A subscription checkout for the configured price, tied to `user_id`.
+        """A subscription checkout for `offer`'s price, tied to `user_id`.
 
+        The offer's trial is the subscription's (`trial_days`; `trial_without_card`: the
+        checkout asks for no card, and a trial that ends without one ends the
+        subscription, canceled). Promotion codes are accepted on every checkout.
         `success_url` may contain the `{CHECKOUT_SESSION_ID}` placeholder. `requested_at`
         (when the person asked for it) is kept with the checkout for
         `settle_open_checkouts`. `CustomerMissing` when the provider does not know

@@ -72,6 +72,11 @@ def apply_event(
     match = find_user(uow, event)
     if match is None:
         return Outcome(False, "no user matches this event's reference, subscription or customer")
+    if event.kind is BillingEventKind.TRIAL_WILL_END:
+        # Recorded for the notice the email issue sends; the state it carries is the
+        # one the subscription already has, and the other events bring its changes.
+        end = event.snapshot.current_period_end if event.snapshot else None
+        return Outcome(True, f"trial ends {end:%Y-%m-%d %H:%M} UTC" if end else "trial ends")
     user = match.user
     notes = []
     if event.user_ref and event.user_ref != user.id:

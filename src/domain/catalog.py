@@ -50,6 +50,16 @@ class Plan:
     def price(self, interval: Interval) -> PlanPrice | None:
         return next((p for p in self.prices if p.interval is interval), None)
 
+    def yearly_saving(self) -> int | None:
+        """What paying yearly saves against twelve monthly payments, in the currency's
+        minor unit; None when the plan lacks either price, they differ in currency, or
+        yearly saves nothing."""
+        monthly, yearly = self.price(Interval.MONTH), self.price(Interval.YEAR)
+        if monthly is None or yearly is None or monthly.currency != yearly.currency:
+            return None
+        saving = 12 * monthly.amount - yearly.amount
+        return saving if saving > 0 else None
+
 
 @dataclass(frozen=True)
 class Catalog:
@@ -58,6 +68,9 @@ class Catalog:
 
     plans: tuple[Plan, ...]
     grandfathered: Mapping[str, str] = field(default_factory=dict)
+    # Whether the prices are the provider's (`resolved`): their ids, amounts, currencies
+    # and intervals as charged. A one-price setup's catalog knows only its price's id.
+    from_provider: bool = False
 
     def __post_init__(self) -> None:
         if not self.plans:
@@ -124,7 +137,19 @@ class Catalog:
             replace(plan, prices=tuple(prices[p.lookup_key] for p in plan.prices))
             for plan in self.plans
         )
-        return replace(self, plans=plans)
+        return replace(self, plans=plans, from_provider=True)
+
+    @property
+    def highest(self) -> Plan:
+        """The plan that ranks highest (the last in the file)."""
+        return max(self.plans, key=lambda p: p.rank)
+
+    def price_by_lookup_key(self, lookup_key: str) -> tuple[Plan, PlanPrice] | None:
+        for plan in self.plans:
+            for price in plan.prices:
+                if price.lookup_key == lookup_key:
+                    return plan, price
+        return None
 
 
 def single_plan(price_id: str | None, grandfathered: Iterable[str] = ()) -> Catalog:

@@ -43,6 +43,10 @@ class AlreadySubscribed(DomainError):
     message = "You already have a subscription. Manage it in the billing portal."
 
 
+class UnknownPlan(DomainError):
+    message = "That plan is not on sale. Choose one on the pricing page."
+
+
 class NoBillingAccount(DomainError):
     message = "You have no billing account yet. Subscribe first."
 

@@ -13,6 +13,7 @@ class BillingEventKind(enum.StrEnum):
     SUBSCRIPTION_ENDED = "subscription_ended"
     INVOICE_PAID = "invoice_paid"
     PAYMENT_FAILED = "payment_failed"
+    TRIAL_WILL_END = "trial_will_end"  # a notice, days before; the state does not change
     UNHANDLED = "unhandled"
 
 

@@ -5,9 +5,14 @@ Nothing happens at import time: providers build their objects on first use, afte
 `container.x.override(fake)`.
 """
 
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+
 from dependency_injector import containers, providers
 
 from adapters.argon2_hasher import Argon2PasswordHasher
+from adapters.catalog_file import load_catalog
 from adapters.emulator_clock import EmulatorClock
 from adapters.note_files import FolderNoteLibrary
 from adapters.sqlalchemy.database import create_database_engine, create_session_factory
@@ -33,8 +38,11 @@ from application.use_cases.register_user import RegisterUser
 from application.use_cases.replay_events import ReplayEvents
 from application.use_cases.start_subscription import StartSubscription
 from domain.access import AccessPolicy
+from domain.catalog import Catalog, single_plan
 from domain.errors import PaymentProviderError
 from entrypoints.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def build_payment_gateway(settings: Settings) -> PaymentGateway:
@@ -43,7 +51,6 @@ def build_payment_gateway(settings: Settings) -> PaymentGateway:
     return StripePaymentGateway(
         StripeSettings(
             secret_key=settings.stripe_secret_key,
-            price_id=settings.stripe_price_id,
             webhook_secrets=settings.stripe_webhook_secrets,
             api_base=settings.stripe_api_base,
             tolerance_seconds=settings.webhook_tolerance_seconds,
@@ -51,13 +58,33 @@ def build_payment_gateway(settings: Settings) -> PaymentGateway:
     )
 
 
-def build_access_policy(settings: Settings) -> AccessPolicy:
-    """What this product sells: its price, and the prices it sold before (a catalog of
-    plans slots in here)."""
-    sold = (settings.stripe_price_id,) if settings.stripe_price_id else ()
-    return AccessPolicy.selling(
-        *sold, *settings.stripe_grandfathered_price_ids, past_due_grace=settings.past_due_grace
-    )
+def build_catalog(settings: Settings, gateway: Callable[[], PaymentGateway]) -> Catalog:
+    """What this product sells, with each price as the payment provider charges it.
+
+    The catalog file's lookup keys are resolved once, through the gateway (one
+    `find_prices`), and kept for the process; a key the provider does not know is a
+    `CatalogError` naming it. Without payments configured nothing is resolved, so
+    nothing is sold. Without a catalog file (STRIPE_PRICE_ID, deprecated): one plan at
+    that price. STRIPE_GRANDFATHERED_PRICE_IDS give, under a catalog, its highest plan:
+    what the one price used to give was every note.
+    """
+    grandfathered = settings.stripe_grandfathered_price_ids
+    if settings.catalog_file is None:
+        return single_plan(settings.stripe_price_id or None, grandfathered)
+    catalog = load_catalog(settings.catalog_file)
+    if grandfathered:
+        catalog = replace(catalog, grandfathered={p: catalog.highest.key for p in grandfathered})
+    if not settings.stripe_secret_key:
+        log.warning("payments are not configured: the catalog's plans are not on sale")
+        return catalog
+    resolved = catalog.resolved(gateway().find_prices(catalog.lookup_keys))
+    log.info("catalog %s: %d plan(s)", settings.catalog_file, len(resolved.plans))
+    return resolved
+
+
+def build_access_policy(settings: Settings, catalog: Catalog) -> AccessPolicy:
+    """Who reads what: the catalog's plans and the past-due grace."""
+    return AccessPolicy(catalog, settings.past_due_grace)
 
 
 def build_clock(settings: Settings) -> Clock:
@@ -77,7 +104,9 @@ class Container(containers.DeclarativeContainer):
     hasher = providers.Singleton(Argon2PasswordHasher)
     clock = providers.Singleton(build_clock, settings)
     gateway = providers.Singleton(build_payment_gateway, settings)
-    policy = providers.Singleton(build_access_policy, settings)
+    # The gateway's provider, not the gateway: a server without payments has a catalog.
+    catalog = providers.Singleton(build_catalog, settings, gateway.provider)
+    policy = providers.Singleton(build_access_policy, settings, catalog)
     notes = providers.Singleton(FolderNoteLibrary, settings.provided.notes_dir)
 
     register_user = providers.Factory(RegisterUser, uow=uow, hasher=hasher, clock=clock)

@@ -23,12 +23,15 @@ DEFAULT_DATABASE_URL = f"sqlite:///{Path('instance') / 'app.db'}"
 # The notes shipped in the project's folder (src/entrypoints/settings.py is two below it),
 # wherever the server is started from; NOTES_DIR names another folder.
 DEFAULT_NOTES_DIR = Path(__file__).resolve().parents[2] / "content" / "notes"
+# The plans on sale, read from the working directory unless CATALOG_FILE names another.
+DEFAULT_CATALOG_FILE = Path("catalog.toml")
 LOCAL_RUN_ENV = Path("instance") / "local-run.env"
-# What `make run` writes there: the emulator it started, its price and webhook secret.
+# What `make run` writes there: the emulator it started and its webhook secret. The
+# embedded default sells the catalog, so no STRIPE_PRICE_ID (one from an older file is
+# not read).
 LOCAL_RUN_VARIABLES = (
     "STRIPE_SECRET_KEY",
     "STRIPE_API_BASE",
-    "STRIPE_PRICE_ID",
     "STRIPE_WEBHOOK_SECRET",
     "STRIPE_EMULATOR_CLOCK_URL",
 )
@@ -47,6 +50,9 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     stripe_secret_key: str = ""
     stripe_price_id: str = ""
+    # The catalog of plans; None: the one plan of `stripe_price_id` (the deprecated
+    # one-price setup, and what tests built from `Settings(...)` get).
+    catalog_file: Path | None = None
     # Prices sold before, whose subscribers keep access (a price change grandfathers them).
     stripe_grandfathered_price_ids: tuple[str, ...] = ()
     stripe_webhook_secrets: tuple[str, ...] = ()
@@ -109,11 +115,11 @@ class Settings:
             raise ConfigurationError(
                 "STRIPE_WEBHOOK_SECRET must be whsec_... secrets, separated by commas."
             )
-        if stripe_key:
-            if not env.get("STRIPE_PRICE_ID", "").startswith("price_"):
-                raise ConfigurationError("STRIPE_PRICE_ID must be set to a price_... id.")
-            if not webhook_secrets:
-                raise ConfigurationError("STRIPE_WEBHOOK_SECRET must be set (whsec_...).")
+        price_id = env.get("STRIPE_PRICE_ID", "")
+        if price_id and not price_id.startswith("price_"):
+            raise ConfigurationError("STRIPE_PRICE_ID must be a price_... id.")
+        if stripe_key and not webhook_secrets:
+            raise ConfigurationError("STRIPE_WEBHOOK_SECRET must be set (whsec_...).")
         grandfathered = tuple(
             p.strip() for p in env.get("STRIPE_GRANDFATHERED_PRICE_IDS", "").split(",") if p.strip()
         )
@@ -137,7 +143,8 @@ class Settings:
             secret_key=secret_key,
             database_url=_database_url(env),
             stripe_secret_key=stripe_key,
-            stripe_price_id=env.get("STRIPE_PRICE_ID", ""),
+            stripe_price_id=price_id,
+            catalog_file=catalog_file_of(env),
             stripe_grandfathered_price_ids=grandfathered,
             stripe_webhook_secrets=webhook_secrets,
             stripe_api_base=env.get("STRIPE_API_BASE") or None,
@@ -164,6 +171,17 @@ class Settings:
         )
 
 
+def catalog_file_of(env: Mapping[str, str]) -> Path | None:
+    """Where the catalog is: CATALOG_FILE, else `catalog.toml` in the working directory;
+    None when STRIPE_PRICE_ID is set and CATALOG_FILE is not (the deprecated one-price
+    setup: one plan, that price)."""
+    if env.get("CATALOG_FILE"):
+        return Path(env["CATALOG_FILE"])
+    if env.get("STRIPE_PRICE_ID"):
+        return None
+    return DEFAULT_CATALOG_FILE
+
+
 def settings_for_app(
     env: Mapping[str, str] | None = None, *, local_run_env: Path = LOCAL_RUN_ENV
 ) -> Settings:
@@ -172,7 +190,8 @@ def settings_for_app(
     Without STRIPE_SECRET_KEY, and when `make run` has written `local_run_env`, this is
     the embedded local default: the app joins the emulator `make run` started (its
     key, address, price and webhook secret come from that file), and the development
-    SECRET_KEY is allowed as it is for `make run`.
+    SECRET_KEY is allowed as it is for `make run`. The embedded default sells the
+    catalog, whatever STRIPE_PRICE_ID says.
     """
     env = os.environ if env is None else env
     if env.get("STRIPE_SECRET_KEY") or not local_run_env.is_file():
@@ -182,7 +201,7 @@ def settings_for_app(
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigurationError(f"{local_run_env} cannot be read: {error}") from None
     embedded = {name: written.get(name) or "" for name in LOCAL_RUN_VARIABLES}
-    return Settings.from_env({**env, **embedded}, local_default=True)
+    return Settings.from_env({**env, **embedded, "STRIPE_PRICE_ID": ""}, local_default=True)
 
 
 def write_local_run_env(values: Mapping[str, str], path: Path = LOCAL_RUN_ENV) -> None:

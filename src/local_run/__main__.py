@@ -1,13 +1,15 @@
 """`make run`: the service on the embedded defaults, or on real Stripe when keys are set.
 
 Without STRIPE_SECRET_KEY, the Stripe emulator starts on 127.0.0.1
-(STRIPE_EMULATOR_PORT, default 12111), a product, a price and the app's webhook are
-created in it through the Stripe API, and the app's Stripe adapter points at it.
+(STRIPE_EMULATOR_PORT, default 12111), the catalog's products and prices (catalog.toml,
+or CATALOG_FILE) and the app's webhook are created in it through the Stripe API, and
+the app's Stripe adapter points at it; the app sells that catalog (STRIPE_PRICE_ID is
+not used there).
 With a key set, the emulator is not started and nothing points at it.
 
 The emulator keeps its state in instance/stripe-emulator.json, so a restart finds the
-same customers, subscriptions, price and webhook secret the app's database refers to.
-Its address, price and secret go to instance/local-run.env, where the Flask CLI
+same customers, subscriptions, prices and webhook secret the app's database refers to.
+Its address and secret go to instance/local-run.env, where the Flask CLI
 (`flask --app entrypoints.flask_app ...`) reads them when STRIPE_SECRET_KEY is not set.
 
 Both ports are bound before anything says it serves: a taken port is one line naming
@@ -28,11 +30,18 @@ from dotenv import find_dotenv, load_dotenv
 from sqlalchemy.exc import DBAPIError
 from werkzeug.serving import get_sockaddr, make_server, select_address_family
 
+from adapters.catalog_file import load_catalog
 from adapters.sqlalchemy.availability import first_line
 from adapters.sqlalchemy.database import create_database_engine, migrate
 from adapters.stripe.provision import provision
+from domain.catalog import CatalogError
 from entrypoints.flask_app import create_app
-from entrypoints.settings import ConfigurationError, Settings, write_local_run_env
+from entrypoints.settings import (
+    ConfigurationError,
+    Settings,
+    catalog_file_of,
+    write_local_run_env,
+)
 from stripe_emulator import Emulator, StateFileError
 
 log = logging.getLogger("local_run")
@@ -115,6 +124,12 @@ def _run() -> int:
 
 def _start_emulator(host: str, port: int, emulator_port: int) -> Emulator:
     """The Stripe emulator with its state from instance/, provisioned for the app."""
+    catalog_file = catalog_file_of({**os.environ, "STRIPE_PRICE_ID": ""})
+    assert catalog_file is not None
+    try:
+        catalog = load_catalog(catalog_file)
+    except CatalogError as error:
+        raise StartUpError(f"Configuration error: {error}") from None
     try:
         emulator = Emulator(host="127.0.0.1", port=emulator_port, state_file=EMULATOR_STATE)
     except StateFileError as error:
@@ -128,7 +143,12 @@ def _start_emulator(host: str, port: int, emulator_port: int) -> Emulator:
     try:
         app_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
         base_url = os.environ.get("BASE_URL") or f"http://{_url_host(app_host)}:{port}"
-        made = provision(EMULATOR_KEY, webhook_url=f"{base_url}/webhook", api_base=emulator.url)
+        made = provision(
+            EMULATOR_KEY,
+            webhook_url=f"{base_url}/webhook",
+            api_base=emulator.url,
+            catalog=catalog,
+        )
     except stripe.StripeError as error:
         emulator.stop()
         raise StartUpError(
@@ -141,17 +161,18 @@ def _start_emulator(host: str, port: int, emulator_port: int) -> Emulator:
     embedded = {
         "STRIPE_SECRET_KEY": EMULATOR_KEY,
         "STRIPE_API_BASE": emulator.url,
-        "STRIPE_PRICE_ID": made.price_id,
         "STRIPE_WEBHOOK_SECRET": made.webhook_secret,
         # The app's clock follows the emulator's, so moving it reaches access rules.
         "STRIPE_EMULATOR_CLOCK_URL": f"{emulator.url}/_emulator/clock",
     }
     os.environ.update(embedded)
+    os.environ["STRIPE_PRICE_ID"] = ""  # the embedded default sells the catalog
     write_local_run_env(embedded)  # where the Flask CLI finds this emulator
     log.info(
-        "No STRIPE_SECRET_KEY: Stripe emulator at %s (price %s, webhooks to %s/webhook)",
+        "No STRIPE_SECRET_KEY: Stripe emulator at %s (%s: %s; webhooks to %s/webhook)",
         emulator.url,
-        made.price_id,
+        catalog_file,
+        ", ".join(made.prices),
         base_url,
     )
     return emulator

@@ -5,15 +5,18 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
 import requests
 
+from adapters.catalog_file import load_catalog
 from adapters.memory import FakePaymentGateway, ManualClock
 from adapters.stripe import StripePaymentGateway, StripeSettings
 from adapters.stripe.provision import provision
-from application.ports import PaymentGateway
+from application.ports import CheckoutOffer, PaymentGateway
+from domain.catalog import Catalog, Interval
 from domain.email import EmailAddress
 from domain.errors import (
     CheckoutNotFound,
@@ -27,10 +30,16 @@ from stripe_emulator import Emulator
 from tests.support import stripe_events as se
 
 KEY = "sk_test_contract"
+HOOK = "http://127.0.0.1:9/webhook"
+REPO_CATALOG = Path(__file__).resolve().parents[2] / "catalog.toml"
 
 
 class Provider(Protocol):
     """What the provider does on its own (a person paying, Stripe sending events)."""
+
+    @property
+    def price_id(self) -> str:
+        """A price checkouts are made for."""
 
     def pay(self, session_id: str, url: str) -> None: ...
 
@@ -40,10 +49,17 @@ class Provider(Protocol):
 
     def event_payloads(self) -> list[str]: ...
 
+    def stock(self, catalog: Catalog) -> None:
+        """Create the catalog's prices, as `stripe-provision` does."""
+
 
 @dataclass
 class FakeProvider:
     gateway: FakePaymentGateway
+
+    @property
+    def price_id(self) -> str:
+        return self.gateway.price_id
 
     def pay(self, session_id: str, url: str) -> None:
         self.gateway.pay_checkout(session_id)
@@ -61,11 +77,15 @@ class FakeProvider:
     def event_payloads(self) -> list[str]:
         return [event.payload for event in self.gateway.events]
 
+    def stock(self, catalog: Catalog) -> None:
+        self.gateway.stock(catalog)
+
 
 @dataclass
 class EmulatedStripe:
     emulator: Emulator
     secret: str
+    price_id: str
 
     def pay(self, session_id: str, url: str) -> None:
         assert self.can_pay(session_id, url)
@@ -86,6 +106,9 @@ class EmulatedStripe:
         )
         return [json.dumps(event) for event in reversed(response.json()["data"])]
 
+    def stock(self, catalog: Catalog) -> None:
+        provision(KEY, webhook_url=HOOK, api_base=self.emulator.url, catalog=catalog)
+
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[Emulator]:
@@ -100,26 +123,32 @@ def pair(request: pytest.FixtureRequest) -> tuple[PaymentGateway, Provider]:
         return fake, FakeProvider(fake)
     emulator: Emulator = request.getfixturevalue("emulator")
     # The webhook endpoint is only registered for its signing secret; nothing listens.
-    made = provision(KEY, webhook_url="http://127.0.0.1:9/webhook", api_base=emulator.url)
+    made = provision(KEY, webhook_url=HOOK, api_base=emulator.url)
     gateway = StripePaymentGateway(
-        StripeSettings(KEY, made.price_id, (made.webhook_secret,), api_base=emulator.url)
+        StripeSettings(KEY, (made.webhook_secret,), api_base=emulator.url)
     )
-    return gateway, EmulatedStripe(emulator, made.webhook_secret)
+    return gateway, EmulatedStripe(emulator, made.webhook_secret, made.price_id)
 
 
-def _checkout(gateway: PaymentGateway, user_id: str) -> tuple[str, Any]:
+def _checkout(pair: tuple[PaymentGateway, Provider], user_id: str) -> tuple[str, Any]:
     """A customer and an open checkout for `user_id` (unique per test: one emulator serves
     the module, and Stripe refuses an idempotency key reused with other parameters)."""
-    customer = gateway.create_customer(user_id, EmailAddress(f"{user_id}@example.com"))
-    return customer, _another_checkout(gateway, user_id, customer)
+    customer = pair[0].create_customer(user_id, EmailAddress(f"{user_id}@example.com"))
+    return customer, _another_checkout(pair, user_id, customer)
 
 
 def _another_checkout(
-    gateway: PaymentGateway, user_id: str, customer: str, requested_at: datetime | None = None
+    pair: tuple[PaymentGateway, Provider],
+    user_id: str,
+    customer: str,
+    requested_at: datetime | None = None,
+    offer: CheckoutOffer | None = None,
 ) -> Any:
+    gateway, provider = pair
     return gateway.create_checkout_session(
         user_id=user_id,
         customer_id=customer,
+        offer=offer or CheckoutOffer(provider.price_id),
         success_url="http://127.0.0.1:9/success?session_id={CHECKOUT_SESSION_ID}",
         cancel_url="http://127.0.0.1:9/cancel",
         requested_at=requested_at or datetime.now(UTC),
@@ -151,7 +180,7 @@ def test_a_customer_the_provider_does_not_know_is_customer_missing(
     with pytest.raises(CustomerMissing):
         gateway.list_subscriptions("cus_does_not_exist")
     with pytest.raises(CustomerMissing):
-        _another_checkout(gateway, "user-m", "cus_does_not_exist")
+        _another_checkout(pair, "user-m", "cus_does_not_exist")
     with pytest.raises(CustomerMissing):
         gateway.create_portal_session("cus_does_not_exist", "http://127.0.0.1:9/account")
 
@@ -160,7 +189,7 @@ def test_an_unpaid_checkout_is_tied_to_its_user_and_not_paid(
     pair: tuple[PaymentGateway, Provider],
 ) -> None:
     gateway, _ = pair
-    customer, checkout = _checkout(gateway, "user-1")
+    customer, checkout = _checkout(pair, "user-1")
     assert checkout.url.startswith("http")
     session = gateway.get_checkout_session(checkout.session_id)
     assert session.user_ref == "user-1"
@@ -173,7 +202,7 @@ def test_a_paid_checkout_names_an_active_subscription(
     pair: tuple[PaymentGateway, Provider],
 ) -> None:
     gateway, provider = pair
-    customer, checkout = _checkout(gateway, "user-2")
+    customer, checkout = _checkout(pair, "user-2")
     provider.pay(checkout.session_id, checkout.url)
 
     session = gateway.get_checkout_session(checkout.session_id)
@@ -192,7 +221,7 @@ def test_a_paid_checkout_names_an_active_subscription(
 
 def test_cancel_ends_the_subscription_now(pair: tuple[PaymentGateway, Provider]) -> None:
     gateway, provider = pair
-    customer, checkout = _checkout(gateway, "user-3")
+    customer, checkout = _checkout(pair, "user-3")
     provider.pay(checkout.session_id, checkout.url)
     subscription_id = gateway.get_checkout_session(checkout.session_id).subscription_id
     assert subscription_id is not None
@@ -215,7 +244,7 @@ def test_unknown_ids_are_not_found(pair: tuple[PaymentGateway, Provider]) -> Non
 
 def test_the_portal_is_a_url_for_the_customer(pair: tuple[PaymentGateway, Provider]) -> None:
     gateway, _ = pair
-    customer, _ = _checkout(gateway, "user-4")
+    customer, _ = _checkout(pair, "user-4")
     url = gateway.create_portal_session(customer, "http://127.0.0.1:9/account")
     assert url.startswith("http")
 
@@ -224,7 +253,7 @@ def test_the_providers_own_events_verify_and_translate(
     pair: tuple[PaymentGateway, Provider],
 ) -> None:
     gateway, provider = pair
-    customer, checkout = _checkout(gateway, "user-5")
+    customer, checkout = _checkout(pair, "user-5")
     provider.pay(checkout.session_id, checkout.url)
     subscription_id = gateway.get_checkout_session(checkout.session_id).subscription_id
 
@@ -252,7 +281,7 @@ def test_the_providers_own_events_verify_and_translate(
 
 def test_a_wrong_or_missing_signature_is_refused(pair: tuple[PaymentGateway, Provider]) -> None:
     gateway, provider = pair
-    _, checkout = _checkout(gateway, "user-6")
+    _, checkout = _checkout(pair, "user-6")
     provider.pay(checkout.session_id, checkout.url)
     body = provider.event_payloads()[-1].encode()
     with pytest.raises(InvalidWebhook):
@@ -291,9 +320,9 @@ def test_settling_keeps_the_most_recently_requested_checkout_payable(
     now = datetime.now(UTC)
     customer = gateway.create_customer("user-7", EmailAddress("user-7@example.com"))
     # Created in another order than requested: a slow request creates last.
-    last = _another_checkout(gateway, "user-7", customer, now + timedelta(milliseconds=2))
-    first = _another_checkout(gateway, "user-7", customer, now)
-    middle = _another_checkout(gateway, "user-7", customer, now + timedelta(milliseconds=1))
+    last = _another_checkout(pair, "user-7", customer, now + timedelta(milliseconds=2))
+    first = _another_checkout(pair, "user-7", customer, now)
+    middle = _another_checkout(pair, "user-7", customer, now + timedelta(milliseconds=1))
 
     assert gateway.settle_open_checkouts(customer) == last
     assert gateway.settle_open_checkouts(customer) == last
@@ -307,9 +336,42 @@ def test_settling_leaves_a_paid_checkout_alone(pair: tuple[PaymentGateway, Provi
     gateway, provider = pair
     now = datetime.now(UTC)
     customer = gateway.create_customer("user-8", EmailAddress("user-8@example.com"))
-    paid = _another_checkout(gateway, "user-8", customer, now)
+    paid = _another_checkout(pair, "user-8", customer, now)
     provider.pay(paid.session_id, paid.url)
-    newer = _another_checkout(gateway, "user-8", customer, now + timedelta(seconds=1))
+    newer = _another_checkout(pair, "user-8", customer, now + timedelta(seconds=1))
 
     assert gateway.settle_open_checkouts(customer) == newer
     assert gateway.get_checkout_session(paid.session_id).paid
+
+
+def test_find_prices_answers_each_known_lookup_key_as_the_provider_charges_it(
+    pair: tuple[PaymentGateway, Provider],
+) -> None:
+    gateway, provider = pair
+    catalog = load_catalog(REPO_CATALOG)
+    provider.stock(catalog)
+
+    found = gateway.find_prices([*catalog.lookup_keys, "no_such_lookup_key"])
+
+    assert set(found) == set(catalog.lookup_keys)  # the unknown key is absent, no error
+    pro_yearly = found["pro_yearly"]
+    assert (pro_yearly.interval, pro_yearly.amount, pro_yearly.currency) == (
+        Interval.YEAR,
+        12000,
+        "usd",
+    )
+    assert found["basic_monthly"].interval is Interval.MONTH
+    assert all(price.lookup_key == key for key, price in found.items())
+    ids = [price.price_id for price in found.values()]
+    assert all(ids) and len(set(ids)) == len(ids)
+    assert catalog.resolved(found).plan_of(pro_yearly.price_id) == catalog.resolved(found).plan(
+        "pro"
+    )
+
+
+def test_find_prices_of_no_key_or_unknown_keys_is_empty(
+    pair: tuple[PaymentGateway, Provider],
+) -> None:
+    gateway, _ = pair
+    assert dict(gateway.find_prices([])) == {}
+    assert dict(gateway.find_prices(["nobody_sells_this"])) == {}

@@ -9,8 +9,9 @@ from typing import Any
 
 from requests import Response
 
+from adapters.catalog_file import load_catalog
 from adapters.memory import FakePasswordHasher
-from adapters.stripe.provision import provision
+from adapters.stripe.provision import ONE_PRICE, provision
 from entrypoints.flask_app import create_app
 from stripe_emulator import Emulator
 from tests.e2e.conftest import sqlite_settings
@@ -27,21 +28,32 @@ class StripeStack:
 
 @contextmanager
 def stripe_stack(
-    tmp_path: Path, *, real_hasher: bool = False, **settings: Any
+    tmp_path: Path,
+    *,
+    real_hasher: bool = False,
+    catalog_file: Path | None = None,
+    **settings: Any,
 ) -> Iterator[StripeStack]:
     """Emulator + app served over HTTP; the app's webhook registered in the emulator.
+
+    With `catalog_file`, the app sells that catalog (provisioned in the emulator as
+    `make run` does); without, the one price of a one-price setup (STRIPE_PRICE_ID).
 
     Webhook retries are fast (tests wait with `emulator.delivery.wait_idle`); the
     emulator's clock moves only when a test advances it.
     """
     emulator = Emulator(port=0, delivery_backoff=0.05, delivery_max_attempts=6, tick_interval=None)
     with emulator, serve_later() as (url, install):
-        made = provision(STRIPE_KEY, webhook_url=f"{url}/webhook", api_base=emulator.url)
+        catalog = load_catalog(catalog_file) if catalog_file else ONE_PRICE
+        made = provision(
+            STRIPE_KEY, webhook_url=f"{url}/webhook", api_base=emulator.url, catalog=catalog
+        )
         app = create_app(
             sqlite_settings(
                 tmp_path,
                 stripe_secret_key=STRIPE_KEY,
-                stripe_price_id=made.price_id,
+                stripe_price_id="" if catalog_file else made.price_id,
+                catalog_file=catalog_file,
                 stripe_webhook_secrets=(made.webhook_secret,),
                 stripe_api_base=emulator.url,
                 **settings,
@@ -65,10 +77,13 @@ def pay(browser: Browser, checkout_url: str, card: str) -> Response:
     )
 
 
-def subscribe(browser: Browser, card: str = "4242 4242 4242 4242") -> Response:
-    """From the premium page: Subscribe, pay; returns the checkout page's answer."""
+def subscribe(
+    browser: Browser, card: str = "4242 4242 4242 4242", *, price: str | None = None
+) -> Response:
+    """From the premium page: Subscribe (to `price`, a lookup key; None: the one price
+    of a one-price setup), pay; returns the checkout page's answer."""
     browser.get("/premium")
-    started = browser.submit("/create-checkout-session")
+    started = browser.submit("/create-checkout-session", {"price": price} if price else None)
     assert started.status_code == 303, started.text[:300]
     return pay(browser, started.headers["Location"], card)
 

@@ -7,6 +7,7 @@ import pytest
 from flask import Flask
 
 from adapters.memory import FakePasswordHasher, FakePaymentGateway, ManualClock
+from application.ports import CheckoutOffer
 from domain.email import EmailAddress
 from domain.errors import PaymentProviderError
 from domain.user import User
@@ -48,6 +49,7 @@ def test_a_failed_event_is_listed_and_replayed_once_the_cause_is_gone(app: Flask
     checkout = gateway.create_checkout_session(
         user_id=user.id,
         customer_id=user.customer_id or "",
+        offer=CheckoutOffer(gateway.price_id),
         success_url="s",
         cancel_url="c",
         requested_at=gateway.clock.now(),

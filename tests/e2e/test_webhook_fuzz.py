@@ -78,7 +78,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     )
     # No retries against the closed port: each fetch fails at once.
     settings = StripeSettings(
-        "sk_test_fuzz", "price_test_1", (SECRET,), api_base="http://127.0.0.1:9", network_retries=0
+        "sk_test_fuzz", (SECRET,), api_base="http://127.0.0.1:9", network_retries=0
     )
     app.extensions["container"].gateway.override(StripePaymentGateway(settings))
     # The user the generated events are about (reference u1, customer cus_1), so that

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from adapters.memory import FakePaymentGateway, ManualClock
 from adapters.sqlalchemy.tables import EventRow, SubscriptionRow, UserRow
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
-from application.ports import EventStatus
+from application.ports import CheckoutOffer, EventStatus
 from application.use_cases.handle_billing_event import (
     HandleBillingEvent,
     HandleBillingEventCommand,
@@ -46,6 +46,7 @@ def test_a_crash_after_the_first_write_leaves_nothing_and_the_retry_applies_once
     checkout = gateway.create_checkout_session(
         user_id=user.id,
         customer_id=user.customer_id or "",
+        offer=CheckoutOffer(gateway.price_id),
         success_url="s",
         cancel_url="c",
         requested_at=clock.now(),

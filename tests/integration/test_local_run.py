@@ -43,7 +43,7 @@ def test_restarting_make_run_keeps_billing(tmp_path: Path) -> None:
     ports = {"PORT": str(free_port()), "STRIPE_EMULATOR_PORT": str(free_port())}
     with LocalRun(tmp_path, **ports) as first:
         browser = Browser(first.url).sign_up("restart@example.com", "a fine passphrase")
-        paid = subscribe(browser)
+        paid = subscribe(browser, price="pro_monthly")  # make run sells catalog.toml
         assert paid.status_code == 303, paid.text[:300]
         assert browser.get(paid.headers["Location"]).status_code == 200
         assert browser.get("/premium").status_code == 200
@@ -83,7 +83,8 @@ def test_time_travel_in_the_emulator_reaches_the_apps_access_rule(tmp_path: Path
     with LocalRun(tmp_path, **ports):
         browser = Browser(f"http://127.0.0.1:{ports['PORT']}")
         browser.sign_up("traveller@example.com", "a fine passphrase")
-        paid = subscribe(browser, card="4000 0000 0000 0341")  # pays now, fails at renewal
+        # Pro's trial: the card is checked now, and fails when the trial ends.
+        paid = subscribe(browser, card="4000 0000 0000 0341", price="pro_monthly")
         browser.get(paid.headers["Location"])
         assert browser.get("/premium").status_code == 200
 
@@ -100,7 +101,7 @@ def test_time_travel_in_the_emulator_reaches_the_apps_access_rule(tmp_path: Path
                 f"{emulator}/_emulator/clock/advance", json={"seconds": moment - now}, timeout=10
             ).raise_for_status()
 
-        advance_to(renewal + 3600)  # the renewal fails: past due, inside the grace
+        advance_to(renewal + 3600)  # the first charge fails: past due, inside the grace
         assert wait_until(lambda: "Payment failed" in browser.get("/account").text)
         assert browser.get("/premium").status_code == 200
 

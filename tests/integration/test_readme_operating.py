@@ -64,7 +64,7 @@ def test_every_operating_command_works_next_to_make_run(tmp_path: Path) -> None:
     ports = {"PORT": str(free_port()), "STRIPE_EMULATOR_PORT": str(free_port())}
     with LocalRun(tmp_path, **ports) as run:
         browser = Browser(run.url).sign_up("ops@example.com", "a fine passphrase")
-        assert subscribe(browser).status_code == 303
+        assert subscribe(browser, price="basic_monthly").status_code == 303
         for command in operating_commands():
             args = runnable(command)
             if "stripe_emulator" in args:

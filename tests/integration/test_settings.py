@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from application.ports import PaymentGateway
+from domain.access import AccessPolicy
 from entrypoints.settings import (
     LOCAL_SECRET_KEY,
     ConfigurationError,
@@ -38,7 +40,7 @@ def test_the_local_default_gets_a_development_key_only_there() -> None:
     ("env", "variable"),
     [
         ({"STRIPE_SECRET_KEY": "pk_test_wrongkind"}, "STRIPE_SECRET_KEY"),
-        ({**STRIPE, "STRIPE_PRICE_ID": ""}, "STRIPE_PRICE_ID"),
+        ({**STRIPE, "STRIPE_PRICE_ID": "prod_123"}, "STRIPE_PRICE_ID"),
         ({**STRIPE, "STRIPE_WEBHOOK_SECRET": ""}, "STRIPE_WEBHOOK_SECRET"),
         ({**STRIPE, "STRIPE_WEBHOOK_SECRET": "whsec_a,nope"}, "STRIPE_WEBHOOK_SECRET"),
         ({"PAST_DUE_GRACE_DAYS": "three"}, "PAST_DUE_GRACE_DAYS"),
@@ -106,7 +108,9 @@ def test_without_stripe_keys_the_app_joins_the_emulator_make_run_wrote_down(
     assert settings.local_default is True
     assert settings.secret_key == LOCAL_SECRET_KEY
     assert settings.stripe_api_base == "http://127.0.0.1:12111"
-    assert settings.stripe_price_id == "price_local"
+    # The embedded default sells the catalog, even with an older file's price in it.
+    assert settings.stripe_price_id == ""
+    assert settings.catalog_file == Path("catalog.toml")
     assert settings.stripe_webhook_secrets == ("whsec_local",)
     assert settings.emulator_clock_url == "http://127.0.0.1:12111/_emulator/clock"
 
@@ -119,7 +123,7 @@ def test_without_stripe_keys_the_app_joins_the_emulator_make_run_wrote_down(
 
 
 def test_grandfathered_prices_keep_access_and_are_checked() -> None:
-    from entrypoints.container import build_access_policy
+    from entrypoints.container import build_catalog
 
     env = {
         "SECRET_KEY": "k" * 40,
@@ -128,10 +132,14 @@ def test_grandfathered_prices_keep_access_and_are_checked() -> None:
         "STRIPE_WEBHOOK_SECRET": "whsec_test_x",
         "STRIPE_GRANDFATHERED_PRICE_IDS": "price_old, price_older",
     }
-    policy = build_access_policy(Settings.from_env(env))
+    policy = AccessPolicy(build_catalog(Settings.from_env(env), _no_gateway))
     assert policy.prices == {"price_new", "price_old", "price_older"}
     with pytest.raises(ConfigurationError, match="STRIPE_GRANDFATHERED_PRICE_IDS"):
         Settings.from_env({**env, "STRIPE_GRANDFATHERED_PRICE_IDS": "prod_1"})
+
+
+def _no_gateway() -> PaymentGateway:
+    raise AssertionError("a one-price setup asks the provider for nothing")
 
 
 @pytest.mark.parametrize("url", ["foo://x", "not a url", "postgresql+nodriver://h/db"])
@@ -157,3 +165,17 @@ def test_an_unreachable_database_is_one_line_from_migrate(tmp_path: Path) -> Non
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert "the database cannot be reached" in result.stderr
+
+
+def test_the_catalog_is_catalog_toml_unless_named_or_one_price_is_set() -> None:
+    base = {"SECRET_KEY": GOOD_KEY}
+    assert Settings.from_env(base).catalog_file == Path("catalog.toml")
+    assert Settings.from_env({**base, "CATALOG_FILE": "/etc/plans.toml"}).catalog_file == Path(
+        "/etc/plans.toml"
+    )
+    # STRIPE_PRICE_ID, deprecated: one plan at that price, unless a catalog is named too.
+    assert Settings.from_env({**base, **STRIPE}).catalog_file is None
+    named = Settings.from_env({**base, **STRIPE, "CATALOG_FILE": "plans.toml"})
+    assert named.catalog_file == Path("plans.toml")
+    # With a catalog, Stripe keys need no STRIPE_PRICE_ID.
+    assert Settings.from_env({**base, **STRIPE, "STRIPE_PRICE_ID": ""}).stripe_price_id == ""

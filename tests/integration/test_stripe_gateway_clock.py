@@ -6,6 +6,7 @@ import requests
 
 from adapters.stripe import StripePaymentGateway, StripeSettings
 from adapters.stripe.provision import provision
+from application.ports import CheckoutOffer
 from domain.email import EmailAddress
 from stripe_emulator import Emulator
 
@@ -16,12 +17,13 @@ def test_fetches_are_stamped_by_the_providers_clock_even_when_ours_runs_ahead() 
     ahead = datetime.now(UTC) + timedelta(hours=1)
     with Emulator(port=0, tick_interval=None) as emulator:
         made = provision(KEY, webhook_url="http://127.0.0.1:9/webhook", api_base=emulator.url)
-        settings = StripeSettings(KEY, made.price_id, (made.webhook_secret,), api_base=emulator.url)
+        settings = StripeSettings(KEY, (made.webhook_secret,), api_base=emulator.url)
         gateway = StripePaymentGateway(settings, clock=lambda: ahead)
         customer = gateway.create_customer("clock-user", EmailAddress("clock@example.com"))
         checkout = gateway.create_checkout_session(
             user_id="clock-user",
             customer_id=customer,
+            offer=CheckoutOffer(made.price_id),
             success_url="http://x/s",
             cancel_url="http://x/c",
             requested_at=ahead,

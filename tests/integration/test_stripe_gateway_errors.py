@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from adapters.stripe import StripePaymentGateway, StripeSettings
+from application.ports import CheckoutOffer
 from domain.email import EmailAddress
 from domain.errors import PaymentProviderError
 from stripe_emulator import Emulator
@@ -17,8 +18,8 @@ def emulator() -> Iterator[Emulator]:
         yield emu
 
 
-def gateway(key: str, api_base: str, price: str = "price_missing") -> StripePaymentGateway:
-    settings = StripeSettings(key, price, ("whsec_test_x",), api_base=api_base)
+def gateway(key: str, api_base: str) -> StripePaymentGateway:
+    settings = StripeSettings(key, ("whsec_test_x",), api_base=api_base)
     return StripePaymentGateway(settings)
 
 
@@ -41,12 +42,13 @@ def test_a_rejected_key_is_a_readable_error_without_the_key(
 
 
 def test_an_unknown_price_is_refused_with_a_readable_error(emulator: Emulator) -> None:
-    bad_price = gateway("sk_test_errors", emulator.url, price="price_does_not_exist")
+    bad_price = gateway("sk_test_errors", emulator.url)
     customer = bad_price.create_customer("u2", EmailAddress("b@example.com"))
     with pytest.raises(PaymentProviderError, match="refused the request"):
         bad_price.create_checkout_session(
             user_id="u2",
             customer_id=customer,
+            offer=CheckoutOffer("price_does_not_exist"),
             success_url="http://x/s",
             cancel_url="http://x/c",
             requested_at=datetime.now(UTC),

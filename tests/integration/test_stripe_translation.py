@@ -15,9 +15,7 @@ SECRET = "whsec_test_translation"
 
 
 def gateway(key: str = "sk_test_translation") -> StripePaymentGateway:
-    return StripePaymentGateway(
-        StripeSettings(key, "price_test_1", (SECRET,), api_base="http://127.0.0.1:9")
-    )
+    return StripePaymentGateway(StripeSettings(key, (SECRET,), api_base="http://127.0.0.1:9"))
 
 
 def translate(data: dict[str, object]) -> object:
@@ -84,6 +82,7 @@ def test_the_older_shape_with_the_period_on_the_subscription_is_read_too() -> No
         ("customer.subscription.paused", BillingEventKind.SUBSCRIPTION_CHANGED),
         ("customer.subscription.resumed", BillingEventKind.SUBSCRIPTION_CHANGED),
         ("customer.subscription.deleted", BillingEventKind.SUBSCRIPTION_ENDED),
+        ("customer.subscription.trial_will_end", BillingEventKind.TRIAL_WILL_END),
     ],
 )
 def test_each_subscription_event_type_has_its_kind(type_: str, kind: BillingEventKind) -> None:

@@ -27,19 +27,23 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# The catalog `make run` sells from the project's folder; the launcher's working
+# directory is the test's own, which has none.
+REPO_CATALOG = Path(__file__).resolve().parents[2] / "catalog.toml"
 # Settings of the caller's own that would change what the launcher does.
 _NOT_INHERITED = {"SECRET_KEY", "DATABASE_URL", "HOST", "PORT", "BASE_URL"}
 
 
 def launcher_env(**env: str) -> dict[str, str]:
     """The test process's environment without its Stripe keys, SECRET_KEY, database or
-    addresses (the embedded default in the working directory), plus `env`."""
+    addresses (the embedded default in the working directory, selling the project's
+    catalog), plus `env`."""
     clean = {
         k: v
         for k, v in os.environ.items()
         if k not in _NOT_INHERITED and not k.startswith("STRIPE_")
     }
-    return {**clean, **env}
+    return {**clean, "CATALOG_FILE": str(REPO_CATALOG), **env}
 
 
 def run_launcher(cwd: Path, timeout: float = 60, **env: str) -> subprocess.CompletedProcess[str]:

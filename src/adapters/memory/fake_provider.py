@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from adapters.stripe_event_types import KIND_OF_TYPE
-from application.ports import Clock
+from application.ports import CheckoutOffer, Clock
+from domain.catalog import Catalog, Interval, PlanPrice
 from domain.errors import CustomerMissing, PaymentProviderError
 from domain.provider_events import BillingEvent, BillingEventKind
 from domain.subscription import Subscription, SubscriptionStatus
@@ -27,8 +28,11 @@ class FakeCheckout:
     success_url: str
     cancel_url: str
     requested_at: datetime
+    offer: CheckoutOffer
     subscription_id: str | None = None
     expired: bool = False
+    # Promotion codes are accepted on every checkout (`allow_promotion_codes`).
+    allow_promotion_codes: bool = True
     number: int = field(default_factory=lambda: next(_checkout_numbers))
 
     @property
@@ -49,7 +53,8 @@ class FakeCustomer:
 
 
 class FakeProvider:
-    """A payment provider's state and what it does on its own: `pay_checkout`, `renew`,
+    """A payment provider's state and what it does on its own: `add_price`, `stock`,
+    `pay_checkout`, `renew`,
     `fail_renewal`, `recover`, `schedule_cancel`, `resume`, `cancel_now`,
     `delete_customer`, `subscribe_directly`, `lose_state`. Each returns the events the
     provider would send; `signed` turns one into the (payload, signature) pair a webhook
@@ -73,11 +78,30 @@ class FakeProvider:
         self.subscriptions: dict[str, Subscription] = {}
         self.events: list[BillingEvent] = []
         self.portal_sessions: list[tuple[str, str]] = []
+        self.trial_cards: dict[str, bool] = {}  # trialing subscription id: a card given
+        self.prices: dict[str, PlanPrice] = {}  # by lookup key, as `find_prices` finds them
         self._customer_keys: dict[tuple[str, str | None], str] = {}
         self.fail_next: Exception | None = None
         self._ids = itertools.count(1)
 
     # -- what the provider does on its own, for tests --------------------------------
+
+    def add_price(
+        self, lookup_key: str, interval: Interval, amount: int, currency: str = "usd"
+    ) -> PlanPrice:
+        """A price created in the dashboard (or by `stripe-provision`) under `lookup_key`."""
+        price = PlanPrice(lookup_key, interval, amount, currency, self._id("price"))
+        self.prices[lookup_key] = price
+        return price
+
+    def stock(self, catalog: Catalog) -> Catalog:
+        """Every price of `catalog` created here, as the file says; returns the catalog
+        resolved against them (what the app sells at start-up)."""
+        for plan in catalog.plans:
+            for price in plan.prices:
+                if price.lookup_key not in self.prices:
+                    self.add_price(price.lookup_key, price.interval, price.amount, price.currency)
+        return catalog.resolved(self.prices)
 
     def signed(self, event: BillingEvent) -> tuple[bytes, str]:
         payload = event.payload.encode()
@@ -87,11 +111,18 @@ class FakeProvider:
         """The fake's webhook signature: HMAC-SHA256 of the body with the secret."""
         return hmac.new(self.webhook_secret.encode(), payload, hashlib.sha256).hexdigest()
 
-    def pay_checkout(self, session_id: str) -> list[BillingEvent]:
+    def pay_checkout(self, session_id: str, *, card: bool = True) -> list[BillingEvent]:
+        """The person completes the checkout: pays, or starts its trial (`card=False`:
+        without a card, which only a no-card trial allows)."""
         checkout = self.checkouts[session_id]
         if not checkout.is_open:
             raise PaymentProviderError("This checkout is no longer open.")
-        subscription = self._new_subscription(checkout.customer_id, self.price_id)
+        offer = checkout.offer
+        if not card and not offer.trial_without_card:
+            raise PaymentProviderError("This checkout needs a card.")
+        if offer.trial_days:
+            return self._start_trial(checkout, card=card)
+        subscription = self._new_subscription(checkout.customer_id, offer.price_id)
         checkout.subscription_id = subscription.id
         # As Stripe: created incomplete, its first invoice paid, then updated to active,
         # all in the same second (a tie the service settles by asking).
@@ -106,6 +137,40 @@ class FakeProvider:
             self._emit("customer.subscription.created", incomplete),
             self._emit("invoice.paid", subscription, snapshot=False),
             self._emit("customer.subscription.updated", subscription),
+        ]
+
+    def end_trial(self, subscription_id: str) -> list[BillingEvent]:
+        """The trial's end: with a card, the first period is charged (active); without
+        one, the subscription is canceled (`missing_payment_method=cancel`)."""
+        if not self.trial_cards.pop(subscription_id, False):
+            return self.cancel_now(subscription_id)
+        return self._next_period(subscription_id, SubscriptionStatus.ACTIVE, "invoice.paid")
+
+    def trial_will_end(self, subscription_id: str) -> list[BillingEvent]:
+        """The notice the provider sends days before a trial ends; nothing changes."""
+        subscription = self.subscriptions[subscription_id]
+        return [self._emit("customer.subscription.trial_will_end", subscription)]
+
+    def _start_trial(self, checkout: FakeCheckout, *, card: bool) -> list[BillingEvent]:
+        # As Stripe: created trialing (a free first invoice), not updated afterwards.
+        now = self.clock.now()
+        subscription = replace(
+            self._new_subscription(checkout.customer_id, checkout.offer.price_id),
+            status=SubscriptionStatus.TRIALING,
+            current_period_end=now + timedelta(days=checkout.offer.trial_days),
+        )
+        self.subscriptions[subscription.id] = subscription
+        self.trial_cards[subscription.id] = card
+        checkout.subscription_id = subscription.id
+        return [
+            self._emit(
+                "checkout.session.completed",
+                subscription,
+                snapshot=False,
+                user_ref=checkout.user_id,
+            ),
+            self._emit("customer.subscription.created", subscription),
+            self._emit("invoice.paid", subscription, snapshot=False),
         ]
 
     def subscribe_directly(

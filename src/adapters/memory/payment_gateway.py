@@ -1,5 +1,5 @@
 import hmac
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -9,7 +9,8 @@ from adapters.memory.fake_provider import (
     FakeProvider,
     event_from_payload,
 )
-from application.ports import CheckoutRedirect, PaymentGateway
+from application.ports import CheckoutOffer, CheckoutRedirect, PaymentGateway
+from domain.catalog import PlanPrice
 from domain.email import EmailAddress
 from domain.errors import CheckoutNotFound, InvalidWebhook
 from domain.provider_events import BillingEvent, CheckoutSession
@@ -27,6 +28,10 @@ class FakePaymentGateway(FakeProvider, PaymentGateway):
     """
 
     # -- the port -------------------------------------------------------------------
+
+    def find_prices(self, lookup_keys: Sequence[str]) -> Mapping[str, PlanPrice]:
+        self._maybe_fail()
+        return {key: self.prices[key] for key in lookup_keys if key in self.prices}
 
     def create_customer(
         self, user_id: str, email: EmailAddress, *, replacing: str | None = None
@@ -47,6 +52,7 @@ class FakePaymentGateway(FakeProvider, PaymentGateway):
         *,
         user_id: str,
         customer_id: str,
+        offer: CheckoutOffer,
         success_url: str,
         cancel_url: str,
         requested_at: datetime,
@@ -54,7 +60,7 @@ class FakePaymentGateway(FakeProvider, PaymentGateway):
         self._maybe_fail()
         self._customer(customer_id)
         checkout = FakeCheckout(
-            self._id("cs"), user_id, customer_id, success_url, cancel_url, requested_at
+            self._id("cs"), user_id, customer_id, success_url, cancel_url, requested_at, offer
         )
         self.checkouts[checkout.id] = checkout
         return CheckoutRedirect(checkout.id, checkout.url)

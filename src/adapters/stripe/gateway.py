@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 import stripe
 
@@ -15,7 +16,8 @@ from adapters.stripe.translate import (
     id_of,
     subscription_from_stripe,
 )
-from application.ports import CheckoutRedirect, PaymentGateway
+from application.ports import CheckoutOffer, CheckoutRedirect, PaymentGateway
+from domain.catalog import Interval, PlanPrice
 from domain.email import EmailAddress
 from domain.errors import (
     CheckoutNotFound,
@@ -30,6 +32,7 @@ from domain.subscription import Subscription
 log = logging.getLogger(__name__)
 
 DEFAULT_TOLERANCE_SECONDS = 300  # Stripe's own default
+LOOKUP_KEYS_PER_LIST = 10  # Stripe's limit on `lookup_keys[]` in one prices.list
 REQUESTED_AT = "requested_at_us"  # checkout metadata: when the person asked, in microseconds
 
 
@@ -45,7 +48,6 @@ def _requested_at(metadata: object) -> int:
 @dataclass(frozen=True)
 class StripeSettings:
     secret_key: str
-    price_id: str
     webhook_secrets: tuple[str, ...]
     api_base: str | None = None
     tolerance_seconds: int = DEFAULT_TOLERANCE_SECONDS
@@ -57,7 +59,7 @@ class StripeSettings:
         return self.secret_key.startswith(("sk_live_", "rk_live_"))
 
     def __repr__(self) -> str:  # never print the keys
-        return f"StripeSettings(price_id={self.price_id!r}, api_base={self.api_base!r}, ...)"
+        return f"StripeSettings(api_base={self.api_base!r}, ...)"
 
 
 class StripePaymentGateway(PaymentGateway):
@@ -85,6 +87,21 @@ class StripePaymentGateway(PaymentGateway):
             http_client=stripe.RequestsClient(timeout=settings.timeout_seconds),
         )
 
+    def find_prices(self, lookup_keys: Sequence[str]) -> Mapping[str, PlanPrice]:
+        found: dict[str, PlanPrice] = {}
+        keys = list(dict.fromkeys(lookup_keys))
+        for start in range(0, len(keys), LOOKUP_KEYS_PER_LIST):
+            chunk = keys[start : start + LOOKUP_KEYS_PER_LIST]
+            with _translated_errors():
+                page = self._client.v1.prices.list(
+                    params={"lookup_keys": chunk, "active": True, "limit": 100}
+                )
+                for price in page.auto_paging_iter():
+                    plan_price = _plan_price(price.to_dict())
+                    if plan_price is not None:
+                        found[plan_price.lookup_key] = plan_price
+        return found
+
     def create_customer(
         self, user_id: str, email: EmailAddress, *, replacing: str | None = None
     ) -> str:
@@ -103,25 +120,34 @@ class StripePaymentGateway(PaymentGateway):
         *,
         user_id: str,
         customer_id: str,
+        offer: CheckoutOffer,
         success_url: str,
         cancel_url: str,
         requested_at: datetime,
     ) -> CheckoutRedirect:
+        subscription_data: dict[str, Any] = {"metadata": {"user_id": user_id}}
+        params: dict[str, Any] = {
+            "mode": "subscription",
+            "customer": customer_id,
+            "client_reference_id": user_id,
+            "line_items": [{"price": offer.price_id, "quantity": 1}],
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+            "allow_promotion_codes": True,
+            "metadata": {"user_id": user_id, REQUESTED_AT: str(_microseconds(requested_at))},
+            "subscription_data": subscription_data,
+        }
+        if offer.trial_days:
+            subscription_data["trial_period_days"] = offer.trial_days
+        if offer.trial_without_card:
+            # No card asked for; a trial that ends without one ends the subscription.
+            params["payment_method_collection"] = "if_required"
+            subscription_data["trial_settings"] = {
+                "end_behavior": {"missing_payment_method": "cancel"}
+            }
         with _translated_errors():
             session = self._client.v1.checkout.sessions.create(
-                params={
-                    "mode": "subscription",
-                    "customer": customer_id,
-                    "client_reference_id": user_id,
-                    "line_items": [{"price": self._settings.price_id, "quantity": 1}],
-                    "success_url": success_url,
-                    "cancel_url": cancel_url,
-                    "metadata": {
-                        "user_id": user_id,
-                        REQUESTED_AT: str(_microseconds(requested_at)),
-                    },
-                    "subscription_data": {"metadata": {"user_id": user_id}},
-                },
+                params=params,  # type: ignore[arg-type]
                 options={"idempotency_key": f"checkout-{uuid.uuid4()}"},
             )
         if not session.url:
@@ -253,6 +279,35 @@ class StripePaymentGateway(PaymentGateway):
                 continue
             return True
         return False
+
+
+def _plan_price(data: Mapping[str, object]) -> PlanPrice | None:
+    """A Stripe price as a plan's price; None (logged) for one a plan cannot be sold at:
+    not recurring by the month or the year, or without a fixed amount."""
+    recurring = data.get("recurring")
+    interval = recurring.get("interval") if isinstance(recurring, Mapping) else None
+    count = recurring.get("interval_count", 1) if isinstance(recurring, Mapping) else None
+    amount = data.get("unit_amount")
+    lookup_key = data.get("lookup_key")
+    if (
+        interval not in (Interval.MONTH.value, Interval.YEAR.value)
+        or count != 1
+        or not isinstance(amount, int)
+        or not isinstance(lookup_key, str)
+    ):
+        log.warning(
+            "price %s (lookup_key %s) is not a fixed monthly or yearly price; not sold",
+            data.get("id"),
+            lookup_key,
+        )
+        return None
+    return PlanPrice(
+        lookup_key=lookup_key,
+        interval=Interval(str(interval)),
+        amount=amount,
+        currency=str(data.get("currency", "")).lower(),
+        price_id=str(data["id"]),
+    )
 
 
 class _NotFound(PaymentProviderError):

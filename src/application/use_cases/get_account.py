@@ -4,6 +4,7 @@ from datetime import datetime
 
 from application.ports import Clock, UnitOfWork
 from domain.access import AccessPolicy
+from domain.catalog import PlanPrice
 from domain.subscription import Subscription, SubscriptionStatus
 
 
@@ -15,7 +16,8 @@ class GetAccountCommand:
 class DateMeaning(enum.StrEnum):
     """What the one date the account page shows means."""
 
-    RENEWS = "renews"  # active or trialing, nothing scheduled: the period's end
+    RENEWS = "renews"  # active, nothing scheduled: the period's end
+    TRIAL_ENDS = "trial_ends"  # trialing, nothing scheduled: the trial's end
     ACCESS_ENDS = "access_ends"  # set to cancel: when access stops
     ACCESS_UNTIL = "access_until"  # payment failed: when the grace ends
     PERIOD_ENDS = "period_ends"  # still billed but not paid up (past due, unpaid, paused)
@@ -26,6 +28,13 @@ class DateMeaning(enum.StrEnum):
 class KeyDate:
     meaning: DateMeaning
     moment: datetime
+
+
+class AfterTrial(enum.StrEnum):
+    """What happens when a trial ends."""
+
+    CHARGED = "charged"  # the card given at checkout pays the first period
+    ENDS_WITHOUT_CARD = "ends_without_card"  # a no-card plan: canceled unless one is added
 
 
 @dataclass(frozen=True)
@@ -40,15 +49,20 @@ class AccountView:
     past_due: bool
     can_subscribe: bool  # no live subscription of ours
     key_date: KeyDate | None
+    plan_name: str | None = None  # the plan of the subscription shown
+    after_trial: AfterTrial | None = None  # while trialing
+    price: PlanPrice | None = None  # what the subscription is billed, when on sale
 
 
 class GetAccount:
     """What the account page shows: plan, status, the date that matters, past-due warning.
 
     Rules: the subscription shown is the access policy's current one (ours, a live one
-    first); its one date is when access ends after a failed payment (the grace), else the
-    scheduled end when set to cancel, else the renewal of an active one, else the end of
-    a period still billed, else when it ended.
+    first), with its plan's name; its one date is when access ends after a failed payment
+    (the grace), else the scheduled end when set to cancel, else the end of a trial, else
+    the renewal of an active one, else the end of a period still billed, else when it
+    ended. While trialing, what happens at the trial's end: a plan that needs a card
+    charges it; a no-card plan ends the subscription unless a card was added.
     """
 
     def __init__(self, uow: UnitOfWork, clock: Clock, policy: AccessPolicy) -> None:
@@ -60,6 +74,14 @@ class GetAccount:
         with self._uow as uow:
             user = uow.users.require(command.user_id)
         subscription = self._policy.current_subscription(user)
+        plan = self._policy.plan_of(subscription) if subscription else None
+        after_trial = None
+        if subscription and subscription.status is SubscriptionStatus.TRIALING and plan:
+            no_card = plan.trial_without_card
+            after_trial = AfterTrial.ENDS_WITHOUT_CARD if no_card else AfterTrial.CHARGED
+        sold = (
+            self._policy.catalog.price_by_id(subscription.price_id or "") if subscription else None
+        )
         return AccountView(
             email=user.email.value,
             has_premium=self._policy.grants_premium(user, self._clock.now()),
@@ -70,6 +92,9 @@ class GetAccount:
             and subscription.status is SubscriptionStatus.PAST_DUE,
             can_subscribe=not self._policy.has_live_subscription(user),
             key_date=self._key_date(subscription) if subscription else None,
+            plan_name=plan.name if plan else None,
+            after_trial=after_trial,
+            price=sold[1] if sold and self._policy.catalog.from_provider else None,
         )
 
     def _key_date(self, subscription: Subscription) -> KeyDate | None:
@@ -90,6 +115,8 @@ def _key_date(subscription: Subscription) -> KeyDate | None:
     end = subscription.current_period_end
     if end is None:
         return None
-    if status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING):
+    if status is SubscriptionStatus.TRIALING:
+        return KeyDate(DateMeaning.TRIAL_ENDS, end)
+    if status is SubscriptionStatus.ACTIVE:
         return KeyDate(DateMeaning.RENEWS, end)
     return KeyDate(DateMeaning.PERIOD_ENDS, end) if subscription.is_live else None

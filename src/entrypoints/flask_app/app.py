@@ -3,6 +3,7 @@ import sys
 from typing import NoReturn
 from urllib.parse import urlsplit
 
+import click
 from dotenv import find_dotenv, load_dotenv
 from flask import Flask, has_request_context, redirect, request, url_for
 from flask.sessions import SecureCookieSessionInterface
@@ -11,9 +12,19 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
+from domain.catalog import CatalogError
+from domain.errors import PaymentProviderError
 from domain.notes import NoteError
 from entrypoints.container import Container
-from entrypoints.flask_app import auth, checkout_views, cli, content, notes_views, webhook
+from entrypoints.flask_app import (
+    auth,
+    checkout_views,
+    cli,
+    content,
+    notes_views,
+    pricing_views,
+    webhook,
+)
 from entrypoints.flask_app.errors import register_error_handlers
 from entrypoints.flask_app.rate_limit import install_rate_limits, warn_if_per_process_limits
 from entrypoints.flask_app.redirects import safe_next
@@ -29,9 +40,14 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     A container may be passed in with providers already overridden (tests).
     Built from the environment, as the Flask CLI or a WSGI server does, a setting
-    that is missing or malformed, or a malformed note, is one line on stderr and exit
-    status 2: their loaders would show it as a traceback. Built from given settings, a
-    malformed note is a `ConfigurationError` naming its file.
+    that is missing or malformed, a malformed note, or a catalog whose prices the
+    payment provider does not have, is one line on stderr and exit status 2: their
+    loaders would show it as a traceback. Built from given settings, those are a
+    `ConfigurationError` naming what is wrong.
+
+    The catalog's prices are found at the provider here, once for the process; not for
+    a Flask CLI command (`stripe-provision` creates them; the others find them when they
+    need them).
     """
     from_env = settings is None
     if settings is None:
@@ -48,6 +64,14 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         if from_env:
             _stop(error)
         raise ConfigurationError(str(error)) from None
+    if not (from_env and click.get_current_context(silent=True)):
+        try:
+            container.catalog()
+        except (CatalogError, PaymentProviderError) as error:
+            problem = ConfigurationError(_catalog_problem(error))
+            if from_env:
+                _stop(problem)
+            raise problem from None
 
     app = Flask(__name__)
     app.session_interface = HttpsAwareSessionInterface()
@@ -79,8 +103,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     extra = (_origin(api_base),) if api_base else ()
     add_security_headers(app, extra)
 
-    for blueprint in (auth.bp, checkout_views.bp, content.bp, notes_views.bp, webhook.bp):
+    blueprints = (auth.bp, checkout_views.bp, content.bp, notes_views.bp, pricing_views.bp)
+    for blueprint in (*blueprints, webhook.bp):
         app.register_blueprint(blueprint)
+    app.jinja_env.globals["one_price_on_sale"] = lambda: _one_price(container)
     install_rate_limits(app, settings)
     warn_if_per_process_limits(settings)
     if settings.trusted_proxy_hops:
@@ -89,6 +115,18 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     cli.register(app)
     return app
+
+
+def _one_price(container: Container) -> bool:
+    """Whether the catalog sells a single price (a one-price setup): a Subscribe button
+    needs no choice then."""
+    return sum(len(plan.prices) for plan in container.catalog().plans) == 1
+
+
+def _catalog_problem(error: CatalogError | PaymentProviderError) -> str:
+    if isinstance(error, CatalogError):
+        return str(error)
+    return f"the catalog's prices could not be read from the payment provider: {error.message}"
 
 
 def _stop(error: Exception) -> NoReturn:

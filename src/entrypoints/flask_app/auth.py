@@ -20,17 +20,21 @@ bp = Blueprint("auth", __name__)
 @bp.route("/register", methods=["GET", "POST"])
 def register() -> Response | str | tuple[str, int]:
     form = RegisterForm()
+    # Where to go after the log-in that follows (a price chosen on /pricing); a path only.
+    next_url = safe_next(request.args.get("next"), "") or None
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
-        return render_template("register.html", form=form), status
+        return render_template("register.html", form=form, next=next_url), status
     try:
         container().register_user().execute(
             RegisterUserCommand(form.email.data or "", form.password.data or "")
         )
     except DomainError as error:
-        return render_template("register.html", form=form, error=error.message), status_for(error)
+        return render_template(
+            "register.html", form=form, next=next_url, error=error.message
+        ), status_for(error)
     flash("Registration successful. Please log in.", "success")
-    return redirect(url_for("auth.login"), 303)
+    return redirect(url_for("auth.login", next=next_url), 303)
 
 
 @bp.route("/login", methods=["GET", "POST"])

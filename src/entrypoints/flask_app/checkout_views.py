@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from application.use_cases.confirm_checkout import ConfirmCheckoutCommand
 from application.use_cases.open_billing_portal import OpenBillingPortalCommand
 from application.use_cases.start_subscription import StartSubscriptionCommand
-from domain.errors import AlreadySubscribed, NoBillingAccount
+from domain.errors import AlreadySubscribed, NoBillingAccount, UnknownPlan
 from entrypoints.flask_app.deps import container
 
 bp = Blueprint("billing", __name__)
@@ -26,7 +26,9 @@ def _external(endpoint: str) -> str:
 @bp.post("/create-checkout-session")
 @login_required
 def create_checkout_session() -> Response:
+    """Checkout for the price chosen (`price`: its lookup key; none: the only one)."""
     clicked_at = datetime.now(UTC)
+    lookup_key = request.form.get("price") or None
     try:
         checkout = (
             container()
@@ -37,6 +39,7 @@ def create_checkout_session() -> Response:
                     success_url=f"{_external('billing.success')}?session_id="
                     + CHECKOUT_SESSION_PLACEHOLDER,
                     cancel_url=_external("billing.cancel"),
+                    lookup_key=lookup_key,
                     requested_at=clicked_at,
                 )
             )
@@ -44,6 +47,9 @@ def create_checkout_session() -> Response:
     except AlreadySubscribed as error:
         flash(error.message, "info")
         return _to_portal()
+    except UnknownPlan as error:
+        flash(error.message, "info")
+        return redirect(url_for("pricing.show"), 303)
     return redirect(checkout.url, 303)
 
 

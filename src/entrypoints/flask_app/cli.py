@@ -8,23 +8,28 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import DBAPIError
 
+from adapters.catalog_file import load_catalog
 from adapters.sqlalchemy.availability import first_line
 from adapters.sqlalchemy.database import migrate as run_migrations
-from adapters.stripe.provision import provision
+from adapters.stripe.provision import ONE_PRICE, provision
 from application.ports import EventStatus
 from application.use_cases.reconcile_subscriptions import ReconcileSubscriptionsCommand
 from application.use_cases.replay_events import ReplayEventsCommand
+from domain.catalog import CatalogError
 from domain.errors import DomainError
 from entrypoints.flask_app.deps import container
 
 
 @contextmanager
 def _readable_errors() -> Iterator[None]:
-    """A domain error (Stripe not configured or unreachable) as one line, no traceback."""
+    """A domain error (Stripe not configured or unreachable) or a catalog the provider
+    does not match as one line, no traceback."""
     try:
         yield
     except DomainError as error:
         raise click.ClickException(error.message) from error
+    except CatalogError as error:
+        raise click.ClickException(str(error)) from error
 
 
 def register(app: Flask) -> None:
@@ -102,22 +107,31 @@ def replay(event_ids: tuple[str, ...], all_failed: bool) -> None:
 @with_appcontext
 @click.option("--webhook-url", required=True, help="Public URL of this service's /webhook.")
 def stripe_provision(webhook_url: str) -> None:
-    """Create the product, monthly price and webhook endpoint in the Stripe account of
-    STRIPE_SECRET_KEY, and print the two values to put in the environment."""
+    """Create the catalog's products and prices (by lookup_key; those that exist are
+    kept) and the webhook endpoint in the Stripe account of STRIPE_SECRET_KEY, and print
+    what to put in the environment."""
     settings = container().settings()
     if settings.local_default:
         # The emulator of `make run` is provisioned by `make run`; an endpoint for
         # another URL there would be sent every event forever.
         click.echo(
-            "make run has provisioned its Stripe emulator already (STRIPE_PRICE_ID="
-            f"{settings.stripe_price_id}); set STRIPE_SECRET_KEY to provision a Stripe "
-            "test account instead. Nothing was created."
+            "make run has provisioned its Stripe emulator already (the catalog's prices "
+            "and its webhook); set STRIPE_SECRET_KEY to provision a Stripe test account "
+            "instead. Nothing was created."
         )
         return
     if not settings.stripe_secret_key:
         raise click.UsageError("set STRIPE_SECRET_KEY (a sk_test_... key) first")
+    with _readable_errors():
+        catalog = load_catalog(settings.catalog_file) if settings.catalog_file else ONE_PRICE
     made = provision(
-        settings.stripe_secret_key, webhook_url=webhook_url, api_base=settings.stripe_api_base
+        settings.stripe_secret_key,
+        webhook_url=webhook_url,
+        api_base=settings.stripe_api_base,
+        catalog=catalog,
     )
-    click.echo(f"STRIPE_PRICE_ID={made.price_id}")
+    for lookup_key, price_id in made.prices.items():
+        click.echo(f"# {lookup_key}: {price_id}")
+    if settings.catalog_file is None:
+        click.echo(f"STRIPE_PRICE_ID={made.price_id}")
     click.echo(f"STRIPE_WEBHOOK_SECRET={made.webhook_secret}")

@@ -34,6 +34,7 @@ STATUS_OF: dict[type[errors.DomainError], int] = {
     errors.SubscriptionRequired: 403,
     errors.NoteNotFound: 404,
     errors.AlreadySubscribed: 409,
+    errors.UnknownPlan: 400,
     errors.NoBillingAccount: 409,
     errors.CheckoutNotFound: 404,
     errors.CheckoutNotYours: 403,

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.memory import FakePaymentGateway, InMemoryStore, InMemoryUnitOfWork, ManualClock
-from application.ports import EventStatus
+from application.ports import CheckoutOffer, EventStatus
 from application.use_cases.confirm_checkout import ConfirmCheckout, ConfirmCheckoutCommand
 from application.use_cases.handle_billing_event import (
     HandleBillingEvent,
@@ -91,6 +91,7 @@ def run(lifecycle: Lifecycle, operation: str) -> None:
         checkout = gateway.create_checkout_session(
             user_id=lifecycle.user.id,
             customer_id=lifecycle.user.customer_id or "",
+            offer=CheckoutOffer(gateway.price_id),
             success_url="https://app.test/success",
             cancel_url="https://app.test/cancel",
             requested_at=lifecycle.clock.now(),

@@ -101,3 +101,24 @@ def test_after_a_new_subscription_the_live_one_is_shown(world: World) -> None:
 def test_an_unknown_user_is_not_found(world: World) -> None:
     with pytest.raises(UserNotFound):
         account(world, "no-such-user")
+
+
+def test_a_trial_shows_its_plan_its_end_and_that_the_card_is_charged_then(world: World) -> None:
+    from application.use_cases.get_account import AfterTrial
+    from domain.access import AccessPolicy
+    from tests.unit.application.test_start_subscription_plans import CATALOG, checkout
+
+    world.policy = AccessPolicy(world.gateway.stock(CATALOG))
+    ann = world.register()
+    world.deliver(world.gateway.pay_checkout(checkout(world, ann, "pro_yearly").id))
+    view = account(world, ann.id)
+    assert view.plan_name == "Pro"
+    assert view.status is SubscriptionStatus.TRIALING
+    assert view.key_date == KeyDate(DateMeaning.TRIAL_ENDS, world.clock.now() + timedelta(days=14))
+    assert view.after_trial is AfterTrial.CHARGED
+    assert view.price is not None and view.price.lookup_key == "pro_yearly"
+
+    bob = world.register("bob@example.com")
+    no_card = checkout(world, bob, "basic_monthly")
+    world.deliver(world.gateway.pay_checkout(no_card.id, card=False))
+    assert account(world, bob.id).after_trial is AfterTrial.ENDS_WITHOUT_CARD

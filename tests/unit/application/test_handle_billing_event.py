@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from adapters.memory import FakePaymentGateway, InMemoryUnitOfWork
-from application.ports import DataConflict, EventStatus
+from application.ports import CheckoutOffer, DataConflict, EventStatus
 from application.use_cases.handle_billing_event import (
     HandleBillingEvent,
     HandleBillingEventCommand,
@@ -206,6 +206,7 @@ def unlinked_paid_checkout(world: World) -> tuple[str, list[BillingEvent]]:
     checkout = world.gateway.create_checkout_session(
         user_id=ann.id,
         customer_id=customer_id,
+        offer=CheckoutOffer(world.gateway.price_id),
         success_url=SUCCESS_URL,
         cancel_url=CANCEL_URL,
         requested_at=world.clock.now(),

@@ -213,7 +213,7 @@ def test_settling_does_not_pass_off_an_unreachable_stripe_as_success() -> None:
     )
     client = SimpleNamespace(v1=SimpleNamespace(checkout=SimpleNamespace(sessions=sessions)))
     gateway = StripePaymentGateway(
-        StripeSettings(secret_key="sk_test_x", price_id="price_1", webhook_secrets=("whsec_x",)),
+        StripeSettings(secret_key="sk_test_x", webhook_secrets=("whsec_x",)),
         client=client,  # type: ignore[arg-type]
     )
     with pytest.raises(PaymentProviderError):
