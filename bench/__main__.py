@@ -94,13 +94,13 @@ SCENARIOS = (
         "GET /premium, subscriber",
         200,
         (PREMIUM_TEXT,),
-        lambda s, _p, _n: [Request("GET", "/premium", {"Cookie": s.subscriber.cookie})],
+        lambda s, _p, _n: [Request("GET", "/premium", s.subscriber.headers)],
     ),
     Scenario(
         "GET / signed in",
         200,
         (SIGNED_IN_TEXT,),
-        lambda s, _p, _n: [Request("GET", "/", {"Cookie": s.subscriber.cookie})],
+        lambda s, _p, _n: [Request("GET", "/", s.subscriber.headers)],
     ),
     Scenario(
         "POST /webhook, one user",
