@@ -34,7 +34,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
                 self._session.close()
                 self._session = None
                 raise
-        self.users = SqlAlchemyUserRepository(self._session, lock=writing)
+        self.users = self._users = SqlAlchemyUserRepository(self._session, lock=writing)
         self.events = SqlAlchemyEventInbox(self._session)
         return self
 
@@ -48,6 +48,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
     def commit(self) -> None:
         assert self._session is not None, "commit() outside a with-block"
         try:
+            self._users.flush()
             self._session.commit()
         except IntegrityError as error:
             self._session.rollback()
