@@ -50,9 +50,10 @@ def violated_rule(error: IntegrityError) -> str:
 
 
 class SqlAlchemyUserRepository(UserRepository):
-    def __init__(self, session: Session, *, lock: bool = False) -> None:
+    def __init__(self, session: Session, *, lock: bool = False, read_only: bool = False) -> None:
         self._session = session
         self._lock = lock  # a writer's transaction: every user read is locked (FOR UPDATE)
+        self._read_only = read_only  # a reader's: nothing is flushed (it may autocommit)
         # The rows this transaction loaded or added, held so that they outlive the domain
         # objects made from them. The session's identity map holds rows only weakly: a
         # row collected after `get` would be loaded afresh by `save`, with the version
@@ -84,6 +85,8 @@ class SqlAlchemyUserRepository(UserRepository):
         self._session.add(row)
         self._rows[user.id] = row
         self._wrote = True
+        if self._read_only:
+            return  # never flushed: the reader's commit refuses it
         try:
             self._session.flush()  # the unique email is checked now, not at commit
         except IntegrityError as error:
@@ -156,9 +159,9 @@ class SqlAlchemyUserRepository(UserRepository):
         self._wrote = True
 
     def flush(self) -> None:
-        """Run the statements `save` queued: a user saved by another transaction since it
-        was read here raises `StaleDataError`."""
-        if not self._pending:
+        """Run the statements `save` queued (a reader never runs them): a user saved by
+        another transaction since it was read here raises `StaleDataError`."""
+        if self._read_only or not self._pending:
             return
         pending, self._pending = self._pending, []
         connection = self._session.connection()
@@ -344,8 +347,9 @@ def _user_statement(by: str, lock: bool, joined: bool) -> Select[Any]:
 
 
 class SqlAlchemyEventInbox(EventInbox):
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, read_only: bool = False) -> None:
         self._session = session
+        self._read_only = read_only
         self._rows: dict[str, EventRow] = {}  # rows this transaction loaded or wrote
         self._absent: set[str] = set()  # ids `get` found missing in this transaction
 
@@ -374,6 +378,8 @@ class SqlAlchemyEventInbox(EventInbox):
         row.note = record.note
 
     def claim(self, record: InboxRecord) -> InboxRecord | None:
+        if self._read_only:
+            raise RuntimeError("claim() in a reader's transaction (opened with reading())")
         values = {
             "event_id": record.event_id,
             "provider_type": record.provider_type,
