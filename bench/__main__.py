@@ -94,13 +94,13 @@ SCENARIOS = (
         "GET /premium, subscriber",
         200,
         (PREMIUM_TEXT,),
-        lambda s, _p, _n: [Request("GET", "/premium", {"Cookie": s.subscriber.cookie})],
+        lambda s, _p, _n: [Request("GET", "/premium", s.subscriber.headers)],
     ),
     Scenario(
         "GET / signed in",
         200,
         (SIGNED_IN_TEXT,),
-        lambda s, _p, _n: [Request("GET", "/", {"Cookie": s.subscriber.cookie})],
+        lambda s, _p, _n: [Request("GET", "/", s.subscriber.headers)],
     ),
     Scenario(
         "POST /webhook, one user",
@@ -132,6 +132,8 @@ class Row:
     results: list[LoadResult] = field(default_factory=list)
     ratios: list[float] = field(default_factory=list)
     inbox_errors: int = 0
+    cpu_ms: list[float] = field(default_factory=list)  # the workers' CPU time per request
+    cpu_ratios: list[float] = field(default_factory=list)  # bare Flask's CPU / request over it
 
 
 def start_service(
@@ -210,7 +212,10 @@ def bench(
         bare.start()
         stack.callback(bare.stop)
 
+        bare_cpu_ms: list[float] = []
+
         def load_bare() -> float:
+            cpu_before = bare.cpu_seconds()
             result = run_load(
                 tool,
                 bare.url,
@@ -222,20 +227,26 @@ def bench(
             )
             if result.errors:
                 raise RuntimeError(f"bare Flask answered {result.errors} errors")
-            log(f"  bare Flask: {result.rate:8.0f}/s  p50 {result.p50_ms:.1f} ms")
+            cpu_ms = (bare.cpu_seconds() - cpu_before) * 1000 / max(1, result.requests)
+            bare_cpu_ms.append(cpu_ms)
+            log(
+                f"  bare Flask: {result.rate:8.0f}/s  p50 {result.p50_ms:.1f} ms"
+                f"  CPU {cpu_ms:.2f} ms a request"
+            )
             return result.rate
 
         for round_number in range(rounds):
             log(f"round {round_number + 1} of {rounds} ({tool}, {duration:g} s a load)")
             before = load_bare()
             order = services if round_number % 2 == 0 else services[::-1]
-            measured: list[tuple[tuple[str, str], LoadResult]] = []
+            measured: list[tuple[tuple[str, str], LoadResult, float]] = []
             for service in order:
                 for number, scenario in enumerate(SCENARIOS):
                     prefix = f"evt_bench_r{round_number}_s{number}_"
                     # Enough distinct events for a rate up to 0.6 of bare Flask's.
                     count = int(before * duration * 0.6) + 500 if scenario.webhook else 1
                     requests = list(scenario.requests(service, prefix, count))
+                    cpu_before = service.server.cpu_seconds()
                     with MemoryWatch(service.server) as memory:
                         result = run_load(
                             tool,
@@ -246,22 +257,29 @@ def bench(
                             status=scenario.status,
                             texts=scenario.texts,
                         )
+                    cpu_ms = (
+                        (service.server.cpu_seconds() - cpu_before) * 1000 / max(1, result.requests)
+                    )
                     service.rss_samples_kib += memory.samples_kib
                     service.rss_peak_kib = max(service.rss_peak_kib, memory.peak_kib())
                     row = rows[(service.name, scenario.name)]
                     if scenario.webhook:
                         row.inbox_errors += inbox_errors(service.engine, prefix, result)
-                    measured.append(((service.name, scenario.name), result))
+                    measured.append(((service.name, scenario.name), result, cpu_ms))
                     log(
                         f"  {DATABASES[service.name]:<10} {scenario.name:<30}"
                         f" {result.rate:8.0f}/s  p50 {result.p50_ms:6.1f} ms"
                         f"  p99 {result.p99_ms:6.1f} ms  errors {result.errors}"
+                        f"  CPU {cpu_ms:.2f} ms a request"
                     )
             after = load_bare()
             bare_rate = (before + after) / 2
-            for key, result in measured:
+            bare_cpu = statistics.mean(bare_cpu_ms[-2:])
+            for key, result, cpu_ms in measured:
                 rows[key].results.append(result)
                 rows[key].ratios.append(result.rate / bare_rate)
+                rows[key].cpu_ms.append(cpu_ms)
+                rows[key].cpu_ratios.append(bare_cpu / cpu_ms if cpu_ms else 0.0)
         report(rows, services, tool, duration, rounds)
     return rows
 
@@ -281,8 +299,11 @@ def report(
     rounds: int,
 ) -> None:
     print(f"\n{rounds} round(s) of {duration:g} s a load, 16 connections, {tool}; medians")
-    print("| scenario | database | req/s | p50 ms | p99 ms | errors | ratio to bare Flask |")
-    print("|---|---|---:|---:|---:|---:|---:|")
+    print(
+        "| scenario | database | req/s | p50 ms | p99 ms | errors | ratio to bare Flask"
+        " | worker CPU ms a request | CPU ratio |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for (db, name), row in rows.items():
         if not row.results:
             continue
@@ -293,7 +314,8 @@ def report(
             f"| {name} | {DATABASES[db]} | {_median(r.rate for r in row.results):.0f}"
             f" | {_median(r.p50_ms for r in row.results):.1f}"
             f" | {_median(r.p99_ms for r in row.results):.1f}"
-            f" | {errors}{note} | {_median(row.ratios):.2f} |"
+            f" | {errors}{note} | {_median(row.ratios):.2f}"
+            f" | {_median(row.cpu_ms):.2f} | {_median(row.cpu_ratios):.2f} |"
         )
     seconds = hash_seconds()
     print(
@@ -304,9 +326,11 @@ def report(
         login = rows.get((service.name, "POST /login"))
         if login and login.results:
             rate = _median(r.rate for r in login.results)
+            cpu = _median(login.cpu_ms) / 1000
             print(
                 f"log-in on {DATABASES[service.name]}: {rate:.1f}/s = "
-                f"{rate * seconds / 2:.2f} of 2 workers / hash time"
+                f"{rate * seconds / 2:.2f} of 2 workers / hash time; the workers' CPU a "
+                f"log-in: {cpu * 1000:.1f} ms = {cpu / seconds:.2f} x the hash's"
             )
         steady = _median(service.rss_samples_kib) / 1024 if service.rss_samples_kib else 0
         print(

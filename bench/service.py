@@ -37,6 +37,14 @@ class Subscriber:
     cookie: str  # the signed-in session, as the browser sends it
     user_id: str
     subscription: Mapping[str, Any]  # Stripe's object, as the emulator answers it
+    user_agent: str  # the browser's: Flask-Login's session protection compares it
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """What the browser that logged in sends with each page: its cookie and its
+        User-Agent. Without the latter, each replayed request would look like the
+        session moved to another client, and the answer would re-sign the cookie."""
+        return {"Cookie": self.cookie, "User-Agent": self.user_agent}
 
 
 def _token(session: requests.Session, url: str) -> str:
@@ -84,7 +92,8 @@ def subscribe(app_url: str, emulator_url: str, email: str, engine: Engine) -> Su
         f"{emulator_url}/v1/subscriptions/{subscription_id}", auth=(STRIPE_KEY, ""), timeout=10
     )
     answer.raise_for_status()
-    return Subscriber(email, _cookie_header(browser), user.id, answer.json())
+    user_agent = str(browser.headers["User-Agent"])
+    return Subscriber(email, _cookie_header(browser), user.id, answer.json(), user_agent)
 
 
 def _cookie_header(session: requests.Session) -> str:
@@ -100,6 +109,7 @@ def login_form(app_url: str, email: str) -> Request:
     headers = {
         "Cookie": _cookie_header(browser),
         "Content-Type": "application/x-www-form-urlencoded",
+        "User-Agent": str(browser.headers["User-Agent"]),
     }
     return Request("POST", "/login", headers, body)
 

@@ -121,6 +121,10 @@ class Server:
         except OSError:
             return []
 
+    def cpu_seconds(self) -> float:
+        """User and system CPU time its workers have used so far."""
+        return sum(_cpu_seconds(pid) for pid in self.worker_pids())
+
     def log_tail(self) -> str:
         path = self.workdir / f"{self.name}.log"
         return path.read_text(errors="replace")[-3000:] if path.exists() else ""
@@ -134,6 +138,16 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()  # after the command's name, which may hold spaces
+    utime, stime = int(fields[11]), int(fields[12])  # fields 14 and 15 of proc(5)
+    return (utime + stime) / os.sysconf("SC_CLK_TCK")
 
 
 def _status_kib(pid: int, key: str) -> int | None:

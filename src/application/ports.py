@@ -140,6 +140,7 @@ class UnitOfWork(abc.ABC):
     users: UserRepository
     events: EventInbox
     _writing = False
+    _reading = False
 
     def writing(self) -> Self:
         """Open the next transaction as a writer: `with uow.writing() as uow:`.
@@ -156,8 +157,26 @@ class UnitOfWork(abc.ABC):
         writing, self._writing = self._writing, False
         return writing
 
+    def reading(self) -> Self:
+        """Open the next transaction as a reader: `with uow.reading() as uow:`.
+
+        It reads what is committed and stores nothing: its `commit` raises
+        `RuntimeError` (an adapter may refuse a write sooner, with the same error). A
+        database may run each of its reads on its own, with no transaction around them
+        (PostgreSQL: no BEGIN and ROLLBACK round trips), so two reads in one reader may
+        see a commit made between them (as in READ COMMITTED).
+        """
+        self._reading = True
+        return self
+
+    def _take_reading(self) -> bool:
+        """For `__enter__`: whether this transaction was opened with `reading()`."""
+        reading, self._reading = self._reading, False
+        return reading
+
     def __enter__(self) -> Self:
         self._take_writing()
+        self._take_reading()
         return self
 
     def __exit__(

@@ -580,3 +580,48 @@ def test_a_claim_sees_an_event_another_transaction_committed_since_it_began(
         assert uow_b.events.claim(a_record(note="ours")) == theirs
     with new_uow() as uow:
         assert list(uow.events.list()) == [theirs]
+
+
+# -- readers ----------------------------------------------------------------------------
+
+
+def test_a_reader_reads_what_is_committed(new_uow: NewUnitOfWork) -> None:
+    ann = a_user(subscriptions={"sub_1": a_subscription()}, customer_id="cus_1")
+    store(new_uow, ann)
+    with new_uow().reading() as uow:
+        assert uow.users.get(ann.id) == ann
+        assert uow.users.get_by_email(ann.email) == ann
+        assert uow.users.get_by_subscription_id("sub_1") == ann
+        assert uow.users.get("nobody") is None
+
+
+def test_a_reader_stores_nothing_and_its_commit_is_refused(new_uow: NewUnitOfWork) -> None:
+    ann = a_user()
+    store(new_uow, ann)
+    with new_uow().reading() as uow:
+        user = uow.users.get(ann.id)
+        assert user is not None
+        user.link_customer("cus_1")
+        uow.users.save(user)
+        with pytest.raises(RuntimeError):
+            uow.commit()
+    assert load(new_uow, ann.id) == ann
+
+
+def test_nothing_a_reader_adds_is_stored_even_if_it_reads_on(new_uow: NewUnitOfWork) -> None:
+    with new_uow().reading() as uow:
+        uow.users.add(a_user())
+        uow.users.get_by_email(EmailAddress("bob@example.com"))
+        with pytest.raises(RuntimeError):
+            uow.commit()
+    assert count_users(new_uow, "ann@example.com") == 0
+
+
+def test_a_reader_is_one_block_the_next_one_may_write(new_uow: NewUnitOfWork) -> None:
+    uow = new_uow()
+    with uow.reading():
+        assert uow.users.get("nobody") is None
+    with uow:
+        uow.users.add(a_user())
+        uow.commit()
+    assert count_users(new_uow, "ann@example.com") == 1

@@ -120,6 +120,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.store = store or InMemoryStore()
         self.commits = 0
         self._writer_held: list[bool] = []  # per open block: whether it took the writer lock
+        self._read_only: list[bool] = []  # per open block: whether it was opened `reading()`
         self._begin()
 
     def _begin(self) -> None:
@@ -132,15 +133,20 @@ class InMemoryUnitOfWork(UnitOfWork):
             # One writer at a time (the database locks per user; one lock is enough here).
             self.store.writer.acquire()
         self._writer_held.append(writing)
+        self._read_only.append(self._take_reading())
         self._begin()
         return self
 
     def __exit__(self, *args: object) -> None:
         self.rollback()
+        self._read_only.pop()
         if self._writer_held.pop():
             self.store.writer.release()
 
     def commit(self) -> None:
+        if self._read_only and self._read_only[-1]:
+            self._begin()
+            raise RuntimeError("commit() in a reader's transaction (opened with reading())")
         with self.store.lock:
             for user_id in self._users.added:
                 user = self._users.pending[user_id]

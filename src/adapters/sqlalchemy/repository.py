@@ -1,11 +1,23 @@
 from collections.abc import Sequence
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import Insert, Select, bindparam, select
+from sqlalchemy import (
+    Executable,
+    Insert,
+    Row,
+    Select,
+    Table,
+    bindparam,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.exc import StaleDataError
 
 from adapters.sqlalchemy.tables import EventRow, SubscriptionRow, UserRow
 from application.ports import EventInbox, EventStatus, InboxRecord, UserRepository
@@ -38,15 +50,26 @@ def violated_rule(error: IntegrityError) -> str:
 
 
 class SqlAlchemyUserRepository(UserRepository):
-    def __init__(self, session: Session, *, lock: bool = False) -> None:
+    def __init__(self, session: Session, *, lock: bool = False, read_only: bool = False) -> None:
         self._session = session
         self._lock = lock  # a writer's transaction: every user read is locked (FOR UPDATE)
+        self._read_only = read_only  # a reader's: nothing is flushed (it may autocommit)
         # The rows this transaction loaded or added, held so that they outlive the domain
         # objects made from them. The session's identity map holds rows only weakly: a
         # row collected after `get` would be loaded afresh by `save`, with the version
         # another transaction committed meanwhile, and the optimistic lock would let that
         # transaction's changes be overwritten.
         self._rows: dict[str, UserRow] = {}
+        # The users read with Core statements (no ORM rows: a page that only reads pays
+        # no identity map, no instrumented objects), as read: the first read of a user in
+        # this transaction is the one its `save` builds on, as the identity map would.
+        self._read: dict[str, _UserRead] = {}
+        # What `save` wrote of those users, as statements run at commit (or before the
+        # next read): no ORM row is built for them.
+        self._pending: list[tuple[Executable, dict[str, Any]]] = []
+        # Once this transaction has written, reads flush first and go through the ORM, so
+        # that they see what was written, as they did before the Core reads.
+        self._wrote = False
 
     def add(self, user: User) -> None:
         row = UserRow(
@@ -61,6 +84,9 @@ class SqlAlchemyUserRepository(UserRepository):
         )
         self._session.add(row)
         self._rows[user.id] = row
+        self._wrote = True
+        if self._read_only:
+            return  # never flushed: the reader's commit refuses it
         try:
             self._session.flush()  # the unique email is checked now, not at commit
         except IntegrityError as error:
@@ -69,9 +95,15 @@ class SqlAlchemyUserRepository(UserRepository):
             raise
 
     def save(self, user: User) -> None:
+        read = self._read.get(user.id)
+        if read is not None and user.id not in self._rows:
+            self._save_as_read(user, read)
+            return
         row = self._rows.get(user.id) or self._session.get(UserRow, user.id)
         if row is None:
             raise LookupError(f"save() of a user that was never added: {user.id}")
+        self._rows[user.id] = row
+        self._wrote = True
         row.password_hash = user.password_hash
         row.customer_id = user.customer_id
         row.session_generation = user.session_generation
@@ -83,6 +115,62 @@ class SqlAlchemyUserRepository(UserRepository):
             else:
                 _copy_into(existing, subscription)
         row.version = row.version + 1
+
+    def _save_as_read(self, user: User, read: "_UserRead") -> None:
+        """`save` of a user read with Core: the statements are queued for `flush` (at
+        commit, or before this transaction reads again), as the ORM would flush them. The
+        user's UPDATE is conditional on the version read (the optimistic lock); only the
+        subscriptions that changed are written."""
+        version = read.user["version"]
+        self._pending.append(
+            (
+                _UPDATE_USER,
+                {
+                    "b_id": user.id,
+                    "b_version": version,
+                    "v_password_hash": user.password_hash,
+                    "v_customer_id": user.customer_id,
+                    "v_session_generation": user.session_generation,
+                    "v_version": version + 1,
+                },
+            )
+        )
+        before = {s["id"]: s for s in read.subscriptions}
+        after = []
+        for subscription in user.subscriptions.values():
+            values = _subscription_columns(subscription, user.id)
+            stored = before.get(subscription.id)
+            if stored is None:
+                self._pending.append((_INSERT_SUBSCRIPTION, values))
+            elif stored != values:
+                update = {"b_id": subscription.id}
+                update.update({f"v_{k}": v for k, v in values.items() if k != "id"})
+                self._pending.append((_UPDATE_SUBSCRIPTION, update))
+            after.append(values)
+        after += [s for i, s in before.items() if i not in user.subscriptions]
+        user_values = {
+            **read.user,
+            "password_hash": user.password_hash,
+            "customer_id": user.customer_id,
+            "session_generation": user.session_generation,
+            "version": version + 1,
+        }
+        self._read[user.id] = _UserRead(user_values, after)
+        self._wrote = True
+
+    def flush(self) -> None:
+        """Run the statements `save` queued (a reader never runs them): a user saved by
+        another transaction since it was read here raises `StaleDataError`."""
+        if self._read_only or not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        connection = self._session.connection()
+        for statement, values in pending:
+            result = connection.execute(statement, values)
+            if statement is _UPDATE_USER and result.rowcount != 1:
+                raise StaleDataError(
+                    f"user {values['b_id']} was saved by another transaction since it was read"
+                )
 
     def get(self, user_id: str) -> User | None:
         if user_id in self._rows:
@@ -116,9 +204,34 @@ class SqlAlchemyUserRepository(UserRepository):
         lock, by a second statement. SQLite's writer holds the database from its start.
         """
         joined = not self._lock or self._session.get_bind().dialect.name == "sqlite"
-        query = _user_query(by, self._lock, joined)
-        row = self._session.scalars(query, {"value": value}).unique().first()
-        return self._user(row) if row else None
+        if self._wrote:
+            self.flush()
+            query = _user_query(by, self._lock, joined)
+            row = self._session.scalars(query, {"value": value}).unique().first()
+            if row is None:
+                return None
+            if row.id in self._read and row.id not in self._rows:
+                return self._read[row.id].domain()  # as read and saved here
+            return self._user(row)
+        connection = self._session.connection()
+        rows = connection.execute(_user_statement(by, self._lock, joined), {"value": value}).all()
+        if not rows:
+            return None
+        user_id = rows[0].id
+        if user_id in self._rows:  # loaded by the ORM before (list_billed, or an add)
+            return self._user(self._rows[user_id])
+        read = self._read.get(user_id)
+        if read is None:
+            if joined:
+                found = [row for row in rows if row.s_id is not None]
+            else:
+                found = list(connection.execute(_SUBSCRIPTIONS_OF, {"user_id": user_id}))
+            read = _UserRead(
+                user=_user_values(rows[0]),
+                subscriptions=[_subscription_values(row) for row in found],
+            )
+            self._read[user_id] = read
+        return read.domain()
 
     def _user(self, row: UserRow) -> User:
         self._rows[row.id] = row
@@ -140,9 +253,103 @@ def _user_query(by: str, lock: bool, joined: bool) -> Select[UserRow]:
     return query
 
 
+_USERS = cast(Table, UserRow.__table__)
+_SUBSCRIPTIONS = cast(Table, SubscriptionRow.__table__)
+_USER_KEYS = tuple(column.key for column in _USERS.columns)
+_SUBSCRIPTION_KEYS = tuple(column.key for column in _SUBSCRIPTIONS.columns)
+_SUBSCRIPTION_COLUMNS = tuple(column.label(f"s_{column.key}") for column in _SUBSCRIPTIONS.columns)
+_SUBSCRIPTIONS_OF = select(*_SUBSCRIPTION_COLUMNS).where(
+    _SUBSCRIPTIONS.c.user_id == bindparam("user_id")
+)
+
+
+_UPDATE_USER = (
+    update(_USERS)
+    .where(_USERS.c.id == bindparam("b_id"), _USERS.c.version == bindparam("b_version"))
+    .values(
+        password_hash=bindparam("v_password_hash"),
+        customer_id=bindparam("v_customer_id"),
+        session_generation=bindparam("v_session_generation"),
+        version=bindparam("v_version"),
+    )
+)
+_UPDATE_SUBSCRIPTION = (
+    update(_SUBSCRIPTIONS)
+    .where(_SUBSCRIPTIONS.c.id == bindparam("b_id"))
+    .values({key: bindparam(f"v_{key}") for key in _SUBSCRIPTION_KEYS if key != "id"})
+)
+_INSERT_SUBSCRIPTION = insert(_SUBSCRIPTIONS)
+
+
+def _subscription_columns(subscription: Subscription, user_id: str) -> dict[str, Any]:
+    """A subscription as its row's values (the keys of `_subscription_values`)."""
+    values = {name: getattr(subscription, name) for name in SUBSCRIPTION_FIELDS}
+    values["status"] = subscription.status.value
+    values["user_id"] = user_id
+    return {key: values[key] for key in _SUBSCRIPTION_KEYS}
+
+
+@dataclass(frozen=True)
+class _UserRead:
+    """A user's row and subscription rows as a Core statement read them (column: value)."""
+
+    user: dict[str, Any]
+    subscriptions: list[dict[str, Any]]
+
+    def domain(self) -> User:
+        values = self.user
+        return User(
+            id=values["id"],
+            email=EmailAddress(values["email"]),
+            password_hash=values["password_hash"],
+            created_at=values["created_at"],
+            customer_id=values["customer_id"],
+            subscriptions={s["id"]: _subscription_of(s) for s in self.subscriptions},
+            session_generation=values["session_generation"],
+        )
+
+
+def _user_values(row: Row[Any]) -> dict[str, Any]:
+    mapping = row._mapping
+    return {key: mapping[key] for key in _USER_KEYS}
+
+
+def _subscription_values(row: Row[Any]) -> dict[str, Any]:
+    mapping = row._mapping
+    return {key: mapping[f"s_{key}"] for key in _SUBSCRIPTION_KEYS}
+
+
+def _subscription_of(values: dict[str, Any]) -> Subscription:
+    fields_ = {name: values[name] for name in SUBSCRIPTION_FIELDS}
+    return Subscription(**{**fields_, "status": SubscriptionStatus(values["status"])})
+
+
+@cache
+def _user_statement(by: str, lock: bool, joined: bool) -> Select[Any]:
+    """The Core twin of `_user_query`: the user's columns, and with `joined` each of their
+    subscriptions' (one row per subscription, or one with empty s_ columns)."""
+    if by == "subscription_id":
+        owner = select(_SUBSCRIPTIONS.c.user_id).where(_SUBSCRIPTIONS.c.id == bindparam("value"))
+        condition = _USERS.c.id == owner.scalar_subquery()
+    else:
+        condition = _USERS.c[by] == bindparam("value")
+    if joined:
+        query = (
+            select(_USERS, *_SUBSCRIPTION_COLUMNS)
+            .select_from(_USERS.outerjoin(_SUBSCRIPTIONS, _SUBSCRIPTIONS.c.user_id == _USERS.c.id))
+            .where(condition)
+        )
+    else:
+        query = select(_USERS).where(condition)
+    if lock:
+        query = query.with_for_update(of=_USERS)
+    return query
+
+
 class SqlAlchemyEventInbox(EventInbox):
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, read_only: bool = False) -> None:
         self._session = session
+        self._read_only = read_only
         self._rows: dict[str, EventRow] = {}  # rows this transaction loaded or wrote
         self._absent: set[str] = set()  # ids `get` found missing in this transaction
 
@@ -171,6 +378,8 @@ class SqlAlchemyEventInbox(EventInbox):
         row.note = record.note
 
     def claim(self, record: InboxRecord) -> InboxRecord | None:
+        if self._read_only:
+            raise RuntimeError("claim() in a reader's transaction (opened with reading())")
         values = {
             "event_id": record.event_id,
             "provider_type": record.provider_type,
@@ -180,16 +389,10 @@ class SqlAlchemyEventInbox(EventInbox):
             "error": record.error,
             "note": record.note,
         }
-        dialect = self._session.get_bind().dialect.name
-        insert: Insert = (
-            postgresql.insert(EventRow).values(values).on_conflict_do_nothing()
-            if dialect == "postgresql"
-            else sqlite.insert(EventRow).values(values).on_conflict_do_nothing()
-        )
-        # No autoflush: the users saved earlier in this transaction are written at commit,
-        # where their conflicts are told apart.
-        with self._session.no_autoflush:
-            inserted = self._session.execute(insert.returning(EventRow.event_id)).first()
+        # No autoflush (Core, on the session's connection): the users saved earlier in this
+        # transaction are written at commit, where their conflicts are told apart.
+        connection = self._session.connection()
+        inserted = connection.execute(_claim_statement(connection.dialect.name), values).first()
         if inserted is not None:
             return None
         row = self._find(record.event_id)
@@ -212,6 +415,14 @@ class SqlAlchemyEventInbox(EventInbox):
         if status is not None:
             query = query.where(EventRow.status == status.value)
         return [_record(row) for row in self._session.scalars(query)]
+
+
+@cache
+def _claim_statement(dialect: str) -> Insert:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING the id: built once per dialect."""
+    table = cast(Table, EventRow.__table__)
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    return insert.on_conflict_do_nothing().returning(table.c.event_id)
 
 
 def _user(row: UserRow) -> User:

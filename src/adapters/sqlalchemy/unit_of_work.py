@@ -21,10 +21,18 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
         self._session: Session | None = None
+        self._read_only = False
 
     def __enter__(self) -> "SqlAlchemyUnitOfWork":
         writing = self._take_writing()
+        self._read_only = self._take_reading()
         self._session = self._session_factory()
+        if self._read_only and self._session.get_bind().dialect.name == "postgresql":
+            # Each read on its own: no BEGIN before it, no ROLLBACK after (two round trips
+            # of three). SQLite's driver begins only before a write already.
+            self._session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        if self._read_only:
+            self._session.autoflush = False  # nothing it changes reaches the database
         if writing and self._session.get_bind().dialect.name == "sqlite":
             # SQLite locks the whole database: take the write lock now (waiting for it up
             # to the busy timeout) rather than fail to upgrade a read lock at commit.
@@ -34,8 +42,10 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
                 self._session.close()
                 self._session = None
                 raise
-        self.users = SqlAlchemyUserRepository(self._session, lock=writing)
-        self.events = SqlAlchemyEventInbox(self._session)
+        self.users = self._users = SqlAlchemyUserRepository(
+            self._session, lock=writing, read_only=self._read_only
+        )
+        self.events = SqlAlchemyEventInbox(self._session, read_only=self._read_only)
         return self
 
     def __exit__(self, *args: object) -> None:
@@ -47,7 +57,11 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
 
     def commit(self) -> None:
         assert self._session is not None, "commit() outside a with-block"
+        if self._read_only:
+            self._session.rollback()
+            raise RuntimeError("commit() in a reader's transaction (opened with reading())")
         try:
+            self._users.flush()
             self._session.commit()
         except IntegrityError as error:
             self._session.rollback()

@@ -160,7 +160,7 @@ def _set_up_login(app: Flask, container: Container) -> None:
         if parsed is None:
             return None
         user_id, generation = parsed
-        with container.uow() as uow:
+        with container.uow().reading() as uow:
             user = uow.users.get(user_id)
         if user is None or user.session_generation != generation:
             return None  # the account is gone, or this session was logged out
