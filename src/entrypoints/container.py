@@ -38,7 +38,7 @@ from application.use_cases.register_user import RegisterUser
 from application.use_cases.replay_events import ReplayEvents
 from application.use_cases.start_subscription import StartSubscription
 from domain.access import AccessPolicy
-from domain.catalog import Catalog, single_plan
+from domain.catalog import Catalog, CatalogError, single_plan
 from domain.errors import PaymentProviderError
 from entrypoints.settings import Settings
 
@@ -65,15 +65,22 @@ def build_catalog(settings: Settings, gateway: Callable[[], PaymentGateway]) -> 
     `find_prices`), and kept for the process; a key the provider does not know is a
     `CatalogError` naming it. Without payments configured nothing is resolved, so
     nothing is sold. Without a catalog file (STRIPE_PRICE_ID, deprecated): one plan at
-    that price. STRIPE_GRANDFATHERED_PRICE_IDS give, under a catalog, its highest plan:
-    what the one price used to give was every note.
+    that price. STRIPE_GRANDFATHERED_PRICE_IDS give, under a catalog, the plan each names
+    (`price_old=basic`), else the highest plan: what the one price used to give was every
+    note. A plan named that the catalog does not have is a `CatalogError`.
     """
-    grandfathered = settings.stripe_grandfathered_price_ids
+    entries = [entry.partition("=") for entry in settings.stripe_grandfathered_price_ids]
     if settings.catalog_file is None:
-        return single_plan(settings.stripe_price_id or None, grandfathered)
+        return single_plan(settings.stripe_price_id or None, [p for p, _, _ in entries])
     catalog = load_catalog(settings.catalog_file)
-    if grandfathered:
-        catalog = replace(catalog, grandfathered={p: catalog.highest.key for p in grandfathered})
+    if entries:
+        plans = {p: plan or catalog.highest.key for p, _, plan in entries}
+        unknown = sorted(plan for plan in plans.values() if catalog.plan(plan) is None)
+        if unknown:
+            raise CatalogError(
+                f"STRIPE_GRANDFATHERED_PRICE_IDS names no plan of the catalog: {', '.join(unknown)}"
+            )
+        catalog = replace(catalog, grandfathered=plans)
     if not settings.stripe_secret_key:
         log.warning("payments are not configured: the catalog's plans are not on sale")
         return catalog

@@ -123,9 +123,12 @@ class Settings:
         grandfathered = tuple(
             p.strip() for p in env.get("STRIPE_GRANDFATHERED_PRICE_IDS", "").split(",") if p.strip()
         )
-        if any(not p.startswith("price_") for p in grandfathered):
+        if any(
+            not p.startswith("price_") or p.count("=") > 1 or p.endswith("=") for p in grandfathered
+        ):
             raise ConfigurationError(
-                "STRIPE_GRANDFATHERED_PRICE_IDS must be price_... ids, separated by commas."
+                "STRIPE_GRANDFATHERED_PRICE_IDS must be price_... ids, each optionally "
+                "followed by =PLAN (price_old=basic), separated by commas."
             )
         emulator_clock_url = env.get("STRIPE_EMULATOR_CLOCK_URL") or None
         if emulator_clock_url:

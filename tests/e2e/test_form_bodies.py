@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from adapters.argon2_hasher import OWASP_MINIMUM, Argon2PasswordHasher
 from adapters.sqlalchemy.tables import UserRow
 from entrypoints.flask_app import create_app
-from tests.e2e.conftest import sqlite_settings
+from tests.e2e.conftest import offline_stripe_app, sqlite_settings
 from tests.e2e.support import form_token
 
 EMAIL = "bodies@example.com"
@@ -135,3 +135,23 @@ def test_deeply_nested_json_log_ins_are_counted_by_the_limit(client: FlaskClient
     ]
     assert set(statuses) <= {400, 429}
     assert 429 in statuses
+
+
+def test_the_price_chosen_is_read_however_the_form_is_sent(tmp_path: Path) -> None:
+    app = offline_stripe_app(tmp_path, ("whsec_test_x",))
+    client = app.test_client()
+    headers = _csrf(client)
+    client.post("/register", json={"email": EMAIL, "password": PASSWORD}, headers=headers)
+    client.post("/login", json={"email": EMAIL, "password": PASSWORD}, headers=headers)
+    headers = {"X-CSRFToken": form_token(client, "/account")}  # the log-in's new session
+
+    chosen = client.post("/create-checkout-session", json={"price": "nope"}, headers=headers)
+    uploaded = client.post(
+        "/create-checkout-session",
+        data={"price": (io.BytesIO(b"basic_monthly"), "price.txt")},
+        headers=headers,
+    )
+
+    assert chosen.status_code == 303  # read: an unknown plan, back to the pricing page
+    assert "/pricing" in chosen.headers["Location"]
+    assert uploaded.status_code == 400

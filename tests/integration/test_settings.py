@@ -179,3 +179,27 @@ def test_the_catalog_is_catalog_toml_unless_named_or_one_price_is_set() -> None:
     assert named.catalog_file == Path("plans.toml")
     # With a catalog, Stripe keys need no STRIPE_PRICE_ID.
     assert Settings.from_env({**base, **STRIPE, "STRIPE_PRICE_ID": ""}).stripe_price_id == ""
+
+
+def test_a_grandfathered_price_under_a_catalog_gives_the_plan_it_names(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from adapters.catalog_file import load_catalog
+    from domain.catalog import CatalogError
+    from entrypoints.container import build_catalog
+
+    catalog_file = Path(__file__).resolve().parents[2] / "catalog.toml"
+    settings = replace(
+        Settings.from_env({"SECRET_KEY": "k" * 40}),
+        catalog_file=catalog_file,
+        stripe_grandfathered_price_ids=("price_old_basic=basic", "price_old_all"),
+    )
+    catalog = build_catalog(settings, _no_gateway)  # no key: nothing resolved, no call
+    assert catalog.grandfathered == {"price_old_basic": "basic", "price_old_all": "pro"}
+    assert load_catalog(catalog_file).highest.key == "pro"
+    with pytest.raises(CatalogError, match="gold"):
+        build_catalog(
+            replace(settings, stripe_grandfathered_price_ids=("price_x=gold",)), _no_gateway
+        )
+    with pytest.raises(ConfigurationError, match="=PLAN"):
+        Settings.from_env({"SECRET_KEY": "k" * 40, "STRIPE_GRANDFATHERED_PRICE_IDS": "price_x=a=b"})

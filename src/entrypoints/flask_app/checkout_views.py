@@ -11,6 +11,7 @@ from application.use_cases.open_billing_portal import OpenBillingPortalCommand
 from application.use_cases.start_subscription import StartSubscriptionCommand
 from domain.errors import AlreadySubscribed, NoBillingAccount, UnknownPlan
 from entrypoints.flask_app.deps import container
+from entrypoints.flask_app.forms import submitted_fields
 
 bp = Blueprint("billing", __name__)
 
@@ -28,7 +29,9 @@ def _external(endpoint: str) -> str:
 def create_checkout_session() -> Response:
     """Checkout for the price chosen (`price`: its lookup key; none: the only one)."""
     clicked_at = datetime.now(UTC)
-    lookup_key = request.form.get("price") or None
+    # Read as every form is (form, multipart or a JSON object of text; anything else is a
+    # 400 with the reason, raised by submitted_fields).
+    lookup_key = submitted_fields().get("price") or None
     try:
         checkout = (
             container()
