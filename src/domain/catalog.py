@@ -30,10 +30,6 @@ class PlanPrice:
     currency: str
     price_id: str | None = None
 
-    @property
-    def monthly_amount(self) -> float:
-        return self.amount / self.interval.months
-
 
 @dataclass(frozen=True)
 class Plan:
