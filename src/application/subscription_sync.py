@@ -130,12 +130,19 @@ def _apply_subscription(
 
 
 def apply_snapshot(user: User, gateway: PaymentGateway, snapshot: Subscription) -> SnapshotOutcome:
+    """Store an event's copy of a subscription, asking the provider when it cannot decide:
+    at a tie with a different stored state, and when it owes without saying since when
+    (the grace counts from the oldest unpaid invoice, which only a fetch tells)."""
     outcome = user.observe(snapshot)
-    if outcome is SnapshotOutcome.UNDECIDED:
+    if outcome is SnapshotOutcome.UNDECIDED or (
+        outcome is SnapshotOutcome.APPLIED and snapshot.lacks_unpaid_since
+    ):
         current = gateway.get_subscription(snapshot.id)
         if current is None:
-            return SnapshotOutcome.STALE
-        outcome = user.record_fetched(replace(current, as_of=max(current.as_of, snapshot.as_of)))
+            return SnapshotOutcome.STALE if outcome is SnapshotOutcome.UNDECIDED else outcome
+        fetched = user.record_fetched(replace(current, as_of=max(current.as_of, snapshot.as_of)))
+        if outcome is SnapshotOutcome.UNDECIDED:
+            outcome = fetched
     return outcome
 
 

@@ -79,6 +79,8 @@ class FakeProvider:
         self.events: list[BillingEvent] = []
         self.portal_sessions: list[tuple[str, str]] = []
         self.trial_cards: dict[str, bool] = {}  # trialing subscription id: a card given
+        # Subscription id: when each of its open invoices failed, oldest first.
+        self.unpaid_invoices: dict[str, list[datetime]] = {}
         self.prices: dict[str, PlanPrice] = {}  # by lookup key, as `find_prices` finds them
         self._customer_keys: dict[tuple[str, str | None], str] = {}
         self.fail_next: Exception | None = None
@@ -188,16 +190,29 @@ class FakeProvider:
         """The period ends and the renewal is paid (ends it if set to cancel)."""
         if self.subscriptions[subscription_id].cancel_at_period_end:
             return self.cancel_now(subscription_id)
+        self.unpaid_invoices.pop(subscription_id, None)  # the card works: all are paid
         return self._next_period(subscription_id, SubscriptionStatus.ACTIVE, "invoice.paid")
 
     def fail_renewal(self, subscription_id: str) -> list[BillingEvent]:
-        """The period ends and its payment fails: past_due in the new period."""
-        return self._next_period(
+        """The period ends and its payment fails: past_due in the new period. Failing
+        again while past_due is Stripe's "leave the subscription past due": a new
+        invoice fails, the older one stays open."""
+        events = self._next_period(
             subscription_id, SubscriptionStatus.PAST_DUE, "invoice.payment_failed"
         )
+        self.unpaid_invoices.setdefault(subscription_id, []).append(self.clock.now())
+        return events
+
+    def owing_since(self, subscription: Subscription) -> Subscription:
+        """What a fetch says (events never do): when its oldest open invoice failed."""
+        failures = self.unpaid_invoices.get(subscription.id)
+        if not subscription.owes or not failures:
+            return subscription
+        return replace(subscription, unpaid_since=failures[0])
 
     def recover(self, subscription_id: str) -> list[BillingEvent]:
-        """The customer fixed the card and the open invoice is paid."""
+        """The customer fixed the card and the open invoices are paid."""
+        self.unpaid_invoices.pop(subscription_id, None)
         recovered = self._change(subscription_id, status=SubscriptionStatus.ACTIVE)
         return self._invoice_then_update("invoice.paid", recovered)
 

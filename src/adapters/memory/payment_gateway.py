@@ -94,13 +94,18 @@ class FakePaymentGateway(FakeProvider, PaymentGateway):
     def get_subscription(self, subscription_id: str) -> Subscription | None:
         self._maybe_fail()
         subscription = self.subscriptions.get(subscription_id)
-        return replace(subscription, as_of=self.clock.now()) if subscription else None
+        if subscription is None:
+            return None
+        return self.owing_since(replace(subscription, as_of=self.clock.now()))
 
     def list_subscriptions(self, customer_id: str) -> Sequence[Subscription]:
         self._maybe_fail()
         customer = self._customer(customer_id)
         now = self.clock.now()
-        return [replace(self.subscriptions[s], as_of=now) for s in customer.subscriptions]
+        return [
+            self.owing_since(replace(self.subscriptions[s], as_of=now))
+            for s in customer.subscriptions
+        ]
 
     def cancel_subscription(self, subscription_id: str) -> Subscription:
         self._maybe_fail()

@@ -76,6 +76,7 @@ class SubscriptionRow(Base):
     cancel_at_period_end: Mapped[bool] = mapped_column(Boolean, default=False)
     cancel_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    unpaid_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     user: Mapped[UserRow] = relationship(back_populates="subscriptions")
 
 

@@ -3,7 +3,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -14,6 +14,7 @@ from adapters.stripe.translate import (
     NotAnEvent,
     event_from_json,
     id_of,
+    oldest_failure,
     subscription_from_stripe,
 )
 from application.ports import CheckoutOffer, CheckoutRedirect, PaymentGateway
@@ -203,7 +204,9 @@ class StripePaymentGateway(PaymentGateway):
                 subscription = self._client.v1.subscriptions.retrieve(subscription_id)
         except _NotFound:
             return None
-        return subscription_from_stripe(subscription.to_dict(), as_of=self._seen_at(subscription))
+        return self._owing_since(
+            subscription_from_stripe(subscription.to_dict(), as_of=self._seen_at(subscription))
+        )
 
     def list_subscriptions(self, customer_id: str) -> Sequence[Subscription]:
         with _translated_errors():
@@ -212,8 +215,21 @@ class StripePaymentGateway(PaymentGateway):
             )
             now = self._seen_at(page)
             return [
-                subscription_from_stripe(s.to_dict(), as_of=now) for s in page.auto_paging_iter()
+                self._owing_since(subscription_from_stripe(s.to_dict(), as_of=now))
+                for s in page.auto_paging_iter()
             ]
+
+    def _owing_since(self, subscription: Subscription) -> Subscription:
+        """A subscription that owes, with when its oldest open invoice failed (one more
+        request, for past_due and unpaid ones only)."""
+        if not subscription.owes:
+            return subscription
+        with _translated_errors():
+            page = self._client.v1.invoices.list(
+                params={"subscription": subscription.id, "status": "open", "limit": 100}
+            )
+            invoices = [invoice.to_dict() for invoice in page.auto_paging_iter()]
+        return replace(subscription, unpaid_since=oldest_failure(invoices))
 
     def cancel_subscription(self, subscription_id: str) -> Subscription:
         with _translated_errors():
