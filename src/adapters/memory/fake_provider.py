@@ -143,7 +143,11 @@ class FakeProvider:
 
     def end_trial(self, subscription_id: str) -> list[BillingEvent]:
         """The trial's end: with a card, the first period is charged (active); without
-        one, the subscription is canceled (`missing_payment_method=cancel`)."""
+        one, the subscription is canceled (`missing_payment_method=cancel`); set to
+        cancel, it ends."""
+        if self.subscriptions[subscription_id].cancel_at_period_end:
+            self.trial_cards.pop(subscription_id, None)
+            return self.cancel_now(subscription_id)
         if not self.trial_cards.pop(subscription_id, False):
             return self.cancel_now(subscription_id)
         return self._next_period(subscription_id, SubscriptionStatus.ACTIVE, "invoice.paid")
