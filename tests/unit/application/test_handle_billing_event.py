@@ -397,6 +397,28 @@ def test_a_past_due_event_asks_the_provider_since_when_and_a_paid_one_does_not(
     assert stored.unpaid_since is None
 
 
+def test_a_past_due_event_is_stored_when_the_provider_cannot_say_since_when(
+    world: World,
+) -> None:
+    ann = world.register()
+    subscription_id, events = world.subscribe(ann)
+    world.deliver(events)
+    world.clock.advance(timedelta(days=30))
+    failed_at = world.clock.now()
+    failing = world.gateway.fail_renewal(subscription_id)
+    world.gateway.fail_next = PaymentProviderError("Stripe is down")
+
+    updated = by_type(failing, "customer.subscription.updated")
+    assert handle(world, updated).status is EventStatus.PROCESSED
+    stored = world.stored(ann.id).subscriptions[subscription_id]
+    assert (stored.status, stored.unpaid_since) == (S.PAST_DUE, None)
+
+    assert handle(world, by_type(failing, "invoice.payment_failed")).status is (
+        EventStatus.PROCESSED
+    )
+    assert world.stored(ann.id).subscriptions[subscription_id].unpaid_since == failed_at
+
+
 def test_an_event_stamped_before_the_stored_state_but_fetched_moves_nothing_back(
     world: World,
 ) -> None:
