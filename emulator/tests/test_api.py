@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import time
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 import pytest
 import stripe
@@ -328,3 +331,17 @@ def test_the_date_header_is_the_emulators_clock_moved_by_time_travel(
     )
     stamped = parsedate_to_datetime(answer.headers["date"]).timestamp()
     assert abs(stamped - (time.time() + 86400 * 3)) < 60
+
+
+def test_one_date_header_tells_the_emulators_time_after_time_travel(
+    own_emulator: Emulator,
+) -> None:
+    own_emulator.advance(40 * 86400)
+    connection = http.client.HTTPConnection(urlsplit(own_emulator.url).netloc, timeout=10)
+    connection.request("GET", "/v1/customers", headers={"Authorization": "Bearer sk_test_x"})
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    dates = response.msg.get_all("Date") or []
+    assert len(dates) == 1, dates  # http.server's own (the real time) would be a second
+    assert abs(parsedate_to_datetime(dates[0]).timestamp() - own_emulator.now()) <= 2
