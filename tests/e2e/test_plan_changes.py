@@ -241,3 +241,14 @@ def test_refusals_are_pages_with_the_reason(stack: StripeStack) -> None:
     forged = browser.submit("/account/plan/pro_monthly", {"proration_date": "9" * 200})
     assert forged.status_code == 303  # a trial's change needs no moment: made
     assert "Pro ($12.00 / month)" in browser.get("/account").text
+
+
+def test_the_plan_forms_need_their_csrf_token_and_a_signed_in_user(stack: StripeStack) -> None:
+    visitor = Browser(stack.server.url)
+    assert visitor.get("/account/plan/pro_monthly", allow_redirects=False).status_code == 302
+    browser = Browser(stack.server.url).sign_up("csrf@example.com", PASSWORD)
+    subscribe(stack, browser, "basic_monthly", CARD)
+    for path in ("/account/plan/pro_monthly", "/account/keep-plan"):
+        forged = browser.http.post(f"{stack.server.url}{path}", data={}, timeout=10)
+        assert forged.status_code == 400, path
+    assert "Basic ($5.00 / month)" in browser.get("/account").text
