@@ -47,6 +47,16 @@ class UnknownPlan(DomainError):
     message = "That plan is not on sale. Choose one on the pricing page."
 
 
+class PlanChangeRefused(DomainError):
+    """A change of plan the policy does not allow now; the message says why and what to do."""
+
+    message = "That plan change is not possible now."
+
+
+class PlanChangeExpired(DomainError):
+    message = "What you confirmed was priced a while ago. Please look at the change again."
+
+
 class NoBillingAccount(DomainError):
     message = "You have no billing account yet. Subscribe first."
 

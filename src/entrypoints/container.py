@@ -26,12 +26,15 @@ from application.use_cases.authenticate_user import (
     FailureFloor,
     make_dummy_hash,
 )
+from application.use_cases.change_plan import ChangePlan
 from application.use_cases.confirm_checkout import ConfirmCheckout
 from application.use_cases.get_account import GetAccount
 from application.use_cases.handle_billing_event import HandleBillingEvent
+from application.use_cases.keep_current_plan import KeepCurrentPlan
 from application.use_cases.list_notes import ListNotes
 from application.use_cases.log_out import LogOut
 from application.use_cases.open_billing_portal import OpenBillingPortal
+from application.use_cases.preview_plan_change import PreviewPlanChange
 from application.use_cases.read_note import ReadNote
 from application.use_cases.reconcile_subscriptions import ReconcileSubscriptions
 from application.use_cases.register_user import RegisterUser
@@ -89,6 +92,15 @@ def build_catalog(settings: Settings, gateway: Callable[[], PaymentGateway]) -> 
     return resolved
 
 
+def gateway_if_configured(gateway: Callable[[], PaymentGateway]) -> PaymentGateway | None:
+    """The gateway, or None on a server without payments (pages that merely show billing
+    details do without them)."""
+    try:
+        return gateway()
+    except PaymentProviderError:
+        return None
+
+
 def build_access_policy(settings: Settings, catalog: Catalog) -> AccessPolicy:
     """Who reads what: the catalog's plans and the past-due grace."""
     return AccessPolicy(catalog, settings.past_due_grace)
@@ -126,7 +138,20 @@ class Container(containers.DeclarativeContainer):
     access_content = providers.Factory(AccessContent, clock=clock, policy=policy)
     read_note = providers.Factory(ReadNote, notes=notes, uow=uow, clock=clock, policy=policy)
     list_notes = providers.Factory(ListNotes, notes=notes, uow=uow, clock=clock, policy=policy)
-    get_account = providers.Factory(GetAccount, uow=uow, clock=clock, policy=policy)
+    get_account = providers.Factory(
+        GetAccount,
+        uow=uow,
+        clock=clock,
+        policy=policy,
+        gateway=providers.Callable(gateway_if_configured, gateway.provider),
+    )
+    preview_plan_change = providers.Factory(
+        PreviewPlanChange, uow=uow, gateway=gateway, clock=clock, policy=policy
+    )
+    change_plan = providers.Factory(
+        ChangePlan, uow=uow, gateway=gateway, clock=clock, policy=policy
+    )
+    keep_current_plan = providers.Factory(KeepCurrentPlan, uow=uow, gateway=gateway, policy=policy)
     start_subscription = providers.Factory(
         StartSubscription, uow=uow, gateway=gateway, clock=clock, policy=policy
     )

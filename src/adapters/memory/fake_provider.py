@@ -12,7 +12,8 @@ from typing import Any
 from adapters.stripe_event_types import KIND_OF_TYPE
 from application.ports import CheckoutOffer, Clock
 from domain.catalog import Catalog, Interval, PlanPrice
-from domain.errors import CustomerMissing, PaymentProviderError
+from domain.errors import CustomerMissing, PaymentDeclined, PaymentProviderError
+from domain.plan_change import Discount, PendingChange
 from domain.provider_events import BillingEvent, BillingEventKind
 from domain.subscription import Subscription, SubscriptionStatus
 
@@ -54,7 +55,8 @@ class FakeCustomer:
 
 class FakeProvider:
     """A payment provider's state and what it does on its own: `add_price`, `stock`,
-    `pay_checkout`, `renew`,
+    `add_promotion_code`, `pay_checkout`, `renew` (a change scheduled for the period's
+    end happens then),
     `fail_renewal`, `recover`, `schedule_cancel`, `resume`, `cancel_now`,
     `delete_customer`, `subscribe_directly`, `lose_state`. Each returns the events the
     provider would send; `signed` turns one into the (payload, signature) pair a webhook
@@ -83,6 +85,13 @@ class FakeProvider:
         self.unpaid_invoices: dict[str, list[datetime]] = {}
         self.prices: dict[str, PlanPrice] = {}  # by lookup key, as `find_prices` finds them
         self._customer_keys: dict[tuple[str, str | None], str] = {}
+        self.pending: dict[str, PendingChange] = {}  # subscription id: its scheduled change
+        self.discounts: dict[str, Discount] = {}  # subscription id: its discount
+        self.promotion_codes: dict[str, tuple[Discount, int | None]] = {}  # code: (it, months)
+        self.cards: dict[str, str] = {}  # customer id: "pays", "first_only" or "declines"
+        self.charges: list[tuple[str, int]] = []  # (subscription id, amount) paid, in order
+        self.balances: dict[str, int] = {}  # customer id: balance (negative: a credit)
+        self._changes_done: dict[tuple[str, str | None, str, int], Subscription] = {}
         self.fail_next: Exception | None = None
         self._ids = itertools.count(1)
 
@@ -105,6 +114,30 @@ class FakeProvider:
                     self.add_price(price.lookup_key, price.interval, price.amount, price.currency)
         return catalog.resolved(self.prices)
 
+    def add_promotion_code(
+        self,
+        code: str,
+        *,
+        percent_off: float | None = None,
+        amount_off: int | None = None,
+        currency: str = "usd",
+        name: str | None = None,
+        months: int | None = None,
+    ) -> None:
+        """A coupon and its promotion code, typed at checkout (`pay_checkout`); `months`:
+        the discount lasts that long (`repeating`), else for ever."""
+        discount = Discount(
+            name=name,
+            code=code,
+            percent_off=percent_off,
+            amount_off=amount_off,
+            currency=currency if amount_off is not None else None,
+        )
+        self.promotion_codes[code.lower()] = (discount, months)
+
+    def price_by_id(self, price_id: str | None) -> PlanPrice | None:
+        return next((p for p in self.prices.values() if p.price_id == price_id), None)
+
     def signed(self, event: BillingEvent) -> tuple[bytes, str]:
         payload = event.payload.encode()
         return payload, self.signature(payload)
@@ -113,19 +146,39 @@ class FakeProvider:
         """The fake's webhook signature: HMAC-SHA256 of the body with the secret."""
         return hmac.new(self.webhook_secret.encode(), payload, hashlib.sha256).hexdigest()
 
-    def pay_checkout(self, session_id: str, *, card: bool = True) -> list[BillingEvent]:
+    def pay_checkout(
+        self,
+        session_id: str,
+        *,
+        card: bool = True,
+        card_declines_later: bool = False,
+        promotion_code: str | None = None,
+    ) -> list[BillingEvent]:
         """The person completes the checkout: pays, or starts its trial (`card=False`:
-        without a card, which only a no-card trial allows)."""
+        without a card, which only a no-card trial allows). `card_declines_later`: the
+        card pays its first charge only (Stripe's 4000 0000 0000 0341); `promotion_code`:
+        one made by `add_promotion_code`, typed on the page."""
         checkout = self.checkouts[session_id]
         if not checkout.is_open:
             raise PaymentProviderError("This checkout is no longer open.")
         offer = checkout.offer
         if not card and not offer.trial_without_card:
             raise PaymentProviderError("This checkout needs a card.")
+        promotion = None
+        if promotion_code is not None:
+            promotion = self.promotion_codes.get(promotion_code.strip().lower())
+            if promotion is None:
+                raise PaymentProviderError("This code is invalid.")
+        if card:
+            self.cards[checkout.customer_id] = "first_only" if card_declines_later else "pays"
         if offer.trial_days:
-            return self._start_trial(checkout, card=card)
+            events = self._start_trial(checkout, card=card)
+            self._give_discount(checkout.subscription_id, promotion)
+            return events
         subscription = self._new_subscription(checkout.customer_id, offer.price_id)
         checkout.subscription_id = subscription.id
+        self._give_discount(subscription.id, promotion)
+        self._paid(subscription.id, self._renewal_amount(subscription.id, offer.price_id))
         # As Stripe: created incomplete, its first invoice paid, then updated to active,
         # all in the same second (a tie the service settles by asking).
         incomplete = replace(subscription, status=SubscriptionStatus.INCOMPLETE)
@@ -150,7 +203,10 @@ class FakeProvider:
             return self.cancel_now(subscription_id)
         if not self.trial_cards.pop(subscription_id, False):
             return self.cancel_now(subscription_id)
-        return self._next_period(subscription_id, SubscriptionStatus.ACTIVE, "invoice.paid")
+        events = self._next_period(subscription_id, SubscriptionStatus.ACTIVE, "invoice.paid")
+        current = self.subscriptions[subscription_id]
+        self._paid(subscription_id, self._renewal_amount(subscription_id, current.price_id))
+        return events
 
     def trial_will_end(self, subscription_id: str) -> list[BillingEvent]:
         """The notice the provider sends days before a trial ends; nothing changes."""
@@ -191,11 +247,18 @@ class FakeProvider:
         ]
 
     def renew(self, subscription_id: str) -> list[BillingEvent]:
-        """The period ends and the renewal is paid (ends it if set to cancel)."""
+        """The period ends and the renewal is paid (ends it if set to cancel); a change
+        scheduled for the period's end moves it to its price first."""
         if self.subscriptions[subscription_id].cancel_at_period_end:
             return self.cancel_now(subscription_id)
         self.unpaid_invoices.pop(subscription_id, None)  # the card works: all are paid
-        return self._next_period(subscription_id, SubscriptionStatus.ACTIVE, "invoice.paid")
+        pending = self.pending.pop(subscription_id, None)
+        if pending is not None:
+            self._change(subscription_id, price_id=pending.price_id)
+        events = self._next_period(subscription_id, SubscriptionStatus.ACTIVE, "invoice.paid")
+        current = self.subscriptions[subscription_id]
+        self._paid(subscription_id, self._renewal_amount(subscription_id, current.price_id))
+        return events
 
     def fail_renewal(self, subscription_id: str) -> list[BillingEvent]:
         """The period ends and its payment fails: past_due in the new period. Failing
@@ -269,6 +332,52 @@ class FakeProvider:
         self._customer(customer_id).subscriptions.append(subscription.id)
         self.subscriptions[subscription.id] = subscription
         return subscription
+
+    def _give_discount(
+        self, subscription_id: str | None, promotion: tuple[Discount, int | None] | None
+    ) -> None:
+        if subscription_id is None or promotion is None:
+            return
+        discount, months = promotion
+        ends_at = self.clock.now() + months * PERIOD if months else None
+        self.discounts[subscription_id] = replace(discount, ends_at=ends_at)
+
+    def current_discount(self, subscription_id: str) -> Discount | None:
+        discount = self.discounts.get(subscription_id)
+        if discount is None or (discount.ends_at and discount.ends_at <= self.clock.now()):
+            return None
+        return discount
+
+    def _renewal_amount(self, subscription_id: str, price_id: str | None) -> int:
+        price = self.price_by_id(price_id)
+        amount = price.amount if price else 0
+        discount = self.current_discount(subscription_id)
+        if discount is None:
+            return amount
+        if discount.percent_off is not None:
+            return amount - round(amount * discount.percent_off / 100)
+        return max(0, amount - (discount.amount_off or 0))
+
+    def would_decline(self, customer_id: str | None) -> bool:
+        behaviour = self.cards.get(customer_id or "")
+        if behaviour == "first_only":
+            return any(self._customer_of(s) == customer_id for s, _ in self.charges)
+        return behaviour in (None, "declines")
+
+    def _charge(self, subscription_id: str, amount: int) -> None:
+        """Charge the subscription's card now; `PaymentDeclined` when it declines."""
+        if amount > 0 and self.would_decline(self._customer_of(subscription_id)):
+            raise PaymentDeclined("Your card was declined.")
+        self._paid(subscription_id, amount)
+
+    def _paid(self, subscription_id: str, amount: int) -> None:
+        """A payment the provider's own flows made (their failures are `fail_renewal`)."""
+        if amount > 0:
+            self.charges.append((subscription_id, amount))
+
+    def _customer_of(self, subscription_id: str) -> str | None:
+        subscription = self.subscriptions.get(subscription_id)
+        return subscription.customer_id if subscription else None
 
     def _customer(self, customer_id: str) -> FakeCustomer:
         customer = self.customers.get(customer_id)

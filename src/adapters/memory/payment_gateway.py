@@ -3,18 +3,27 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from adapters.memory.fake_invoices import YEAR, FakeInvoice, change_invoice
 from adapters.memory.fake_provider import (
+    PERIOD,
     FakeCheckout,
     FakeCustomer,
     FakeProvider,
     event_from_payload,
 )
-from application.ports import CheckoutOffer, CheckoutRedirect, PaymentGateway
-from domain.catalog import PlanPrice
+from application.ports import (
+    ChangePreview,
+    CheckoutOffer,
+    CheckoutRedirect,
+    PaymentGateway,
+    SubscriptionBilling,
+)
+from domain.catalog import Interval, PlanPrice
 from domain.email import EmailAddress
-from domain.errors import CheckoutNotFound, InvalidWebhook
+from domain.errors import CheckoutNotFound, InvalidWebhook, PaymentProviderError
+from domain.plan_change import PendingChange
 from domain.provider_events import BillingEvent, CheckoutSession
-from domain.subscription import Subscription
+from domain.subscription import Subscription, SubscriptionStatus
 
 __all__ = ["FakeCheckout", "FakeCustomer", "FakePaymentGateway"]
 
@@ -133,3 +142,121 @@ class FakePaymentGateway(FakeProvider, PaymentGateway):
 
     def translate_event(self, payload: str) -> BillingEvent:
         return event_from_payload(payload)
+
+    # -- changing plan ---------------------------------------------------------------
+
+    def get_subscription_billing(self, subscription_id: str) -> SubscriptionBilling | None:
+        self._maybe_fail()
+        subscription = self.subscriptions.get(subscription_id)
+        if subscription is None:
+            return None
+        pending = self.pending.get(subscription_id)
+        if pending is not None and pending.price_id == subscription.price_id:
+            pending = None
+        return SubscriptionBilling(
+            replace(subscription, as_of=self.clock.now()),
+            pending,
+            self.current_discount(subscription_id),
+        )
+
+    def preview_plan_change(
+        self, subscription_id: str, price_id: str, proration_date: datetime
+    ) -> ChangePreview:
+        self._maybe_fail()
+        invoice = self._change_invoice(subscription_id, price_id, proration_date)
+        price = self._price(price_id)
+        return ChangePreview(
+            currency=price.currency,
+            due_now=invoice.amount_due,
+            credit=-sum(line for line in invoice.lines if line < 0),
+            discount=invoice.discount,
+            to_balance=max(0, -invoice.total),
+            renews_at=invoice.renews_at,
+            proration_date=proration_date,
+        )
+
+    def change_price_now(
+        self,
+        subscription_id: str,
+        price_id: str,
+        proration_date: datetime,
+        *,
+        bill_now: bool = True,
+    ) -> Subscription:
+        self._maybe_fail()
+        current = self._live(subscription_id)
+        key = (subscription_id, current.price_id, price_id, int(proration_date.timestamp()))
+        done = self._changes_done.get(key)
+        if done is not None:  # the same request again: the first one's answer
+            return done
+        self.pending.pop(subscription_id, None)  # as the adapter: released first
+        if not bill_now:
+            changed = self._change(subscription_id, price_id=price_id)
+            self._emit("customer.subscription.updated", changed)
+        else:
+            invoice = self._change_invoice(subscription_id, price_id, proration_date)
+            self._charge(subscription_id, invoice.amount_due)  # PaymentDeclined: no change
+            customer = current.customer_id or ""
+            self.balances[customer] = invoice.balance_after
+            changes: dict[str, object] = {"price_id": price_id}
+            if invoice.renews_at != current.current_period_end:  # a new cycle starts now
+                changes.update(
+                    current_period_start=self.clock.now(), current_period_end=invoice.renews_at
+                )
+            changed = self._change(subscription_id, **changes)
+            self._invoice_then_update("invoice.paid", changed)
+        self._changes_done[key] = changed
+        return changed
+
+    def schedule_price_change(self, subscription_id: str, price_id: str) -> PendingChange:
+        self._maybe_fail()
+        current = self._live(subscription_id)
+        self._price(price_id)
+        assert current.current_period_end is not None
+        pending = PendingChange(price_id, current.current_period_end)
+        self.pending[subscription_id] = pending
+        return pending
+
+    def release_scheduled_change(self, subscription_id: str) -> None:
+        self._maybe_fail()
+        self.pending.pop(subscription_id, None)
+
+    def _live(self, subscription_id: str) -> Subscription:
+        subscription = self.subscriptions.get(subscription_id)
+        if subscription is None or subscription.status.is_terminal:
+            raise PaymentProviderError("The payment provider refused the request.")
+        return subscription
+
+    def _price(self, price_id: str) -> PlanPrice:
+        price = self.price_by_id(price_id)
+        if price is None:
+            raise PaymentProviderError("The payment provider refused the request.")
+        return price
+
+    def _change_invoice(
+        self, subscription_id: str, price_id: str, proration_date: datetime
+    ) -> FakeInvoice:
+        """What moving to `price_id` now bills (nothing during a trial)."""
+        current = self._live(subscription_id)
+        new, old = self._price(price_id), self.price_by_id(current.price_id)
+        start, end = current.current_period_start, current.current_period_end
+        assert start is not None and end is not None
+        if not start <= proration_date <= end:
+            raise PaymentProviderError("The payment provider refused the request.")
+        now = self.clock.now()
+        if current.status is SubscriptionStatus.TRIALING:
+            return FakeInvoice((), 0, 0, 0, self.balances.get(current.customer_id or "", 0), end)
+        interval_changes = old is not None and old.interval is not new.interval
+        return change_invoice(
+            old_amount=old.amount if old else 0,
+            new_amount=new.amount,
+            new_cycle=(YEAR if new.interval is Interval.YEAR else PERIOD)
+            if interval_changes
+            else None,
+            at=proration_date,
+            now=now,
+            start=start,
+            end=end,
+            discount=self.current_discount(subscription_id),
+            balance=self.balances.get(current.customer_id or "", 0),
+        )

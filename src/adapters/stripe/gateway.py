@@ -10,6 +10,12 @@ from typing import Any
 
 import stripe
 
+from adapters.stripe.plan_changes import (
+    BILLING_EXPAND,
+    change_preview,
+    discount_of,
+    pending_change_of,
+)
 from adapters.stripe.translate import (
     NotAnEvent,
     event_from_json,
@@ -17,7 +23,13 @@ from adapters.stripe.translate import (
     oldest_failure,
     subscription_from_stripe,
 )
-from application.ports import CheckoutOffer, CheckoutRedirect, PaymentGateway
+from application.ports import (
+    ChangePreview,
+    CheckoutOffer,
+    CheckoutRedirect,
+    PaymentGateway,
+    SubscriptionBilling,
+)
 from domain.catalog import Interval, PlanPrice
 from domain.email import EmailAddress
 from domain.errors import (
@@ -27,6 +39,7 @@ from domain.errors import (
     PaymentDeclined,
     PaymentProviderError,
 )
+from domain.plan_change import PendingChange
 from domain.provider_events import BillingEvent, CheckoutSession
 from domain.subscription import Subscription
 
@@ -35,6 +48,7 @@ log = logging.getLogger(__name__)
 DEFAULT_TOLERANCE_SECONDS = 300  # Stripe's own default
 LOOKUP_KEYS_PER_LIST = 10  # Stripe's limit on `lookup_keys[]` in one prices.list
 REQUESTED_AT = "requested_at_us"  # checkout metadata: when the person asked, in microseconds
+LIVE_SCHEDULE = ("active", "not_started")  # a schedule that will still change something
 
 
 def _microseconds(moment: datetime) -> int:
@@ -245,6 +259,146 @@ class StripePaymentGateway(PaymentGateway):
                 options={"idempotency_key": f"portal-{uuid.uuid4()}"},
             )
         return str(session.url)
+
+    def get_subscription_billing(self, subscription_id: str) -> SubscriptionBilling | None:
+        try:
+            with _translated_errors():
+                found = self._client.v1.subscriptions.retrieve(
+                    subscription_id, params={"expand": BILLING_EXPAND}
+                )
+        except _NotFound:
+            return None
+        data = found.to_dict()
+        as_of = self._seen_at(found)
+        return SubscriptionBilling(
+            subscription=subscription_from_stripe(data, as_of=as_of),
+            pending_change=pending_change_of(data),
+            discount=discount_of(data, as_of),
+        )
+
+    def preview_plan_change(
+        self, subscription_id: str, price_id: str, proration_date: datetime
+    ) -> ChangePreview:
+        item_id, _, _, _ = self._first_item(subscription_id)
+        moment = int(proration_date.timestamp())
+        with _translated_errors():
+            preview = self._client.v1.invoices.create_preview(
+                params={
+                    "subscription": subscription_id,
+                    "subscription_details": {
+                        "items": [{"id": item_id, "price": price_id}],
+                        "proration_behavior": "always_invoice",
+                        "proration_date": moment,
+                    },
+                }
+            )
+        return change_preview(preview.to_dict(), proration_date)
+
+    def change_price_now(
+        self,
+        subscription_id: str,
+        price_id: str,
+        proration_date: datetime,
+        *,
+        bill_now: bool = True,
+    ) -> Subscription:
+        item_id, current_price, data, seen_at = self._first_item(subscription_id)
+        if current_price == price_id:  # done already (a confirm sent twice, one after the other)
+            return subscription_from_stripe(data, as_of=seen_at)
+        schedule = data.get("schedule")
+        if isinstance(schedule, Mapping):
+            self._release(schedule)
+        moment = int(proration_date.timestamp())
+        params: dict[str, Any] = {"items": [{"id": item_id, "price": price_id}]}
+        if bill_now:
+            # Charged at once, for exactly what the preview with this date showed; a card
+            # that declines leaves the subscription as it was (no unpaid invoice).
+            params["proration_behavior"] = "always_invoice"
+            params["proration_date"] = moment
+            params["payment_behavior"] = "error_if_incomplete"
+        else:
+            params["proration_behavior"] = "none"
+        # A confirm sent twice is one request to Stripe: the second gets the first's answer.
+        key = f"price-change-{subscription_id}-{current_price}-{price_id}-{moment}"
+        with _translated_errors():
+            changed = self._client.v1.subscriptions.update(
+                subscription_id,
+                params=params,  # type: ignore[arg-type]
+                options={"idempotency_key": key},
+            )
+        return subscription_from_stripe(changed.to_dict(), as_of=self._seen_at(changed))
+
+    def schedule_price_change(self, subscription_id: str, price_id: str) -> PendingChange:
+        with _translated_errors():
+            found = self._client.v1.subscriptions.retrieve(
+                subscription_id, params={"expand": ["schedule"]}
+            )
+        data = found.to_dict()
+        schedule = data.get("schedule")
+        if not isinstance(schedule, Mapping) or schedule.get("status") not in LIVE_SCHEDULE:
+            with _translated_errors():
+                schedule = self._client.v1.subscription_schedules.create(
+                    params={"from_subscription": subscription_id},
+                    options={"idempotency_key": f"schedule-{uuid.uuid4()}"},
+                ).to_dict()
+        current = schedule["current_phase"]
+        # The current phase keeps the subscription's items until the period ends; the next
+        # one bills the new price from then, nothing prorated, and the subscription goes
+        # on by itself after it.
+        items = [
+            {"price": id_of(item.get("price")), "quantity": item.get("quantity") or 1}
+            for item in (data.get("items") or {}).get("data") or []
+        ]
+        phases = [
+            {
+                "items": items,
+                "start_date": current["start_date"],
+                "end_date": current["end_date"],
+            },
+            {"items": [{"price": price_id, "quantity": 1}], "proration_behavior": "none"},
+        ]
+        with _translated_errors():
+            self._client.v1.subscription_schedules.update(
+                str(schedule["id"]),
+                params={"phases": phases, "end_behavior": "release"},  # type: ignore[arg-type]
+                options={"idempotency_key": f"schedule-phases-{uuid.uuid4()}"},
+            )
+        return PendingChange(price_id, datetime.fromtimestamp(current["end_date"], UTC))
+
+    def release_scheduled_change(self, subscription_id: str) -> None:
+        try:
+            with _translated_errors():
+                found = self._client.v1.subscriptions.retrieve(
+                    subscription_id, params={"expand": ["schedule"]}
+                )
+        except _NotFound:
+            return
+        schedule = found.to_dict().get("schedule")
+        if isinstance(schedule, Mapping):
+            self._release(schedule)
+
+    def _first_item(
+        self, subscription_id: str
+    ) -> tuple[str, str | None, Mapping[str, Any], datetime]:
+        """The subscription's first item's id and price id, the subscription (its schedule
+        expanded) and when Stripe answered."""
+        with _translated_errors():
+            found = self._client.v1.subscriptions.retrieve(
+                subscription_id, params={"expand": ["schedule"]}
+            )
+        data = found.to_dict()
+        items = (data.get("items") or {}).get("data") or []
+        if not items:
+            raise PaymentProviderError("The payment provider shows no price on this subscription.")
+        return str(items[0]["id"]), id_of(items[0].get("price")), data, self._seen_at(found)
+
+    def _release(self, schedule: Mapping[str, Any]) -> None:
+        if schedule.get("status") not in LIVE_SCHEDULE:
+            return
+        with _translated_errors():
+            self._client.v1.subscription_schedules.release(
+                str(schedule["id"]), options={"idempotency_key": f"release-{schedule['id']}"}
+            )
 
     def parse_webhook(self, payload: bytes, signature: str | None) -> BillingEvent:
         if not signature:

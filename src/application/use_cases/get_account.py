@@ -1,11 +1,16 @@
 import enum
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from application.ports import Clock, UnitOfWork
+from application.ports import Clock, PaymentGateway, SubscriptionBilling, UnitOfWork
 from domain.access import AccessPolicy
-from domain.catalog import PlanPrice
+from domain.catalog import Plan, PlanPrice
+from domain.errors import DomainError, PaymentProviderError
+from domain.plan_change import ChangeKind, Discount, decide_plan_change
 from domain.subscription import Subscription, SubscriptionStatus
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,25 @@ class AfterTrial(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class PlanChoice:
+    """A price the user may move to, and how the move would happen."""
+
+    plan: Plan
+    price: PlanPrice
+    kind: ChangeKind
+
+
+@dataclass(frozen=True)
+class PendingPlan:
+    """A downgrade the provider will make at `at` (plan and price None: a price we do
+    not sell)."""
+
+    at: datetime
+    plan: Plan | None
+    price: PlanPrice | None
+
+
+@dataclass(frozen=True)
 class AccountView:
     """What the account page shows, decided here: the page only words and formats it."""
 
@@ -52,6 +76,10 @@ class AccountView:
     plan_name: str | None = None  # the plan of the subscription shown
     after_trial: AfterTrial | None = None  # while trialing
     price: PlanPrice | None = None  # what the subscription is billed, when on sale
+    pending: PendingPlan | None = None  # a downgrade waiting for the period's end
+    discount: Discount | None = None  # taken off the subscription's invoices now
+    billing_unknown: bool = False  # the provider could not be asked (pending, discount)
+    choices: tuple[PlanChoice, ...] = ()  # the prices the user may change to
 
 
 class GetAccount:
@@ -63,12 +91,24 @@ class GetAccount:
     the renewal of an active one, else the end of a period still billed, else when it
     ended. While trialing, what happens at the trial's end: a plan that needs a card
     charges it; a no-card plan ends the subscription unless a card was added.
+
+    With a gateway, a live subscription's pending change and discount are the provider's,
+    asked in one request; when it cannot be reached they are unknown and the page is
+    shown all the same. The prices offered for a change are those the plan-change policy
+    allows now (none while a payment is due, a pause or a cancellation is pending).
     """
 
-    def __init__(self, uow: UnitOfWork, clock: Clock, policy: AccessPolicy) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        clock: Clock,
+        policy: AccessPolicy,
+        gateway: PaymentGateway | None = None,
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._policy = policy
+        self._gateway = gateway
 
     def execute(self, command: GetAccountCommand) -> AccountView:
         with self._uow as uow:
@@ -82,6 +122,7 @@ class GetAccount:
         sold = (
             self._policy.catalog.price_by_id(subscription.price_id or "") if subscription else None
         )
+        billing, unknown = self._billing(subscription)
         return AccountView(
             email=user.email.value,
             has_premium=self._policy.grants_premium(user, self._clock.now()),
@@ -95,7 +136,48 @@ class GetAccount:
             plan_name=plan.name if plan else None,
             after_trial=after_trial,
             price=sold[1] if sold and self._policy.catalog.from_provider else None,
+            pending=self._pending(billing),
+            discount=billing.discount if billing else None,
+            billing_unknown=unknown,
+            choices=self._choices(subscription, billing),
         )
+
+    def _billing(
+        self, subscription: Subscription | None
+    ) -> tuple[SubscriptionBilling | None, bool]:
+        if self._gateway is None or subscription is None or not subscription.is_live:
+            return None, False
+        try:
+            return self._gateway.get_subscription_billing(subscription.id), False
+        except PaymentProviderError as error:
+            log.warning("account page without the provider's billing details: %s", error)
+            return None, True
+
+    def _pending(self, billing: SubscriptionBilling | None) -> PendingPlan | None:
+        if billing is None or billing.pending_change is None:
+            return None
+        pending = billing.pending_change
+        found = self._policy.catalog.price_by_id(pending.price_id)
+        return PendingPlan(pending.at, *(found or (None, None)))
+
+    def _choices(
+        self, subscription: Subscription | None, billing: SubscriptionBilling | None
+    ) -> tuple[PlanChoice, ...]:
+        catalog = self._policy.catalog
+        if subscription is None or not catalog.from_provider:
+            return ()
+        pending = billing.pending_change if billing else None
+        choices = []
+        for plan in catalog.plans:
+            for price in plan.prices:
+                try:
+                    change = decide_plan_change(
+                        self._policy, subscription, price.lookup_key, self._clock.now(), pending
+                    )
+                except DomainError:
+                    continue
+                choices.append(PlanChoice(plan, price, change.kind))
+        return tuple(choices)
 
     def _key_date(self, subscription: Subscription) -> KeyDate | None:
         if subscription.status is SubscriptionStatus.PAST_DUE:

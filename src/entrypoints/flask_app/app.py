@@ -22,6 +22,7 @@ from entrypoints.flask_app import (
     cli,
     content,
     notes_views,
+    plan_change_views,
     pricing_views,
     webhook,
 )
@@ -103,7 +104,14 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     extra = (_origin(api_base),) if api_base else ()
     add_security_headers(app, extra)
 
-    blueprints = (auth.bp, checkout_views.bp, content.bp, notes_views.bp, pricing_views.bp)
+    blueprints = (
+        auth.bp,
+        checkout_views.bp,
+        content.bp,
+        notes_views.bp,
+        plan_change_views.bp,
+        pricing_views.bp,
+    )
     for blueprint in (*blueprints, webhook.bp):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["one_price_on_sale"] = lambda: _one_price(container)

@@ -35,6 +35,8 @@ STATUS_OF: dict[type[errors.DomainError], int] = {
     errors.NoteNotFound: 404,
     errors.AlreadySubscribed: 409,
     errors.UnknownPlan: 400,
+    errors.PlanChangeRefused: 409,
+    errors.PlanChangeExpired: 409,
     errors.NoBillingAccount: 409,
     errors.CheckoutNotFound: 404,
     errors.CheckoutNotYours: 403,

@@ -36,6 +36,16 @@ def price_label(price: PlanPrice) -> str:
     return f"{money(price.amount, price.currency)} / {INTERVAL_WORD[price.interval]}"
 
 
+def per_interval(price: PlanPrice) -> str:
+    """`$5.00 a month`."""
+    return f"{money(price.amount, price.currency)} a {INTERVAL_WORD[price.interval]}"
+
+
+def price_name(plan: Plan, price: PlanPrice) -> str:
+    """`Basic (monthly)`."""
+    return f"{plan.name} ({INTERVAL_WORD[price.interval]}ly)"
+
+
 def trial_text(plan: Plan) -> str | None:
     if not plan.trial_days:
         return None
