@@ -9,10 +9,15 @@ from adapters.memory.fake_provider import (
     FakeProvider,
     event_from_payload,
 )
-from application.ports import CheckoutOffer, CheckoutRedirect, PaymentGateway
+from application.ports import (
+    CheckoutOffer,
+    CheckoutRedirect,
+    PaymentGateway,
+    PortalConfiguration,
+)
 from domain.catalog import PlanPrice
 from domain.email import EmailAddress
-from domain.errors import CheckoutNotFound, InvalidWebhook
+from domain.errors import CheckoutNotFound, InvalidWebhook, PaymentProviderError
 from domain.provider_events import BillingEvent, CheckoutSession
 from domain.subscription import Subscription
 
@@ -107,10 +112,19 @@ class FakePaymentGateway(FakeProvider, PaymentGateway):
         self.cancel_now(subscription_id)
         return self.subscriptions[subscription_id]
 
-    def create_portal_session(self, customer_id: str, return_url: str) -> str:
+    def find_portal_configuration(self) -> PortalConfiguration | None:
+        self._maybe_fail()
+        return self.portal_configuration
+
+    def create_portal_session(
+        self, customer_id: str, return_url: str, configuration: str | None = None
+    ) -> str:
         self._maybe_fail()
         self._customer(customer_id)
-        self.portal_sessions.append((customer_id, return_url))
+        known = self.portal_configuration
+        if configuration is not None and (known is None or known.id != configuration):
+            raise PaymentProviderError("The payment provider refused the request.")
+        self.portal_sessions.append((customer_id, return_url, configuration))
         return f"https://billing.fake/{customer_id}"
 
     def parse_webhook(self, payload: bytes, signature: str | None) -> BillingEvent:
