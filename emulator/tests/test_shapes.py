@@ -105,6 +105,9 @@ NULLABLE: dict[str, frozenset[str]] = {
         }
     ),
     "billing_portal.session": frozenset({"flow"}),
+    "billing_portal.configuration": frozenset(
+        {"business_profile.privacy_policy_url", "business_profile.terms_of_service_url"}
+    ),
     "subscription_schedule": frozenset(
         {
             "canceled_at",

@@ -101,6 +101,36 @@ def gateway_if_configured(gateway: Callable[[], PaymentGateway]) -> PaymentGatew
         return None
 
 
+def build_portal_configuration(
+    settings: Settings, gateway: Callable[[], PaymentGateway], catalog: Catalog
+) -> str | None:
+    """The billing-portal configuration portal sessions are opened with.
+
+    Under a catalog file: the one `flask stripe-provision` made for it, found once at
+    start-up (as the prices are) and checked to offer exactly the catalog's prices. One
+    missing, or offering other prices, is a `CatalogError` naming the fix: Stripe's
+    default configuration would let subscribers switch as the Dashboard says (to any
+    price, or not at all, downgrades charged at once), so falling back to it would break
+    the plan-change policy quietly. A one-price setup (STRIPE_PRICE_ID) and a server
+    without payments open the provider's default: there is nothing to switch between.
+    """
+    if settings.catalog_file is None or not settings.stripe_secret_key:
+        return None
+    found = gateway().find_portal_configuration()
+    if found is None:
+        raise CatalogError(
+            "the payment provider has no billing-portal configuration for the catalog "
+            "(run `flask stripe-provision`)"
+        )
+    sold = {price.price_id for plan in catalog.plans for price in plan.prices}
+    if found.price_ids != sold:
+        raise CatalogError(
+            f"the billing-portal configuration {found.id} offers switches between prices "
+            "that are not the catalog's prices (run `flask stripe-provision`)"
+        )
+    return found.id
+
+
 def build_access_policy(settings: Settings, catalog: Catalog) -> AccessPolicy:
     """Who reads what: the catalog's plans and the past-due grace."""
     return AccessPolicy(catalog, settings.past_due_grace)
@@ -125,6 +155,9 @@ class Container(containers.DeclarativeContainer):
     gateway = providers.Singleton(build_payment_gateway, settings)
     # The gateway's provider, not the gateway: a server without payments has a catalog.
     catalog = providers.Singleton(build_catalog, settings, gateway.provider)
+    portal_configuration = providers.Singleton(
+        build_portal_configuration, settings, gateway.provider, catalog
+    )
     policy = providers.Singleton(build_access_policy, settings, catalog)
     notes = providers.Singleton(FolderNoteLibrary, settings.provided.notes_dir)
 
@@ -158,7 +191,9 @@ class Container(containers.DeclarativeContainer):
     confirm_checkout = providers.Factory(
         ConfirmCheckout, uow=uow, gateway=gateway, clock=clock, policy=policy
     )
-    open_billing_portal = providers.Factory(OpenBillingPortal, uow=uow, gateway=gateway)
+    open_billing_portal = providers.Factory(
+        OpenBillingPortal, uow=uow, gateway=gateway, portal_configuration=portal_configuration
+    )
     handle_billing_event = providers.Factory(
         HandleBillingEvent, uow=uow, gateway=gateway, clock=clock, policy=policy
     )

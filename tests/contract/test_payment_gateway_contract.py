@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 import pytest
 import requests
+import stripe
 
 from adapters.catalog_file import load_catalog
 from adapters.memory import FakePaymentGateway, ManualClock
@@ -459,3 +460,47 @@ def test_find_prices_of_no_key_or_unknown_keys_is_empty(
     gateway, _ = pair
     assert dict(gateway.find_prices([])) == {}
     assert dict(gateway.find_prices(["nobody_sells_this"])) == {}
+
+
+def test_the_catalogs_portal_configuration_is_found_and_used_once_provisioned(
+    pair: tuple[PaymentGateway, Provider],
+) -> None:
+    """`stripe-provision` makes one billing-portal configuration offering switches between
+    the catalog's prices; the gateway finds it (its id, its prices) and opens the portal
+    with it. Provisioning again updates that one, never a second."""
+    gateway, provider = pair
+    catalog = load_catalog(REPO_CATALOG)
+    provider.stock(catalog)
+    found = gateway.find_portal_configuration()
+    assert found is not None
+    resolved = catalog.resolved(gateway.find_prices(catalog.lookup_keys))
+    assert found.price_ids == {price.price_id for plan in resolved.plans for price in plan.prices}
+    provider.stock(catalog)
+    assert gateway.find_portal_configuration() == found
+
+    customer, _ = _checkout(pair, "user-portal")
+    url = gateway.create_portal_session(customer, "http://127.0.0.1:9/account", found.id)
+    assert url.startswith("http")
+    with pytest.raises(PaymentProviderError):
+        gateway.create_portal_session(customer, "http://127.0.0.1:9/account", "bpc_nothing")
+
+
+@pytest.fixture(params=["fake", "stripe-emulator"])
+def unprovisioned(request: pytest.FixtureRequest) -> Iterator[PaymentGateway]:
+    """A provider account nobody provisioned: in the emulator, its default portal
+    configuration and one made by hand, neither marked as the catalog's."""
+    if request.param == "fake":
+        yield FakePaymentGateway(ManualClock(datetime.now(UTC)))
+        return
+    with Emulator(port=0, tick_interval=None) as fresh:
+        client = stripe.StripeClient(KEY, base_addresses={"api": fresh.url})
+        client.v1.billing_portal.configurations.create(
+            params={"features": {"invoice_history": {"enabled": True}}}
+        )
+        yield StripePaymentGateway(StripeSettings(KEY, (), api_base=fresh.url))
+
+
+def test_an_account_never_provisioned_has_no_portal_configuration_of_ours(
+    unprovisioned: PaymentGateway,
+) -> None:
+    assert unprovisioned.find_portal_configuration() is None

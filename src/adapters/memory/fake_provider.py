@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from adapters.stripe_event_types import KIND_OF_TYPE
-from application.ports import CheckoutOffer, Clock
+from application.ports import CheckoutOffer, Clock, PortalConfiguration
 from domain.catalog import Catalog, Interval, PlanPrice
 from domain.errors import CustomerMissing, PaymentDeclined, PaymentProviderError
 from domain.plan_change import Discount, PendingChange
@@ -79,7 +79,8 @@ class FakeProvider:
         self.checkouts: dict[str, FakeCheckout] = {}
         self.subscriptions: dict[str, Subscription] = {}
         self.events: list[BillingEvent] = []
-        self.portal_sessions: list[tuple[str, str]] = []
+        self.portal_sessions: list[tuple[str, str, str | None]] = []  # with the configuration
+        self.portal_configuration: PortalConfiguration | None = None  # what `stock` made
         self.trial_cards: dict[str, bool] = {}  # trialing subscription id: a card given
         # Subscription id: when each of its open invoices failed, oldest first.
         self.unpaid_invoices: dict[str, list[datetime]] = {}
@@ -106,13 +107,22 @@ class FakeProvider:
         return price
 
     def stock(self, catalog: Catalog) -> Catalog:
-        """Every price of `catalog` created here, as the file says; returns the catalog
-        resolved against them (what the app sells at start-up)."""
+        """Every price of `catalog` created here, as the file says, and the billing portal's
+        configuration switching between them (one, updated); returns the catalog resolved
+        against them (what the app sells at start-up)."""
         for plan in catalog.plans:
             for price in plan.prices:
                 if price.lookup_key not in self.prices:
                     self.add_price(price.lookup_key, price.interval, price.amount, price.currency)
-        return catalog.resolved(self.prices)
+        resolved = catalog.resolved(self.prices)
+        price_ids = frozenset(
+            p.price_id for plan in resolved.plans for p in plan.prices if p.price_id
+        )
+        known = self.portal_configuration
+        self.portal_configuration = PortalConfiguration(
+            known.id if known else self._id("bpc"), price_ids
+        )
+        return resolved
 
     def add_promotion_code(
         self,

@@ -16,6 +16,7 @@ from application.ports import (
     CheckoutOffer,
     CheckoutRedirect,
     PaymentGateway,
+    PortalConfiguration,
     SubscriptionBilling,
 )
 from domain.catalog import Interval, PlanPrice
@@ -121,10 +122,19 @@ class FakePaymentGateway(FakeProvider, PaymentGateway):
         self.cancel_now(subscription_id)
         return self.subscriptions[subscription_id]
 
-    def create_portal_session(self, customer_id: str, return_url: str) -> str:
+    def find_portal_configuration(self) -> PortalConfiguration | None:
+        self._maybe_fail()
+        return self.portal_configuration
+
+    def create_portal_session(
+        self, customer_id: str, return_url: str, configuration: str | None = None
+    ) -> str:
         self._maybe_fail()
         self._customer(customer_id)
-        self.portal_sessions.append((customer_id, return_url))
+        known = self.portal_configuration
+        if configuration is not None and (known is None or known.id != configuration):
+            raise PaymentProviderError("The payment provider refused the request.")
+        self.portal_sessions.append((customer_id, return_url, configuration))
         return f"https://billing.fake/{customer_id}"
 
     def parse_webhook(self, payload: bytes, signature: str | None) -> BillingEvent:

@@ -16,6 +16,7 @@ from adapters.stripe.plan_changes import (
     discount_of,
     pending_change_of,
 )
+from adapters.stripe.portal_configuration import ours, portal_configuration_of
 from adapters.stripe.translate import (
     NotAnEvent,
     event_from_json,
@@ -28,6 +29,7 @@ from application.ports import (
     CheckoutOffer,
     CheckoutRedirect,
     PaymentGateway,
+    PortalConfiguration,
     SubscriptionBilling,
 )
 from domain.catalog import Interval, PlanPrice
@@ -252,10 +254,23 @@ class StripePaymentGateway(PaymentGateway):
             )
         return subscription_from_stripe(subscription.to_dict(), as_of=self._seen_at(subscription))
 
-    def create_portal_session(self, customer_id: str, return_url: str) -> str:
+    def find_portal_configuration(self) -> PortalConfiguration | None:
+        with _translated_errors():
+            page = self._client.v1.billing_portal.configurations.list(
+                params={"active": True, "limit": 100}
+            )
+            found = ours(configuration.to_dict() for configuration in page.auto_paging_iter())
+        return portal_configuration_of(found) if found is not None else None
+
+    def create_portal_session(
+        self, customer_id: str, return_url: str, configuration: str | None = None
+    ) -> str:
+        params: dict[str, Any] = {"customer": customer_id, "return_url": return_url}
+        if configuration is not None:
+            params["configuration"] = configuration
         with _translated_errors():
             session = self._client.v1.billing_portal.sessions.create(
-                params={"customer": customer_id, "return_url": return_url},
+                params=params,  # type: ignore[arg-type]
                 options={"idempotency_key": f"portal-{uuid.uuid4()}"},
             )
         return str(session.url)

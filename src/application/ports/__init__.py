@@ -14,6 +14,7 @@ from application.ports.payments import (
     CheckoutOffer,
     CheckoutRedirect,
     PaymentGateway,
+    PortalConfiguration,
     SubscriptionBilling,
 )
 from application.ports.storage import (
@@ -41,6 +42,7 @@ __all__ = [
     "NoteLibrary",
     "PasswordHasher",
     "PaymentGateway",
+    "PortalConfiguration",
     "SubscriptionBilling",
     "UnitOfWork",
     "UserRepository",

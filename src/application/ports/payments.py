@@ -35,6 +35,15 @@ class CheckoutOffer:
 
 
 @dataclass(frozen=True)
+class PortalConfiguration:
+    """The provider's billing-portal configuration made for the catalog (by
+    `stripe-provision`): its id, and the prices its subscribers may switch between."""
+
+    id: str
+    price_ids: frozenset[str]
+
+
+@dataclass(frozen=True)
 class SubscriptionBilling:
     """A subscription with what the provider plans for it: the change of price it will
     make by itself (`pending_change`: a downgrade at period end) and the discount taken
@@ -148,9 +157,19 @@ class PaymentGateway(abc.ABC):
         """Cancel now; returns the canceled subscription."""
 
     @abc.abstractmethod
-    def create_portal_session(self, customer_id: str, return_url: str) -> str:
-        """The URL of the provider's billing portal for the customer; `CustomerMissing`
-        for an unknown customer."""
+    def find_portal_configuration(self) -> PortalConfiguration | None:
+        """The billing-portal configuration `stripe-provision` made for the catalog (one
+        that is active and marked as ours), or None when the provider has none; a
+        configuration made by anyone else (the provider's default) is never it."""
+
+    @abc.abstractmethod
+    def create_portal_session(
+        self, customer_id: str, return_url: str, configuration: str | None = None
+    ) -> str:
+        """The URL of the provider's billing portal for the customer, shown with
+        `configuration` (an id from `find_portal_configuration`; None: the provider's
+        default). `CustomerMissing` for an unknown customer; `PaymentProviderError` for a
+        configuration the provider does not have (or no longer uses)."""
 
     @abc.abstractmethod
     def parse_webhook(self, payload: bytes, signature: str | None) -> BillingEvent:

@@ -46,9 +46,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     loaders would show it as a traceback. Built from given settings, those are a
     `ConfigurationError` naming what is wrong.
 
-    The catalog's prices are found at the provider here, once for the process; not for
-    a Flask CLI command (`stripe-provision` creates them; the others find them when they
-    need them).
+    The catalog's prices, and the billing portal's configuration for it, are found at
+    the provider here, once for the process; not for a Flask CLI command
+    (`stripe-provision` creates them; the others find them when they need them).
     """
     from_env = settings is None
     if settings is None:
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     if not (from_env and click.get_current_context(silent=True)):
         try:
             container.catalog()
+            container.portal_configuration()
         except (CatalogError, PaymentProviderError) as error:
             problem = ConfigurationError(_catalog_problem(error))
             if from_env:
@@ -134,7 +135,7 @@ def _one_price(container: Container) -> bool:
 def _catalog_problem(error: CatalogError | PaymentProviderError) -> str:
     if isinstance(error, CatalogError):
         return str(error)
-    return f"the catalog's prices could not be read from the payment provider: {error.message}"
+    return f"the catalog could not be read from the payment provider: {error.message}"
 
 
 def _stop(error: Exception) -> NoReturn:

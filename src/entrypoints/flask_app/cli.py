@@ -108,16 +108,17 @@ def replay(event_ids: tuple[str, ...], all_failed: bool) -> None:
 @click.option("--webhook-url", required=True, help="Public URL of this service's /webhook.")
 def stripe_provision(webhook_url: str) -> None:
     """Create the catalog's products and prices (by lookup_key; those that exist are
-    kept) and the webhook endpoint in the Stripe account of STRIPE_SECRET_KEY, and print
-    what to put in the environment."""
+    kept), the billing portal's configuration for the catalog (one, updated) and the
+    webhook endpoint in the Stripe account of STRIPE_SECRET_KEY, and print what to put
+    in the environment."""
     settings = container().settings()
     if settings.local_default:
         # The emulator of `make run` is provisioned by `make run`; an endpoint for
         # another URL there would be sent every event forever.
         click.echo(
-            "make run has provisioned its Stripe emulator already (the catalog's prices "
-            "and its webhook); set STRIPE_SECRET_KEY to provision a Stripe test account "
-            "instead. Nothing was created."
+            "make run has provisioned its Stripe emulator already (the catalog's prices, "
+            "the billing portal's configuration and its webhook); set STRIPE_SECRET_KEY "
+            "to provision a Stripe test account instead. Nothing was created."
         )
         return
     if not settings.stripe_secret_key:
@@ -129,9 +130,12 @@ def stripe_provision(webhook_url: str) -> None:
         webhook_url=webhook_url,
         api_base=settings.stripe_api_base,
         catalog=catalog,
+        portal=settings.catalog_file is not None,
     )
     for lookup_key, price_id in made.prices.items():
         click.echo(f"# {lookup_key}: {price_id}")
+    if made.portal_configuration_id:
+        click.echo(f"# billing portal: {made.portal_configuration_id}")
     if settings.catalog_file is None:
         click.echo(f"STRIPE_PRICE_ID={made.price_id}")
     click.echo(f"STRIPE_WEBHOOK_SECRET={made.webhook_secret}")
