@@ -6,6 +6,7 @@ from datetime import datetime
 
 from application.use_cases.get_account import AccountView, AfterTrial, DateMeaning
 from domain.subscription import SubscriptionStatus
+from entrypoints.flask_app import formatting
 from entrypoints.flask_app.pricing_page import price_label
 
 STATUS_LABEL = {
@@ -77,5 +78,5 @@ def _trial_note(view: AccountView) -> str | None:
 
 
 def long_date(moment: datetime) -> str:
-    """`30 December 2026`: no ISO date on a page (UTC; locales come with the design)."""
-    return f"{moment.day} {moment:%B %Y}"
+    """`30 December 2026`, in the reader's locale: never an ISO date."""
+    return formatting.long_date(moment)
