@@ -29,6 +29,7 @@ from application.use_cases.authenticate_user import (
 from application.use_cases.change_plan import ChangePlan
 from application.use_cases.confirm_checkout import ConfirmCheckout
 from application.use_cases.get_account import GetAccount
+from application.use_cases.get_plan_in_force import GetPlanInForce
 from application.use_cases.handle_billing_event import HandleBillingEvent
 from application.use_cases.keep_current_plan import KeepCurrentPlan
 from application.use_cases.list_notes import ListNotes
@@ -169,6 +170,7 @@ class Container(containers.DeclarativeContainer):
     )
     log_out = providers.Factory(LogOut, uow=uow)
     access_content = providers.Factory(AccessContent, clock=clock, policy=policy)
+    get_plan_in_force = providers.Factory(GetPlanInForce, clock=clock, policy=policy)
     read_note = providers.Factory(ReadNote, notes=notes, uow=uow, clock=clock, policy=policy)
     list_notes = providers.Factory(ListNotes, notes=notes, uow=uow, clock=clock, policy=policy)
     get_account = providers.Factory(

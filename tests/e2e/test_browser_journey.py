@@ -1,56 +1,29 @@
 """The main journey in a real browser (headless Chromium driven by Playwright):
 register, log in, subscribe, pay on the emulator's checkout page, read premium content.
 
-Skipped when Chromium or Playwright is missing (a new laptop); CI installs Chromium
-and sets REQUIRE_BROWSER=1, which turns the skip into a failure.
+Skipped without Chromium (tests/e2e/chromium.py); CI requires it.
 """
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.chromium import CHROMIUM, CHROMIUM_ARGS, browser_or_skip
 from tests.e2e.stripe_stack import StripeStack, stripe_stack
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _browser_or_skip() -> None:
-    missing = None
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing = "the playwright package"
-    if not Path(CHROMIUM).exists():
-        missing = f"Chromium at {CHROMIUM} (apt-get install chromium)"
-    if missing:
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(f"browser test required but {missing} is missing")
-        pytest.skip(f"no {missing}; set REQUIRE_BROWSER=1 to make this a failure")
 
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[StripeStack]:
-    _browser_or_skip()
+    browser_or_skip()
     with stripe_stack(tmp_path, real_hasher=True) as stack:
         yield stack
 
 
 @pytest.fixture
 def page(tmp_path: Path) -> Iterator[object]:
-    _browser_or_skip()
+    browser_or_skip()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

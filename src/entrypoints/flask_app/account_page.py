@@ -7,6 +7,7 @@ from datetime import datetime
 from application.use_cases.get_account import AccountView, AfterTrial, DateMeaning
 from domain.plan_change import ChangeKind, Discount
 from domain.subscription import SubscriptionStatus
+from entrypoints.flask_app import formatting
 from entrypoints.flask_app.pricing_page import money, price_label, price_name
 
 STATUS_LABEL = {
@@ -139,5 +140,5 @@ def _trial_note(view: AccountView) -> str | None:
 
 
 def long_date(moment: datetime) -> str:
-    """`30 December 2026`: no ISO date on a page (UTC; locales come with the design)."""
-    return f"{moment.day} {moment:%B %Y}"
+    """`30 December 2026`, in the reader's locale: never an ISO date."""
+    return formatting.long_date(moment)

@@ -27,6 +27,7 @@ from entrypoints.flask_app import (
     webhook,
 )
 from entrypoints.flask_app.errors import register_error_handlers
+from entrypoints.flask_app.layout import install_layout
 from entrypoints.flask_app.rate_limit import install_rate_limits, warn_if_per_process_limits
 from entrypoints.flask_app.redirects import safe_next
 from entrypoints.flask_app.security import add_security_headers
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     csrf.exempt(webhook.bp)
     _set_up_login(app, container)
     register_error_handlers(app)
+    install_layout(app)
     api_base = settings.stripe_api_base
     extra = (_origin(api_base),) if api_base else ()
     add_security_headers(app, extra)
