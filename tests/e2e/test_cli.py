@@ -1,4 +1,4 @@
-"""Operator commands: migrate, events list, events replay."""
+"""Operator commands: migrate, events list, events replay, send-test-email."""
 
 from datetime import UTC, datetime
 from pathlib import Path
@@ -6,14 +6,22 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from adapters.memory import FakePasswordHasher, FakePaymentGateway, ManualClock
+from adapters.mail import SmtpServer
+from adapters.memory import (
+    FakePasswordHasher,
+    FakePaymentGateway,
+    InMemoryEmailSender,
+    ManualClock,
+)
 from application.ports import CheckoutOffer
 from domain.email import EmailAddress
 from domain.errors import PaymentProviderError
 from domain.user import User
 from entrypoints.flask_app import create_app
 from entrypoints.settings import Settings
+from local_mail import MailServer
 from tests.e2e.conftest import TEST_SECRET_KEY
+from tests.support.local_inbox import LocalInbox
 
 
 @pytest.fixture
@@ -120,4 +128,59 @@ def test_reconcile_without_stripe_configured_says_so_in_one_line(tmp_path: Path)
     result = cli.invoke(args=["reconcile"])
     assert result.exit_code == 1
     assert "Payments are not configured on this server." in result.output
+    assert "Traceback" not in result.output
+
+
+def test_send_test_email_sends_the_test_template_through_the_configured_sender(
+    app: Flask,
+) -> None:
+    sender = InMemoryEmailSender()
+    app.extensions["container"].email_sender.override(sender)
+    result = app.test_cli_runner().invoke(args=["send-test-email", " Ann@Example.com "])
+    assert result.exit_code == 0, result.output
+    [message] = sender.to("ann@example.com")
+    assert message.subject == "Test email from Premium Notes"
+    assert "to ann@example.com" in message.text
+    assert message.html is not None
+
+
+def test_send_test_email_over_smtp_reaches_the_local_mail_server(
+    tmp_path: Path, mail_server: MailServer, local_inbox: LocalInbox
+) -> None:
+    settings = Settings(
+        secret_key=TEST_SECRET_KEY,
+        database_url=f"sqlite:///{tmp_path / 'mail.db'}",
+        smtp_server=SmtpServer.from_url(mail_server.smtp_url),
+        base_url="https://notes.example",
+    )
+    result = (
+        create_app(settings).test_cli_runner().invoke(args=["send-test-email", "b@example.com"])
+    )
+    assert result.exit_code == 0, result.output
+    assert f"through {mail_server.smtp_url}" in result.output
+    [message] = local_inbox.wait_for(1)
+    assert message["from"] == "Premium Notes <notes@localhost>"
+    assert message["links"] == ["https://notes.example"]
+
+
+@pytest.mark.parametrize(
+    ("smtp_url", "args", "expected"),
+    [
+        (None, ["a@example.com"], "email is not configured on this server: set SMTP_URL"),
+        ("smtp://u:hunter2@127.0.0.1:9", ["a@example.com"], "cannot be reached"),
+        (None, ["not-an-address"], "Please enter a valid email address."),
+    ],
+)
+def test_send_test_email_failures_are_one_line_without_the_password(
+    tmp_path: Path, smtp_url: str | None, args: list[str], expected: str
+) -> None:
+    settings = Settings(
+        secret_key=TEST_SECRET_KEY,
+        database_url=f"sqlite:///{tmp_path / 'n.db'}",
+        smtp_server=SmtpServer.from_url(smtp_url) if smtp_url else None,
+    )
+    result = create_app(settings).test_cli_runner().invoke(args=["send-test-email", *args])
+    assert result.exit_code != 0
+    assert expected in result.output
+    assert "hunter2" not in result.output
     assert "Traceback" not in result.output

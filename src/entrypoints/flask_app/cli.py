@@ -16,7 +16,8 @@ from application.ports import EventStatus
 from application.use_cases.reconcile_subscriptions import ReconcileSubscriptionsCommand
 from application.use_cases.replay_events import ReplayEventsCommand
 from domain.catalog import CatalogError
-from domain.errors import DomainError
+from domain.email import EmailAddress
+from domain.errors import DomainError, EmailDeliveryFailed, InvalidEmail
 from entrypoints.flask_app.deps import container
 
 
@@ -37,6 +38,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(migrate)
     app.cli.add_command(reconcile)
     app.cli.add_command(events)
+    app.cli.add_command(send_test_email)
 
 
 @click.command()
@@ -135,3 +137,33 @@ def stripe_provision(webhook_url: str) -> None:
     if settings.catalog_file is None:
         click.echo(f"STRIPE_PRICE_ID={made.price_id}")
     click.echo(f"STRIPE_WEBHOOK_SECRET={made.webhook_secret}")
+
+
+@click.command("send-test-email")
+@with_appcontext
+@click.argument("address")
+def send_test_email(address: str) -> None:
+    """Send a test email to ADDRESS through SMTP_URL (next to `make run`: to its local
+    mail server), to check the email settings."""
+    try:
+        to = EmailAddress(address)
+    except InvalidEmail as error:
+        raise click.BadParameter(error.message, param_hint="ADDRESS") from None
+    settings = container().settings()
+    message = (
+        container()
+        .email_renderer()
+        .render(
+            "test_email",
+            to,
+            {
+                "sent_at": f"{container().clock().now():%Y-%m-%d %H:%M:%S} UTC",
+                "site_url": settings.base_url,
+            },
+        )
+    )
+    try:
+        container().email_sender().send(message)
+    except EmailDeliveryFailed as error:
+        raise click.ClickException(error.detail or error.message) from None
+    click.echo(f"sent to {to} through {settings.smtp_server}")
