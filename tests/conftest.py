@@ -30,7 +30,7 @@ from tests.support.local_inbox import LocalInbox
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 CONNECT_TIMEOUT_SECONDS = 3
 # Child tables first, so that TRUNCATE works without relying on CASCADE.
-TABLES = ("subscriptions", "billing_events", "users")
+TABLES = ("subscriptions", "billing_events", "users", "outbox")
 
 
 def postgres_url() -> str:

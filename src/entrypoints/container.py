@@ -28,6 +28,7 @@ from application.use_cases.authenticate_user import (
     make_dummy_hash,
 )
 from application.use_cases.confirm_checkout import ConfirmCheckout
+from application.use_cases.deliver_outbox import DeliverOutbox
 from application.use_cases.get_account import GetAccount
 from application.use_cases.handle_billing_event import HandleBillingEvent
 from application.use_cases.list_notes import ListNotes
@@ -125,6 +126,13 @@ class Container(containers.DeclarativeContainer):
     notes = providers.Singleton(FolderNoteLibrary, settings.provided.notes_dir)
     email_sender = providers.Singleton(build_email_sender, settings)
     email_renderer = providers.Singleton(JinjaEmailRenderer)
+    deliver_outbox = providers.Factory(
+        DeliverOutbox,
+        uow=uow,
+        sender=email_sender,
+        clock=clock,
+        message_id_domain=settings.provided.mail_domain,
+    )
 
     register_user = providers.Factory(RegisterUser, uow=uow, hasher=hasher, clock=clock)
     dummy_hash = providers.Singleton(make_dummy_hash, hasher)

@@ -90,6 +90,11 @@ class Settings:
     mail_from: str = LOCAL_MAIL_FROM
     local_default: bool = False
 
+    @property
+    def mail_domain(self) -> str:
+        """The domain of MAIL_FROM's address (for the Message-IDs of outbox emails)."""
+        return getaddresses([self.mail_from])[0][1].rpartition("@")[2] or "localhost"
+
     def __repr__(self) -> str:  # secrets never reach a log line
         return (
             f"Settings(database_url={_redact_url(self.database_url)!r}, "

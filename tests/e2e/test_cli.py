@@ -1,4 +1,4 @@
-"""Operator commands: migrate, events list, events replay, send-test-email."""
+"""Operator commands: migrate, events list, events replay, send-test-email, outbox."""
 
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +13,8 @@ from adapters.memory import (
     InMemoryEmailSender,
     ManualClock,
 )
-from application.ports import CheckoutOffer
+from application.email_message import EmailMessage
+from application.ports import CheckoutOffer, OutboxEntry
 from domain.email import EmailAddress
 from domain.errors import PaymentProviderError
 from domain.user import User
@@ -184,3 +185,45 @@ def test_send_test_email_failures_are_one_line_without_the_password(
     assert expected in result.output
     assert "hunter2" not in result.output
     assert "Traceback" not in result.output
+
+
+def _queue(app: Flask, *causes: str) -> None:
+    with app.extensions["container"].uow() as uow:
+        for cause in causes:
+            message = EmailMessage(EmailAddress(f"{cause}@example.com"), "Hi", "Hello.")
+            uow.outbox.add(OutboxEntry(cause, message, datetime(2026, 5, 1, tzinfo=UTC)))
+        uow.commit()
+
+
+def test_outbox_deliver_sends_each_due_email_once_and_list_shows_them(app: Flask) -> None:
+    cli = app.test_cli_runner()
+    cli.invoke(args=["migrate"])
+    sender = InMemoryEmailSender()
+    app.extensions["container"].email_sender.override(sender)
+    sender.refuse("bad@example.com")
+    _queue(app, "ann", "bad")
+
+    result = cli.invoke(args=["outbox", "deliver"])
+    assert result.exit_code == 1, result.output  # one was given up
+    assert "sent      ann" in result.output
+    assert "given up  bad: the recipient was refused: 550" in result.output
+    assert cli.invoke(args=["outbox", "deliver"]).output.strip() == (
+        "sent 0, retrying 0, given up 0"
+    )
+    assert [s.message.to for s in sender.sent] == [EmailAddress("ann@example.com")]
+
+    listed = cli.invoke(args=["outbox", "list", "--status", "failed"]).output
+    assert "bad  bad@example.com  failed  attempts=1" in listed
+    assert "ann" not in listed
+
+
+def test_outbox_deliver_without_smtp_says_so_and_keeps_the_emails(tmp_path: Path) -> None:
+    settings = Settings(secret_key=TEST_SECRET_KEY, database_url=f"sqlite:///{tmp_path / 'o.db'}")
+    app = create_app(settings)
+    cli = app.test_cli_runner()
+    cli.invoke(args=["migrate"])
+    _queue(app, "ann")
+    result = cli.invoke(args=["outbox", "deliver"])
+    assert result.exit_code == 1
+    assert "email is not configured on this server: set SMTP_URL" in result.output
+    assert "pending" in cli.invoke(args=["outbox", "list"]).output
