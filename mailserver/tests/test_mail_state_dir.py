@@ -75,3 +75,17 @@ def test_a_state_folder_that_cannot_be_used_is_one_error_naming_it(tmp_path: Pat
     not_a_folder.write_text("a file")
     with pytest.raises(MailStateError, match=str(not_a_folder)):
         MailServer(smtp_port=0, web_port=0, state_dir=not_a_folder)
+
+
+def test_a_message_that_cannot_be_written_is_refused_451_and_not_kept(tmp_path: Path) -> None:
+    folder = tmp_path / "mail"
+    with _server(folder) as server:
+        inbox = Inbox(server)
+        folder.rmdir()
+        folder.write_text("the folder became a file: nothing can be written there")
+        code, reply = inbox.send_raw(b"Subject: lost?\r\n\r\nbody\r\n")
+        assert code == 451, reply  # the client keeps it and tries again later
+        assert inbox.messages() == []
+        folder.unlink()
+        inbox.send(message(subject="kept"))
+        assert [m["subject"] for m in inbox.messages()] == ["kept"]
