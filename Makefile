@@ -23,12 +23,13 @@ bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests emulator bench
-	$(BIN)/ruff format --check src tests emulator bench
+	$(BIN)/ruff check src tests emulator mailserver bench
+	$(BIN)/ruff format --check src tests emulator mailserver bench
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+	$(BIN)/mypy mailserver/tests
 
 test: lint typecheck
 	$(BIN)/pytest

@@ -14,12 +14,13 @@ from dependency_injector import containers, providers
 from adapters.argon2_hasher import Argon2PasswordHasher
 from adapters.catalog_file import load_catalog
 from adapters.emulator_clock import EmulatorClock
+from adapters.mail import JinjaEmailRenderer, SmtpEmailSender
 from adapters.note_files import FolderNoteLibrary
 from adapters.sqlalchemy.database import create_database_engine, create_session_factory
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.stripe import StripePaymentGateway, StripeSettings
 from adapters.system_clock import SystemClock
-from application.ports import Clock, PaymentGateway
+from application.ports import Clock, EmailSender, PaymentGateway
 from application.use_cases.access_content import AccessContent
 from application.use_cases.authenticate_user import (
     AuthenticateUser,
@@ -28,6 +29,7 @@ from application.use_cases.authenticate_user import (
 )
 from application.use_cases.change_plan import ChangePlan
 from application.use_cases.confirm_checkout import ConfirmCheckout
+from application.use_cases.deliver_outbox import DeliverOutbox
 from application.use_cases.get_account import GetAccount
 from application.use_cases.get_plan_in_force import GetPlanInForce
 from application.use_cases.handle_billing_event import HandleBillingEvent
@@ -43,7 +45,7 @@ from application.use_cases.replay_events import ReplayEvents
 from application.use_cases.start_subscription import StartSubscription
 from domain.access import AccessPolicy
 from domain.catalog import Catalog, CatalogError, single_plan
-from domain.errors import PaymentProviderError
+from domain.errors import EmailDeliveryFailed, PaymentProviderError
 from entrypoints.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,13 @@ def build_payment_gateway(settings: Settings) -> PaymentGateway:
             tolerance_seconds=settings.webhook_tolerance_seconds,
         )
     )
+
+
+def build_email_sender(settings: Settings) -> EmailSender:
+    """The SMTP adapter at SMTP_URL (in `make run`, its local mail server)."""
+    if settings.smtp_server is None:
+        raise EmailDeliveryFailed("email is not configured on this server: set SMTP_URL")
+    return SmtpEmailSender(settings.smtp_server, settings.mail_from)
 
 
 def build_catalog(settings: Settings, gateway: Callable[[], PaymentGateway]) -> Catalog:
@@ -161,6 +170,15 @@ class Container(containers.DeclarativeContainer):
     )
     policy = providers.Singleton(build_access_policy, settings, catalog)
     notes = providers.Singleton(FolderNoteLibrary, settings.provided.notes_dir)
+    email_sender = providers.Singleton(build_email_sender, settings)
+    email_renderer = providers.Singleton(JinjaEmailRenderer)
+    deliver_outbox = providers.Factory(
+        DeliverOutbox,
+        uow=uow,
+        sender=email_sender,
+        clock=clock,
+        message_id_domain=settings.provided.mail_domain,
+    )
 
     register_user = providers.Factory(RegisterUser, uow=uow, hasher=hasher, clock=clock)
     dummy_hash = providers.Singleton(make_dummy_hash, hasher)

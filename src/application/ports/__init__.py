@@ -7,7 +7,9 @@ importable from `application.ports`.
 """
 
 from application.ports.clock import Clock
+from application.ports.email import EmailRenderer, EmailSender
 from application.ports.notes import NoteLibrary
+from application.ports.outbox import Outbox, OutboxEntry, OutboxStatus
 from application.ports.passwords import PasswordHasher
 from application.ports.payments import (
     ChangePreview,
@@ -35,11 +37,16 @@ __all__ = [
     "Clock",
     "ConcurrentUpdate",
     "DataConflict",
+    "EmailRenderer",
+    "EmailSender",
     "EventAlreadyRecorded",
     "EventInbox",
     "EventStatus",
     "InboxRecord",
     "NoteLibrary",
+    "Outbox",
+    "OutboxEntry",
+    "OutboxStatus",
     "PasswordHasher",
     "PaymentGateway",
     "PortalConfiguration",

@@ -1,5 +1,5 @@
 """The store: users with their subscriptions, the event inbox, and the unit of work
-that makes one transaction of them."""
+that makes one transaction of them (with the outbox)."""
 
 import abc
 import enum
@@ -9,6 +9,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
+from application.ports.outbox import Outbox
 from domain.email import EmailAddress
 from domain.errors import UserNotFound
 from domain.user import User
@@ -120,7 +121,7 @@ class EventInbox(abc.ABC):
 
 
 class UnitOfWork(abc.ABC):
-    """One transaction over users, subscriptions and the event inbox.
+    """One transaction over users, subscriptions, the event inbox and the outbox.
 
     Used as a context manager. Nothing is stored until `commit`; leaving the block
     without committing (or with an exception) rolls everything back. A conflict found
@@ -131,6 +132,7 @@ class UnitOfWork(abc.ABC):
 
     users: UserRepository
     events: EventInbox
+    outbox: Outbox
     _writing = False
     _reading = False
 
