@@ -81,6 +81,7 @@ class FakeProvider:
     ) -> None:
         self.gateway.pay_checkout(
             session_id,
+            card=bool(card),  # no number: a trial that asks for no card
             card_declines_later=card == CARD_THAT_PAYS_ONCE,
             promotion_code=promotion_code,
         )

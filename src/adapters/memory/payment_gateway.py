@@ -167,6 +167,7 @@ class FakePaymentGateway(FakeProvider, PaymentGateway):
             replace(subscription, as_of=self.clock.now()),
             pending,
             self.current_discount(subscription_id),
+            card_on_file=subscription.customer_id in self.cards,
         )
 
     def preview_plan_change(

@@ -14,6 +14,7 @@ from adapters.stripe.plan_changes import (
     BILLING_EXPAND,
     change_preview,
     discount_of,
+    payment_method_of,
     pending_change_of,
 )
 from adapters.stripe.portal_configuration import ours, portal_configuration_of
@@ -289,6 +290,7 @@ class StripePaymentGateway(PaymentGateway):
             subscription=subscription_from_stripe(data, as_of=as_of),
             pending_change=pending_change_of(data),
             discount=discount_of(data, as_of),
+            card_on_file=payment_method_of(data) is not None,
         )
 
     def preview_plan_change(
@@ -333,8 +335,10 @@ class StripePaymentGateway(PaymentGateway):
             params["payment_behavior"] = "error_if_incomplete"
         else:
             params["proration_behavior"] = "none"
-        # A confirm sent twice is one request to Stripe: the second gets the first's answer.
-        key = f"price-change-{subscription_id}-{current_price}-{price_id}-{moment}"
+        # A confirm sent twice is one request to Stripe: the second gets the first's answer
+        # (a decline too: Stripe keeps it). With another card it is a new attempt.
+        card = payment_method_of(data)
+        key = f"price-change-{subscription_id}-{current_price}-{price_id}-{moment}-{card}"
         with _translated_errors():
             changed = self._client.v1.subscriptions.update(
                 subscription_id,
@@ -396,10 +400,10 @@ class StripePaymentGateway(PaymentGateway):
         self, subscription_id: str
     ) -> tuple[str, str | None, Mapping[str, Any], datetime]:
         """The subscription's first item's id and price id, the subscription (its schedule
-        expanded) and when Stripe answered."""
+        and customer expanded) and when Stripe answered."""
         with _translated_errors():
             found = self._client.v1.subscriptions.retrieve(
-                subscription_id, params={"expand": ["schedule"]}
+                subscription_id, params={"expand": ["schedule", "customer"]}
             )
         data = found.to_dict()
         items = (data.get("items") or {}).get("data") or []

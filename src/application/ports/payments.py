@@ -52,6 +52,9 @@ class SubscriptionBilling:
     subscription: Subscription
     pending_change: PendingChange | None = None
     discount: Discount | None = None
+    # Whether a card would pay its invoices (its own default payment method, or its
+    # customer's): a trial begun without one has none.
+    card_on_file: bool = False
 
 
 @dataclass(frozen=True)
