@@ -10,6 +10,8 @@ from application.ports.clock import Clock
 from application.ports.notes import NoteLibrary
 from application.ports.passwords import PasswordHasher
 from application.ports.payments import (
+    INVOICES_SHOWN,
+    AccountBilling,
     ChangePreview,
     CheckoutOffer,
     CheckoutRedirect,
@@ -29,6 +31,8 @@ from application.ports.storage import (
 )
 
 __all__ = [
+    "INVOICES_SHOWN",
+    "AccountBilling",
     "ChangePreview",
     "CheckoutOffer",
     "CheckoutRedirect",
