@@ -86,3 +86,9 @@ class CustomerMissing(PaymentProviderError):
     dashboard, keys of another account or mode, a local emulator that lost its state)."""
 
     message = "We could not find your billing account. Please try again."
+
+
+class CancellationRefused(DomainError):
+    """Cancelling or resuming is not possible now; the message says why."""
+
+    message = "You have no subscription to cancel."

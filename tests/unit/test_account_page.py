@@ -16,9 +16,10 @@ MOMENT = datetime(2026, 12, 30, 9, 15, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("status", list(SubscriptionStatus))
-@pytest.mark.parametrize("meaning", list(DateMeaning))
+@pytest.mark.parametrize("meaning", [*DateMeaning, None])
+@pytest.mark.parametrize("ending", [False, True])
 def test_every_status_and_date_reads_as_words(
-    status: SubscriptionStatus, meaning: DateMeaning
+    status: SubscriptionStatus, meaning: DateMeaning | None, ending: bool
 ) -> None:
     view = AccountView(
         email="ann@example.com",
@@ -28,17 +29,55 @@ def test_every_status_and_date_reads_as_words(
         subscription_id="sub_1",
         past_due=status is SubscriptionStatus.PAST_DUE,
         can_subscribe=False,
-        key_date=KeyDate(meaning, MOMENT),
+        key_date=KeyDate(meaning, MOMENT) if meaning else None,
+        can_resume=ending and status.is_terminal is False,
     )
     page = AccountPage.of(view)
-    shown = " ".join(
-        str(v) for v in (page.status_label, page.date_label, page.date_text, page.premium_text)
-    )
-    assert page.status_label not in (status.value, status.value.replace("_", " "))
+    shown = " ".join(str(v) for v in (page.status_label, page.status_text, page.premium_text))
+    raw = {status.value, status.value.replace("_", " ")}
+    assert page.status_label not in raw and page.status_text not in raw  # never as Stripe says it
     assert "_" not in shown
     assert not re.search(r"\d{4}-\d{2}-\d{2}", shown)
-    assert page.date_text == "30 December 2026"
-    assert page.status_label[0].isupper()
+    assert page.status_label[0].isupper() and (page.status_text or "x")[0].isupper()
+    if meaning in (None, DateMeaning.PERIOD_ENDS):
+        assert "2026" not in shown  # no date that means nothing to the reader
+    else:
+        assert page.status_text is not None and page.status_text.endswith("30 December 2026")
+
+
+@pytest.mark.parametrize(
+    ("meaning", "status", "ending", "sentence", "badge"),
+    [
+        (DateMeaning.RENEWS, SubscriptionStatus.ACTIVE, False, "Renews on", "Active"),
+        (DateMeaning.ACCESS_ENDS, SubscriptionStatus.ACTIVE, True, "Cancels on", "Canceling"),
+        (
+            DateMeaning.ACCESS_UNTIL,
+            SubscriptionStatus.PAST_DUE,
+            False,
+            "Payment failed: access until",
+            "Payment failed",
+        ),
+        (DateMeaning.TRIAL_ENDS, SubscriptionStatus.TRIALING, False, "Trial ends on", "Trial"),
+        (DateMeaning.ENDED, SubscriptionStatus.CANCELED, False, "Ended on", "Ended"),
+    ],
+)
+def test_the_status_is_one_sentence_with_its_date(
+    meaning: DateMeaning, status: SubscriptionStatus, ending: bool, sentence: str, badge: str
+) -> None:
+    view = AccountView(
+        email="ann@example.com",
+        has_premium=True,
+        has_billing_account=True,
+        status=status,
+        subscription_id="sub_1",
+        past_due=status is SubscriptionStatus.PAST_DUE,
+        can_subscribe=status.is_terminal,
+        key_date=KeyDate(meaning, MOMENT),
+        can_resume=ending,
+    )
+    page = AccountPage.of(view)
+    assert page.status_text == f"{sentence} 30 December 2026"
+    assert page.status_label == badge
 
 
 def test_a_discount_reads_as_what_it_takes_off_and_until_when() -> None:
