@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck unit bench clean
+.PHONY: install run test lint typecheck unit bench screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ test: lint typecheck
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit -q
+
+# The README's screenshots (docs/screenshots), taken by the browser journeys (Chromium).
+screenshots: $(STAMP)
+	SCREENSHOTS=docs/screenshots REQUIRE_BROWSER=1 $(BIN)/pytest tests/e2e/test_browser_journey.py -q
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

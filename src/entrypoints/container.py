@@ -27,6 +27,7 @@ from application.use_cases.authenticate_user import (
     FailureFloor,
     make_dummy_hash,
 )
+from application.use_cases.cancel_subscription import CancelSubscription
 from application.use_cases.change_plan import ChangePlan
 from application.use_cases.confirm_checkout import ConfirmCheckout
 from application.use_cases.deliver_outbox import DeliverOutbox
@@ -42,6 +43,7 @@ from application.use_cases.read_note import ReadNote
 from application.use_cases.reconcile_subscriptions import ReconcileSubscriptions
 from application.use_cases.register_user import RegisterUser
 from application.use_cases.replay_events import ReplayEvents
+from application.use_cases.resume_subscription import ResumeSubscription
 from application.use_cases.start_subscription import StartSubscription
 from domain.access import AccessPolicy
 from domain.catalog import Catalog, CatalogError, single_plan
@@ -205,6 +207,12 @@ class Container(containers.DeclarativeContainer):
         ChangePlan, uow=uow, gateway=gateway, clock=clock, policy=policy
     )
     keep_current_plan = providers.Factory(KeepCurrentPlan, uow=uow, gateway=gateway, policy=policy)
+    cancel_subscription = providers.Factory(
+        CancelSubscription, uow=uow, gateway=gateway, policy=policy
+    )
+    resume_subscription = providers.Factory(
+        ResumeSubscription, uow=uow, gateway=gateway, policy=policy
+    )
     start_subscription = providers.Factory(
         StartSubscription, uow=uow, gateway=gateway, clock=clock, policy=policy
     )

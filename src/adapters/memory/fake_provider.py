@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from adapters.memory.fake_billing import FakeInvoiceBook
 from adapters.stripe_event_types import KIND_OF_TYPE
 from application.ports import CheckoutOffer, Clock, PortalConfiguration
 from domain.catalog import Catalog, Interval, PlanPrice
@@ -92,6 +93,7 @@ class FakeProvider:
         self.cards: dict[str, str] = {}  # customer id: "pays", "first_only" or "declines"
         self.charges: list[tuple[str, int]] = []  # (subscription id, amount) paid, in order
         self.balances: dict[str, int] = {}  # customer id: balance (negative: a credit)
+        self.invoice_book = FakeInvoiceBook()  # every charge and failed renewal, invoiced
         self._changes_done: dict[tuple[str, str | None, str, int], Subscription] = {}
         self.fail_next: Exception | None = None
         self._ids = itertools.count(1)
@@ -234,6 +236,7 @@ class FakeProvider:
         self.subscriptions[subscription.id] = subscription
         self.trial_cards[subscription.id] = card
         checkout.subscription_id = subscription.id
+        self._invoice(subscription.id, 0, paid=True)  # as Stripe: a free first invoice
         return [
             self._emit(
                 "checkout.session.completed",
@@ -262,6 +265,7 @@ class FakeProvider:
         if self.subscriptions[subscription_id].cancel_at_period_end:
             return self.cancel_now(subscription_id)
         self.unpaid_invoices.pop(subscription_id, None)  # the card works: all are paid
+        self.invoice_book.settle(self._customer_of(subscription_id) or "")
         pending = self.pending.pop(subscription_id, None)
         if pending is not None:
             self._change(subscription_id, price_id=pending.price_id)
@@ -278,6 +282,8 @@ class FakeProvider:
             subscription_id, SubscriptionStatus.PAST_DUE, "invoice.payment_failed"
         )
         self.unpaid_invoices.setdefault(subscription_id, []).append(self.clock.now())
+        price_id = self.subscriptions[subscription_id].price_id
+        self._invoice(subscription_id, self._renewal_amount(subscription_id, price_id), paid=False)
         return events
 
     def owing_since(self, subscription: Subscription) -> Subscription:
@@ -290,6 +296,7 @@ class FakeProvider:
     def recover(self, subscription_id: str) -> list[BillingEvent]:
         """The customer fixed the card and the open invoices are paid."""
         self.unpaid_invoices.pop(subscription_id, None)
+        self.invoice_book.settle(self._customer_of(subscription_id) or "")
         recovered = self._change(subscription_id, status=SubscriptionStatus.ACTIVE)
         return self._invoice_then_update("invoice.paid", recovered)
 
@@ -381,9 +388,23 @@ class FakeProvider:
         self._paid(subscription_id, amount)
 
     def _paid(self, subscription_id: str, amount: int) -> None:
-        """A payment the provider's own flows made (their failures are `fail_renewal`)."""
+        """A payment the provider's own flows made (their failures are `fail_renewal`),
+        on an invoice of its own."""
         if amount > 0:
             self.charges.append((subscription_id, amount))
+        self._invoice(subscription_id, amount, paid=True)
+
+    def _invoice(self, subscription_id: str, amount: int, *, paid: bool) -> None:
+        subscription = self.subscriptions[subscription_id]
+        price = self.price_by_id(subscription.price_id)
+        self.invoice_book.issue(
+            subscription.customer_id or "",
+            self._id("in"),
+            at=self.clock.now(),
+            total=amount,
+            currency=price.currency if price else "usd",
+            paid=paid,
+        )
 
     def _customer_of(self, subscription_id: str) -> str | None:
         subscription = self.subscriptions.get(subscription_id)

@@ -1,8 +1,7 @@
 import json
 import logging
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -10,6 +9,8 @@ from typing import Any
 
 import stripe
 
+from adapters.stripe.account_billing import read_account_billing, set_cancel_at_period_end
+from adapters.stripe.errors import NotFound, translated_errors
 from adapters.stripe.plan_changes import (
     BILLING_EXPAND,
     change_preview,
@@ -26,6 +27,8 @@ from adapters.stripe.translate import (
     subscription_from_stripe,
 )
 from application.ports import (
+    INVOICES_SHOWN,
+    AccountBilling,
     ChangePreview,
     CheckoutOffer,
     CheckoutRedirect,
@@ -35,13 +38,7 @@ from application.ports import (
 )
 from domain.catalog import Interval, PlanPrice
 from domain.email import EmailAddress
-from domain.errors import (
-    CheckoutNotFound,
-    CustomerMissing,
-    InvalidWebhook,
-    PaymentDeclined,
-    PaymentProviderError,
-)
+from domain.errors import CheckoutNotFound, InvalidWebhook, PaymentProviderError
 from domain.plan_change import PendingChange
 from domain.provider_events import BillingEvent, CheckoutSession
 from domain.subscription import Subscription
@@ -110,7 +107,7 @@ class StripePaymentGateway(PaymentGateway):
         keys = list(dict.fromkeys(lookup_keys))
         for start in range(0, len(keys), LOOKUP_KEYS_PER_LIST):
             chunk = keys[start : start + LOOKUP_KEYS_PER_LIST]
-            with _translated_errors():
+            with translated_errors():
                 page = self._client.v1.prices.list(
                     params={"lookup_keys": chunk, "active": True, "limit": 100}
                 )
@@ -126,7 +123,7 @@ class StripePaymentGateway(PaymentGateway):
         key = f"customer-for-user-{user_id}"
         if replacing:  # a replay of the first request would answer with the lost customer
             key += f"-replacing-{replacing}"
-        with _translated_errors():
+        with translated_errors():
             customer = self._client.v1.customers.create(
                 params={"email": email.value, "metadata": {"user_id": user_id}},
                 options={"idempotency_key": key},
@@ -163,7 +160,7 @@ class StripePaymentGateway(PaymentGateway):
             subscription_data["trial_settings"] = {
                 "end_behavior": {"missing_payment_method": "cancel"}
             }
-        with _translated_errors():
+        with translated_errors():
             session = self._client.v1.checkout.sessions.create(
                 params=params,  # type: ignore[arg-type]
                 options={"idempotency_key": f"checkout-{uuid.uuid4()}"},
@@ -173,7 +170,7 @@ class StripePaymentGateway(PaymentGateway):
         return CheckoutRedirect(session_id=str(session.id), url=str(session.url))
 
     def settle_open_checkouts(self, customer_id: str) -> CheckoutRedirect | None:
-        with _translated_errors():
+        with translated_errors():
             page = self._client.v1.checkout.sessions.list(
                 params={"customer": customer_id, "status": "open", "limit": 100}
             )
@@ -187,7 +184,7 @@ class StripePaymentGateway(PaymentGateway):
             if session.id == keep.id:
                 continue
             try:
-                with _translated_errors():
+                with translated_errors():
                     self._client.v1.checkout.sessions.expire(
                         session.id, options={"idempotency_key": f"expire-{session.id}"}
                     )
@@ -200,9 +197,9 @@ class StripePaymentGateway(PaymentGateway):
 
     def get_checkout_session(self, session_id: str) -> CheckoutSession:
         try:
-            with _translated_errors():
+            with translated_errors():
                 session = self._client.v1.checkout.sessions.retrieve(session_id)
-        except _NotFound as error:
+        except NotFound as error:
             raise CheckoutNotFound() from error
         data = session.to_dict()
         return CheckoutSession(
@@ -217,16 +214,16 @@ class StripePaymentGateway(PaymentGateway):
 
     def get_subscription(self, subscription_id: str) -> Subscription | None:
         try:
-            with _translated_errors():
+            with translated_errors():
                 subscription = self._client.v1.subscriptions.retrieve(subscription_id)
-        except _NotFound:
+        except NotFound:
             return None
         return self._owing_since(
             subscription_from_stripe(subscription.to_dict(), as_of=self._seen_at(subscription))
         )
 
     def list_subscriptions(self, customer_id: str) -> Sequence[Subscription]:
-        with _translated_errors():
+        with translated_errors():
             page = self._client.v1.subscriptions.list(
                 params={"customer": customer_id, "status": "all", "limit": 100}
             )
@@ -241,7 +238,7 @@ class StripePaymentGateway(PaymentGateway):
         request, for past_due and unpaid ones only)."""
         if not subscription.owes:
             return subscription
-        with _translated_errors():
+        with translated_errors():
             page = self._client.v1.invoices.list(
                 params={"subscription": subscription.id, "status": "open", "limit": 100}
             )
@@ -249,14 +246,14 @@ class StripePaymentGateway(PaymentGateway):
         return replace(subscription, unpaid_since=oldest_failure(invoices))
 
     def cancel_subscription(self, subscription_id: str) -> Subscription:
-        with _translated_errors():
+        with translated_errors():
             subscription = self._client.v1.subscriptions.cancel(
                 subscription_id, options={"idempotency_key": f"cancel-{subscription_id}"}
             )
         return subscription_from_stripe(subscription.to_dict(), as_of=self._seen_at(subscription))
 
     def find_portal_configuration(self) -> PortalConfiguration | None:
-        with _translated_errors():
+        with translated_errors():
             page = self._client.v1.billing_portal.configurations.list(
                 params={"active": True, "limit": 100}
             )
@@ -269,20 +266,30 @@ class StripePaymentGateway(PaymentGateway):
         params: dict[str, Any] = {"customer": customer_id, "return_url": return_url}
         if configuration is not None:
             params["configuration"] = configuration
-        with _translated_errors():
+        with translated_errors():
             session = self._client.v1.billing_portal.sessions.create(
                 params=params,  # type: ignore[arg-type]
                 options={"idempotency_key": f"portal-{uuid.uuid4()}"},
             )
         return str(session.url)
 
+    def get_account_billing(
+        self, customer_id: str, subscription_id: str | None, *, invoices: int = INVOICES_SHOWN
+    ) -> AccountBilling:
+        return read_account_billing(
+            self._client, self._seen_at, customer_id, subscription_id, invoices
+        )
+
+    def set_cancel_at_period_end(self, subscription_id: str, cancel: bool) -> Subscription:
+        return set_cancel_at_period_end(self._client, self._seen_at, subscription_id, cancel)
+
     def get_subscription_billing(self, subscription_id: str) -> SubscriptionBilling | None:
         try:
-            with _translated_errors():
+            with translated_errors():
                 found = self._client.v1.subscriptions.retrieve(
                     subscription_id, params={"expand": BILLING_EXPAND}
                 )
-        except _NotFound:
+        except NotFound:
             return None
         data = found.to_dict()
         as_of = self._seen_at(found)
@@ -298,7 +305,7 @@ class StripePaymentGateway(PaymentGateway):
     ) -> ChangePreview:
         item_id, _, _, _ = self._first_item(subscription_id)
         moment = int(proration_date.timestamp())
-        with _translated_errors():
+        with translated_errors():
             preview = self._client.v1.invoices.create_preview(
                 params={
                     "subscription": subscription_id,
@@ -339,7 +346,7 @@ class StripePaymentGateway(PaymentGateway):
         # (a decline too: Stripe keeps it). With another card it is a new attempt.
         card = payment_method_of(data)
         key = f"price-change-{subscription_id}-{current_price}-{price_id}-{moment}-{card}"
-        with _translated_errors():
+        with translated_errors():
             changed = self._client.v1.subscriptions.update(
                 subscription_id,
                 params=params,  # type: ignore[arg-type]
@@ -348,14 +355,14 @@ class StripePaymentGateway(PaymentGateway):
         return subscription_from_stripe(changed.to_dict(), as_of=self._seen_at(changed))
 
     def schedule_price_change(self, subscription_id: str, price_id: str) -> PendingChange:
-        with _translated_errors():
+        with translated_errors():
             found = self._client.v1.subscriptions.retrieve(
                 subscription_id, params={"expand": ["schedule"]}
             )
         data = found.to_dict()
         schedule = data.get("schedule")
         if not isinstance(schedule, Mapping) or schedule.get("status") not in LIVE_SCHEDULE:
-            with _translated_errors():
+            with translated_errors():
                 schedule = self._client.v1.subscription_schedules.create(
                     params={"from_subscription": subscription_id},
                     options={"idempotency_key": f"schedule-{uuid.uuid4()}"},
@@ -376,7 +383,7 @@ class StripePaymentGateway(PaymentGateway):
             },
             {"items": [{"price": price_id, "quantity": 1}], "proration_behavior": "none"},
         ]
-        with _translated_errors():
+        with translated_errors():
             self._client.v1.subscription_schedules.update(
                 str(schedule["id"]),
                 params={"phases": phases, "end_behavior": "release"},  # type: ignore[arg-type]
@@ -386,11 +393,11 @@ class StripePaymentGateway(PaymentGateway):
 
     def release_scheduled_change(self, subscription_id: str) -> None:
         try:
-            with _translated_errors():
+            with translated_errors():
                 found = self._client.v1.subscriptions.retrieve(
                     subscription_id, params={"expand": ["schedule"]}
                 )
-        except _NotFound:
+        except NotFound:
             return
         schedule = found.to_dict().get("schedule")
         if isinstance(schedule, Mapping):
@@ -401,7 +408,7 @@ class StripePaymentGateway(PaymentGateway):
     ) -> tuple[str, str | None, Mapping[str, Any], datetime]:
         """The subscription's first item's id and price id, the subscription (its schedule
         and customer expanded) and when Stripe answered."""
-        with _translated_errors():
+        with translated_errors():
             found = self._client.v1.subscriptions.retrieve(
                 subscription_id, params={"expand": ["schedule", "customer"]}
             )
@@ -414,7 +421,7 @@ class StripePaymentGateway(PaymentGateway):
     def _release(self, schedule: Mapping[str, Any]) -> None:
         if schedule.get("status") not in LIVE_SCHEDULE:
             return
-        with _translated_errors():
+        with translated_errors():
             self._client.v1.subscription_schedules.release(
                 str(schedule["id"]), options={"idempotency_key": f"release-{schedule['id']}"}
             )
@@ -497,28 +504,3 @@ def _plan_price(data: Mapping[str, object]) -> PlanPrice | None:
         currency=str(data.get("currency", "")).lower(),
         price_id=str(data["id"]),
     )
-
-
-class _NotFound(PaymentProviderError):
-    message = "The payment provider does not know that object."
-
-
-@contextmanager
-def _translated_errors() -> Iterator[None]:
-    try:
-        yield
-    except stripe.CardError as error:
-        raise PaymentDeclined(error.user_message or PaymentDeclined.message) from error
-    except stripe.InvalidRequestError as error:
-        log.warning("Stripe refused a request: %s (%s)", error.code, error.http_status)
-        if error.code == "resource_missing" and getattr(error, "param", None) == "customer":
-            raise CustomerMissing() from error
-        if error.http_status == 404:
-            raise _NotFound() from error
-        raise PaymentProviderError("The payment provider refused the request.") from error
-    except stripe.AuthenticationError as error:
-        log.error("Stripe rejected the API key (check STRIPE_SECRET_KEY)")
-        raise PaymentProviderError() from error
-    except stripe.StripeError as error:
-        log.warning("Stripe call failed: %s", type(error).__name__)
-        raise PaymentProviderError() from error

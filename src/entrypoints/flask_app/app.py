@@ -18,6 +18,7 @@ from domain.notes import NoteError
 from entrypoints.container import Container
 from entrypoints.flask_app import (
     auth,
+    cancel_views,
     checkout_views,
     cli,
     content,
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     blueprints = (
         auth.bp,
+        cancel_views.bp,
         checkout_views.bp,
         content.bp,
         notes_views.bp,
