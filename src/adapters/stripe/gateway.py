@@ -11,13 +11,7 @@ import stripe
 
 from adapters.stripe.account_billing import read_account_billing, set_cancel_at_period_end
 from adapters.stripe.errors import NotFound, translated_errors
-from adapters.stripe.plan_changes import (
-    BILLING_EXPAND,
-    change_preview,
-    discount_of,
-    payment_method_of,
-    pending_change_of,
-)
+from adapters.stripe.plan_change_calls import StripePlanChanges
 from adapters.stripe.portal_configuration import ours, portal_configuration_of
 from adapters.stripe.translate import (
     NotAnEvent,
@@ -48,7 +42,6 @@ log = logging.getLogger(__name__)
 DEFAULT_TOLERANCE_SECONDS = 300  # Stripe's own default
 LOOKUP_KEYS_PER_LIST = 10  # Stripe's limit on `lookup_keys[]` in one prices.list
 REQUESTED_AT = "requested_at_us"  # checkout metadata: when the person asked, in microseconds
-LIVE_SCHEDULE = ("active", "not_started")  # a schedule that will still change something
 
 
 def _microseconds(moment: datetime) -> int:
@@ -101,6 +94,7 @@ class StripePaymentGateway(PaymentGateway):
             # database's) waits for Stripe at most this long per try.
             http_client=stripe.RequestsClient(timeout=settings.timeout_seconds),
         )
+        self._plans = StripePlanChanges(self._client, self._seen_at)
 
     def find_prices(self, lookup_keys: Sequence[str]) -> Mapping[str, PlanPrice]:
         found: dict[str, PlanPrice] = {}
@@ -283,40 +277,15 @@ class StripePaymentGateway(PaymentGateway):
     def set_cancel_at_period_end(self, subscription_id: str, cancel: bool) -> Subscription:
         return set_cancel_at_period_end(self._client, self._seen_at, subscription_id, cancel)
 
+    # -- plan changes: adapters/stripe/plan_change_calls.py ----------------------------
+
     def get_subscription_billing(self, subscription_id: str) -> SubscriptionBilling | None:
-        try:
-            with translated_errors():
-                found = self._client.v1.subscriptions.retrieve(
-                    subscription_id, params={"expand": BILLING_EXPAND}
-                )
-        except NotFound:
-            return None
-        data = found.to_dict()
-        as_of = self._seen_at(found)
-        return SubscriptionBilling(
-            subscription=subscription_from_stripe(data, as_of=as_of),
-            pending_change=pending_change_of(data),
-            discount=discount_of(data, as_of),
-            card_on_file=payment_method_of(data) is not None,
-        )
+        return self._plans.billing(subscription_id)
 
     def preview_plan_change(
         self, subscription_id: str, price_id: str, proration_date: datetime
     ) -> ChangePreview:
-        item_id, _, _, _ = self._first_item(subscription_id)
-        moment = int(proration_date.timestamp())
-        with translated_errors():
-            preview = self._client.v1.invoices.create_preview(
-                params={
-                    "subscription": subscription_id,
-                    "subscription_details": {
-                        "items": [{"id": item_id, "price": price_id}],
-                        "proration_behavior": "always_invoice",
-                        "proration_date": moment,
-                    },
-                }
-            )
-        return change_preview(preview.to_dict(), proration_date)
+        return self._plans.preview(subscription_id, price_id, proration_date)
 
     def change_price_now(
         self,
@@ -326,105 +295,13 @@ class StripePaymentGateway(PaymentGateway):
         *,
         bill_now: bool = True,
     ) -> Subscription:
-        item_id, current_price, data, seen_at = self._first_item(subscription_id)
-        if current_price == price_id:  # done already (a confirm sent twice, one after the other)
-            return subscription_from_stripe(data, as_of=seen_at)
-        schedule = data.get("schedule")
-        if isinstance(schedule, Mapping):
-            self._release(schedule)
-        moment = int(proration_date.timestamp())
-        params: dict[str, Any] = {"items": [{"id": item_id, "price": price_id}]}
-        if bill_now:
-            # Charged at once, for exactly what the preview with this date showed; a card
-            # that declines leaves the subscription as it was (no unpaid invoice).
-            params["proration_behavior"] = "always_invoice"
-            params["proration_date"] = moment
-            params["payment_behavior"] = "error_if_incomplete"
-        else:
-            params["proration_behavior"] = "none"
-        # A confirm sent twice is one request to Stripe: the second gets the first's answer
-        # (a decline too: Stripe keeps it). With another card it is a new attempt.
-        card = payment_method_of(data)
-        key = f"price-change-{subscription_id}-{current_price}-{price_id}-{moment}-{card}"
-        with translated_errors():
-            changed = self._client.v1.subscriptions.update(
-                subscription_id,
-                params=params,  # type: ignore[arg-type]
-                options={"idempotency_key": key},
-            )
-        return subscription_from_stripe(changed.to_dict(), as_of=self._seen_at(changed))
+        return self._plans.change_now(subscription_id, price_id, proration_date, bill_now=bill_now)
 
     def schedule_price_change(self, subscription_id: str, price_id: str) -> PendingChange:
-        with translated_errors():
-            found = self._client.v1.subscriptions.retrieve(
-                subscription_id, params={"expand": ["schedule"]}
-            )
-        data = found.to_dict()
-        schedule = data.get("schedule")
-        if not isinstance(schedule, Mapping) or schedule.get("status") not in LIVE_SCHEDULE:
-            with translated_errors():
-                schedule = self._client.v1.subscription_schedules.create(
-                    params={"from_subscription": subscription_id},
-                    options={"idempotency_key": f"schedule-{uuid.uuid4()}"},
-                ).to_dict()
-        current = schedule["current_phase"]
-        # The current phase keeps the subscription's items until the period ends; the next
-        # one bills the new price from then, nothing prorated, and the subscription goes
-        # on by itself after it.
-        items = [
-            {"price": id_of(item.get("price")), "quantity": item.get("quantity") or 1}
-            for item in (data.get("items") or {}).get("data") or []
-        ]
-        phases = [
-            {
-                "items": items,
-                "start_date": current["start_date"],
-                "end_date": current["end_date"],
-            },
-            {"items": [{"price": price_id, "quantity": 1}], "proration_behavior": "none"},
-        ]
-        with translated_errors():
-            self._client.v1.subscription_schedules.update(
-                str(schedule["id"]),
-                params={"phases": phases, "end_behavior": "release"},  # type: ignore[arg-type]
-                options={"idempotency_key": f"schedule-phases-{uuid.uuid4()}"},
-            )
-        return PendingChange(price_id, datetime.fromtimestamp(current["end_date"], UTC))
+        return self._plans.schedule(subscription_id, price_id)
 
     def release_scheduled_change(self, subscription_id: str) -> None:
-        try:
-            with translated_errors():
-                found = self._client.v1.subscriptions.retrieve(
-                    subscription_id, params={"expand": ["schedule"]}
-                )
-        except NotFound:
-            return
-        schedule = found.to_dict().get("schedule")
-        if isinstance(schedule, Mapping):
-            self._release(schedule)
-
-    def _first_item(
-        self, subscription_id: str
-    ) -> tuple[str, str | None, Mapping[str, Any], datetime]:
-        """The subscription's first item's id and price id, the subscription (its schedule
-        and customer expanded) and when Stripe answered."""
-        with translated_errors():
-            found = self._client.v1.subscriptions.retrieve(
-                subscription_id, params={"expand": ["schedule", "customer"]}
-            )
-        data = found.to_dict()
-        items = (data.get("items") or {}).get("data") or []
-        if not items:
-            raise PaymentProviderError("The payment provider shows no price on this subscription.")
-        return str(items[0]["id"]), id_of(items[0].get("price")), data, self._seen_at(found)
-
-    def _release(self, schedule: Mapping[str, Any]) -> None:
-        if schedule.get("status") not in LIVE_SCHEDULE:
-            return
-        with translated_errors():
-            self._client.v1.subscription_schedules.release(
-                str(schedule["id"]), options={"idempotency_key": f"release-{schedule['id']}"}
-            )
+        self._plans.release(subscription_id)
 
     def parse_webhook(self, payload: bytes, signature: str | None) -> BillingEvent:
         if not signature:
