@@ -5,13 +5,8 @@ from datetime import datetime
 
 from adapters.memory.fake_billing import card_on_file
 from adapters.memory.fake_invoices import YEAR, FakeInvoice, change_invoice
-from adapters.memory.fake_provider import (
-    PERIOD,
-    FakeCheckout,
-    FakeCustomer,
-    FakeProvider,
-    event_from_payload,
-)
+from adapters.memory.fake_objects import FakeCheckout, FakeCustomer, event_from_payload
+from adapters.memory.fake_provider import PERIOD, FakeProvider
 from application.ports import (
     INVOICES_SHOWN,
     AccountBilling,
