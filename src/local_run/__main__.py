@@ -43,10 +43,12 @@ from adapters.sqlalchemy.database import create_database_engine, migrate
 from adapters.stripe.provision import provision
 from domain.catalog import CatalogError
 from entrypoints.flask_app import create_app
+from entrypoints.logs import configure_logging
 from entrypoints.settings import (
     ConfigurationError,
     Settings,
     catalog_file_of,
+    log_format_of,
     mail_ports,
     write_local_run_env,
 )
@@ -68,10 +70,17 @@ class StartUpError(Exception):
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    logging.getLogger("stripe").setLevel(logging.WARNING)  # one line per API call is noise
-    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd: one per SMTP session
     load_dotenv(find_dotenv(usecwd=True))  # beside instance/, in the working directory
+    try:
+        # Text unless LOG_FORMAT says json: a person reads these lines.
+        configure_logging(log_format_of(os.environ, local_default=True))
+    except ConfigurationError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return 2
+    # The app logs one line a request (request id, route, user id): werkzeug's own would
+    # be a second one.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd: one per SMTP session
     try:
         return _run()
     except StartUpError as error:
