@@ -20,6 +20,7 @@ from adapters.mail import JinjaEmailRenderer, SmtpEmailSender
 from adapters.note_files import FolderNoteLibrary
 from adapters.sqlalchemy.database import create_database_engine, create_session_factory
 from adapters.sqlalchemy.inbox_backlog import read_inbox_backlog
+from adapters.sqlalchemy.outbox_backlog import read_outbox_backlog
 from adapters.sqlalchemy.schema_state import schema_problem
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.stripe import StripePaymentGateway, StripeSettings
@@ -52,7 +53,7 @@ from application.use_cases.start_subscription import StartSubscription
 from domain.access import AccessPolicy
 from domain.catalog import Catalog, CatalogError, single_plan
 from domain.errors import EmailDeliveryFailed, PaymentProviderError
-from entrypoints.metrics import CountedBillingEvents, ScrapeGauge, inbox_gauges
+from entrypoints.metrics import CountedBillingEvents, ScrapeGauge, inbox_gauges, outbox_gauges
 from entrypoints.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -168,10 +169,12 @@ def build_readiness_checks(engine: Engine) -> tuple[Callable[[], str | None], ..
 
 
 def build_scrape_gauges(engine: Engine, clock: Clock) -> tuple[ScrapeGauge, ...]:
-    """What /metrics reads from the database at each scrape. The email outbox's
-    `emails pending` joins here when the outbox exists (the email issue): a
-    `ScrapeGauge` whose `read` counts the outbox rows not sent yet."""
-    return (inbox_gauges(partial(read_inbox_backlog, engine), clock),)
+    """What /metrics reads from the database at each scrape: the event inbox's backlog
+    and the email outbox's."""
+    return (
+        inbox_gauges(partial(read_inbox_backlog, engine), clock),
+        outbox_gauges(partial(read_outbox_backlog, engine), clock),
+    )
 
 
 class Container(containers.DeclarativeContainer):

@@ -8,8 +8,9 @@ Two kinds:
   there, and a scrape, whichever worker answers it, adds up every worker's files.
   Without it (`make run`, tests) the values live in the process.
 - read at scrape time from the database (`ScrapeGauges`): failed events, events still
-  `received` and the age of the oldest. They are one reading of the shared database,
-  taken by the worker that answers, never added up across workers.
+  `received` and the age of the oldest; emails pending, given up, and the oldest's age.
+  They are one reading of the shared database, taken by the worker that answers, never
+  added up across workers.
 
 The metric objects are made on first use, once per process, and registered nowhere
 (`registry=None`): each scrape builds its own registry, so nothing here is global
@@ -34,6 +35,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 from adapters.sqlalchemy.inbox_backlog import InboxBacklog
+from adapters.sqlalchemy.outbox_backlog import OutboxBacklog
 from application.ports import Clock
 from application.use_cases.handle_billing_event import (
     HandleBillingEvent,
@@ -134,6 +136,35 @@ def inbox_gauges(read_backlog: Callable[[], InboxBacklog], clock: Clock) -> Scra
             GaugeMetricFamily(
                 f"{PREFIX}_inbox_oldest_received_age_seconds",
                 "Age of the oldest event still received (0 when none waits).",
+                value=age,
+            ),
+        )
+
+    return ScrapeGauge(read)
+
+
+def outbox_gauges(read_backlog: Callable[[], OutboxBacklog], clock: Clock) -> ScrapeGauge:
+    """Emails waiting to be sent, emails given up on, and how long the oldest has waited."""
+
+    def read() -> Iterable[Metric]:
+        backlog = read_backlog()
+        age = 0.0
+        if backlog.oldest_pending_at is not None:
+            age = max(0.0, (clock.now() - backlog.oldest_pending_at).total_seconds())
+        return (
+            GaugeMetricFamily(
+                f"{PREFIX}_emails_pending",
+                "Emails in the outbox not sent yet (including those waiting to be retried).",
+                value=backlog.pending,
+            ),
+            GaugeMetricFamily(
+                f"{PREFIX}_emails_failed",
+                "Emails given up on (refused for good, or too many attempts).",
+                value=backlog.failed,
+            ),
+            GaugeMetricFamily(
+                f"{PREFIX}_emails_oldest_pending_age_seconds",
+                "Age of the oldest email not sent yet (0 when none waits).",
                 value=age,
             ),
         )

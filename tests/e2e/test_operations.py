@@ -22,7 +22,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.sqlalchemy.database import create_database_engine, migrate
-from application.ports import EventStatus, InboxRecord
+from application.email_message import EmailMessage
+from application.ports import EventStatus, InboxRecord, OutboxEntry, OutboxStatus
+from domain.email import EmailAddress
 from entrypoints.flask_app import create_app
 from entrypoints.settings import Settings
 from tests.e2e.conftest import TEST_SECRET_KEY, offline_stripe_app
@@ -251,6 +253,31 @@ def test_failed_events_and_the_oldest_received_are_read_from_the_inbox(
     assert value(samples, "premium_notes_inbox_received_events") == 2
     assert 600 <= value(samples, "premium_notes_inbox_oldest_received_age_seconds") < 3600
     assert value(samples, "premium_notes_database_up") == 1
+
+
+def test_emails_pending_and_given_up_are_read_from_the_outbox(
+    app: Flask, client: FlaskClient
+) -> None:
+    now = datetime.now(UTC)
+    message = EmailMessage(EmailAddress("reader@example.com"), "Hello", "Hello there.")
+    entries = [
+        OutboxEntry("cause:old", message, now - timedelta(seconds=900)),
+        OutboxEntry("cause:new", message, now - timedelta(seconds=5)),
+        OutboxEntry("cause:retrying", message, now, attempts=2, next_attempt_at=now),
+        OutboxEntry("cause:sent", message, now - timedelta(days=1), OutboxStatus.SENT),
+        OutboxEntry("cause:given-up", message, now, OutboxStatus.FAILED, attempts=8),
+    ]
+    with app.extensions["container"].uow() as uow:
+        for entry in entries:
+            uow.outbox.add(entry)
+        uow.commit()
+
+    samples = scrape(client)
+
+    assert value(samples, "premium_notes_emails_pending") == 3
+    assert value(samples, "premium_notes_emails_failed") == 1
+    assert 900 <= value(samples, "premium_notes_emails_oldest_pending_age_seconds") < 3600
+    assert "reader@example.com" not in client.get("/metrics").text
 
 
 def test_metrics_answer_loopback_only_without_a_token(client: FlaskClient) -> None:
