@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run serve migrate test lint typecheck unit bench screenshots clean
+.PHONY: install run serve migrate worker beat test lint typecheck unit bench screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,14 @@ run: $(STAMP)
 # SECRET_KEY and the settings of docs/going-live.md. It never migrates: `make migrate`.
 serve: $(STAMP)
 	$(BIN)/gunicorn --config python:entrypoints.gunicorn_config 'entrypoints.flask_app:create_app()'
+
+# Background processes on Celery (BROKER_URL, Redis): as many workers as the work needs,
+# one beat (it sends the scheduled jobs: reconcile every RECONCILE_INTERVAL_MINUTES).
+worker: $(STAMP)
+	$(BIN)/python -m entrypoints.celery_app worker --loglevel INFO
+
+beat: $(STAMP)
+	$(BIN)/python -m entrypoints.celery_app beat --loglevel INFO
 
 # Create or upgrade the schema (DATABASE_URL); additive, safe while old workers serve.
 migrate: $(STAMP)

@@ -14,6 +14,7 @@ from dependency_injector import containers, providers
 from sqlalchemy import Engine
 
 from adapters.argon2_hasher import Argon2PasswordHasher
+from adapters.broker import broker_problem
 from adapters.catalog_file import load_catalog
 from adapters.emulator_clock import EmulatorClock
 from adapters.mail import JinjaEmailRenderer, SmtpEmailSender
@@ -162,10 +163,15 @@ def build_clock(settings: Settings) -> Clock:
     return SystemClock()
 
 
-def build_readiness_checks(engine: Engine) -> tuple[Callable[[], str | None], ...]:
-    """What /readyz asks, in order: each answers None (fine) or a short reason. A
-    broker's check joins them when one is configured (issue 13, part 2)."""
-    return (partial(schema_problem, engine),)
+def build_readiness_checks(
+    settings: Settings, engine: Engine
+) -> tuple[Callable[[], str | None], ...]:
+    """What /readyz asks, in order: each answers None (fine) or a short reason. The
+    database and its schema; the broker when one is configured."""
+    checks: list[Callable[[], str | None]] = [partial(schema_problem, engine)]
+    if settings.broker_url:
+        checks.append(partial(broker_problem, settings.broker_url))
+    return tuple(checks)
 
 
 def build_scrape_gauges(engine: Engine, clock: Clock) -> tuple[ScrapeGauge, ...]:
@@ -255,5 +261,5 @@ class Container(containers.DeclarativeContainer):
         ReplayEvents, uow=uow, gateway=gateway, handler=apply_billing_event
     )
 
-    readiness_checks = providers.Singleton(build_readiness_checks, engine)
+    readiness_checks = providers.Singleton(build_readiness_checks, settings, engine)
     scrape_gauges = providers.Singleton(build_scrape_gauges, engine, clock)

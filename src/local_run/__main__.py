@@ -34,6 +34,7 @@ from types import FrameType
 
 import stripe
 from dotenv import find_dotenv, load_dotenv
+from flask import Flask
 from sqlalchemy.exc import DBAPIError
 from werkzeug.serving import BaseWSGIServer, get_sockaddr, make_server, select_address_family
 
@@ -43,6 +44,7 @@ from adapters.sqlalchemy.database import create_database_engine, migrate
 from adapters.stripe.provision import provision
 from domain.catalog import CatalogError
 from entrypoints.flask_app import create_app
+from entrypoints.jobs import InProcessScheduler, scheduled_jobs
 from entrypoints.logs import configure_logging
 from entrypoints.settings import (
     ConfigurationError,
@@ -124,6 +126,7 @@ def _run() -> int:
             if written:
                 write_local_run_env(written)  # where the Flask CLI finds what started
             server = _make_app_server(host, port, app_socket, dev_secret_allowed)
+            _start_scheduler(server.app, started)
         signal.signal(signal.SIGTERM, _interrupt)
         try:
             # Inside the try: a Ctrl-C right after this line (a script that waits for
@@ -136,6 +139,21 @@ def _run() -> int:
             server.server_close()
     log.info("Stopped")
     return 0
+
+
+def _start_scheduler(app: Flask, started: ExitStack) -> None:
+    """The scheduled jobs (reconcile), in this process: without BROKER_URL there is no
+    Celery beat to send them. With it, `make beat` and `make worker` run them."""
+    container = app.extensions["container"]
+    settings = container.settings()
+    if settings.broker_url:
+        log.info("BROKER_URL is set: scheduled jobs are sent by make beat to make worker")
+        return
+    scheduler = InProcessScheduler(scheduled_jobs(settings), container)
+    scheduler.start()
+    started.callback(scheduler.stop)
+    minutes = settings.reconcile_interval.total_seconds() / 60
+    log.info("Reconcile runs in this process every %g minute(s) (no BROKER_URL)", minutes)
 
 
 def _make_app_server(
