@@ -8,15 +8,21 @@ Nothing happens at import time: providers build their objects on first use, afte
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 
 from dependency_injector import containers, providers
+from sqlalchemy import Engine
 
 from adapters.argon2_hasher import Argon2PasswordHasher
+from adapters.broker import broker_problem
 from adapters.catalog_file import load_catalog
 from adapters.emulator_clock import EmulatorClock
 from adapters.mail import JinjaEmailRenderer, SmtpEmailSender
 from adapters.note_files import FolderNoteLibrary
 from adapters.sqlalchemy.database import create_database_engine, create_session_factory
+from adapters.sqlalchemy.inbox_backlog import read_inbox_backlog
+from adapters.sqlalchemy.outbox_backlog import read_outbox_backlog
+from adapters.sqlalchemy.schema_state import schema_problem
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.stripe import StripePaymentGateway, StripeSettings
 from adapters.system_clock import SystemClock
@@ -48,6 +54,7 @@ from application.use_cases.start_subscription import StartSubscription
 from domain.access import AccessPolicy
 from domain.catalog import Catalog, CatalogError, single_plan
 from domain.errors import EmailDeliveryFailed, PaymentProviderError
+from entrypoints.metrics import CountedBillingEvents, ScrapeGauge, inbox_gauges, outbox_gauges
 from entrypoints.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -156,6 +163,26 @@ def build_clock(settings: Settings) -> Clock:
     return SystemClock()
 
 
+def build_readiness_checks(
+    settings: Settings, engine: Engine
+) -> tuple[Callable[[], str | None], ...]:
+    """What /readyz asks, in order: each answers None (fine) or a short reason. The
+    database and its schema; the broker when one is configured."""
+    checks: list[Callable[[], str | None]] = [partial(schema_problem, engine)]
+    if settings.broker_url:
+        checks.append(partial(broker_problem, settings.broker_url))
+    return tuple(checks)
+
+
+def build_scrape_gauges(engine: Engine, clock: Clock) -> tuple[ScrapeGauge, ...]:
+    """What /metrics reads from the database at each scrape: the event inbox's backlog
+    and the email outbox's."""
+    return (
+        inbox_gauges(partial(read_inbox_backlog, engine), clock),
+        outbox_gauges(partial(read_outbox_backlog, engine), clock),
+    )
+
+
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
 
@@ -222,12 +249,17 @@ class Container(containers.DeclarativeContainer):
     open_billing_portal = providers.Factory(
         OpenBillingPortal, uow=uow, gateway=gateway, portal_configuration=portal_configuration
     )
-    handle_billing_event = providers.Factory(
+    apply_billing_event = providers.Factory(
         HandleBillingEvent, uow=uow, gateway=gateway, clock=clock, policy=policy
     )
+    # What /webhook calls: the same use case, its outcomes counted for /metrics.
+    handle_billing_event = providers.Factory(CountedBillingEvents, apply_billing_event)
     reconcile_subscriptions = providers.Factory(
         ReconcileSubscriptions, uow=uow, gateway=gateway, clock=clock
     )
     replay_events = providers.Factory(
-        ReplayEvents, uow=uow, gateway=gateway, handler=handle_billing_event
+        ReplayEvents, uow=uow, gateway=gateway, handler=apply_billing_event
     )
+
+    readiness_checks = providers.Singleton(build_readiness_checks, settings, engine)
+    scrape_gauges = providers.Singleton(build_scrape_gauges, engine, clock)

@@ -23,6 +23,7 @@ from entrypoints.flask_app import (
     cli,
     content,
     notes_views,
+    operations_views,
     plan_change_views,
     pricing_views,
     webhook,
@@ -31,8 +32,10 @@ from entrypoints.flask_app.errors import register_error_handlers
 from entrypoints.flask_app.layout import install_layout
 from entrypoints.flask_app.rate_limit import install_rate_limits, warn_if_per_process_limits
 from entrypoints.flask_app.redirects import safe_next
+from entrypoints.flask_app.request_log import install_request_log
 from entrypoints.flask_app.security import add_security_headers
 from entrypoints.flask_app.session_user import SessionUser, parse_session_id
+from entrypoints.logs import configure_logging
 from entrypoints.settings import ConfigurationError, Settings, settings_for_app
 
 log = logging.getLogger(__name__)
@@ -59,6 +62,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             settings = settings_for_app()
         except ConfigurationError as error:
             _stop(error)
+        configure_logging(settings.log_format)  # the process's own: a WSGI server's worker
     container = container or Container()
     container.settings.override(settings)
     try:
@@ -78,6 +82,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             raise problem from None
 
     app = Flask(__name__)
+    install_request_log(app)  # first: a request that a later hook refuses is logged too
     app.session_interface = HttpsAwareSessionInterface()
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -101,6 +106,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     csrf = CSRFProtect(app)
     csrf.exempt(webhook.bp)
+    csrf.exempt(operations_views.bp)
     _set_up_login(app, container)
     register_error_handlers(app)
     install_layout(app)
@@ -117,7 +123,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         plan_change_views.bp,
         pricing_views.bp,
     )
-    for blueprint in (*blueprints, webhook.bp):
+    for blueprint in (*blueprints, webhook.bp, operations_views.bp):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["one_price_on_sale"] = lambda: _one_price(container)
     install_rate_limits(app, settings)
