@@ -5,8 +5,7 @@ from urllib.parse import urlsplit
 
 import click
 from dotenv import find_dotenv, load_dotenv
-from flask import Flask, has_request_context, redirect, request, url_for
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, redirect, request, url_for
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -29,6 +28,7 @@ from entrypoints.flask_app.errors import register_error_handlers
 from entrypoints.flask_app.rate_limit import install_rate_limits, warn_if_per_process_limits
 from entrypoints.flask_app.redirects import safe_next
 from entrypoints.flask_app.security import add_security_headers
+from entrypoints.flask_app.session_cookie import HttpsAwareSessionInterface
 from entrypoints.flask_app.session_user import SessionUser, parse_session_id
 from entrypoints.settings import ConfigurationError, Settings, settings_for_app
 
@@ -132,14 +132,6 @@ def _catalog_problem(error: CatalogError | PaymentProviderError) -> str:
 def _stop(error: Exception) -> NoReturn:
     print(f"Configuration error: {error}", file=sys.stderr)
     raise SystemExit(2) from None
-
-
-class HttpsAwareSessionInterface(SecureCookieSessionInterface):
-    """Signed-cookie sessions whose cookie is Secure whenever the request came over
-    https (directly, or through TRUSTED_PROXY_HOPS proxies), not only when configured."""
-
-    def get_cookie_secure(self, app: Flask) -> bool:
-        return bool(super().get_cookie_secure(app) or (has_request_context() and request.is_secure))
 
 
 def _set_up_login(app: Flask, container: Container) -> None:
