@@ -21,6 +21,7 @@ from entrypoints.flask_app import (
     cli,
     content,
     notes_views,
+    page_parts,
     pricing_views,
     webhook,
 )
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     for blueprint in (*blueprints, webhook.bp):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["one_price_on_sale"] = lambda: _one_price(container)
+    page_parts.install(app)
     install_rate_limits(app, settings)
     warn_if_per_process_limits(settings)
     if settings.trusted_proxy_hops:
