@@ -1,4 +1,3 @@
-from sqlalchemy import text
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -11,6 +10,7 @@ from adapters.sqlalchemy.repository import (
     violates_unique_event,
     violates_unique_subscription,
 )
+from adapters.sqlalchemy.writer_turns import WriterTurns, turns_for
 from application.ports import ConcurrentUpdate, DataConflict, EventAlreadyRecorded, UnitOfWork
 from domain.errors import EmailAlreadyRegistered
 
@@ -22,6 +22,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self._session_factory = session_factory
         self._session: Session | None = None
         self._read_only = False
+        self._turns: WriterTurns | None = None
 
     def __enter__(self) -> "SqlAlchemyUnitOfWork":
         writing = self._take_writing()
@@ -33,14 +34,19 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
             self._session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         if self._read_only:
             self._session.autoflush = False  # nothing it changes reaches the database
-        if writing and self._session.get_bind().dialect.name == "sqlite":
+        bind = self._session.get_bind()
+        if writing and bind.dialect.name == "sqlite":
             # SQLite locks the whole database: take the write lock now (waiting for it up
-            # to the busy timeout) rather than fail to upgrade a read lock at commit.
+            # to the busy timeout) rather than fail to upgrade a read lock at commit; queue
+            # for it first (writer_turns), instead of polling it.
+            turns = turns_for(bind.engine.url.database)
             try:
-                self._session.execute(text("BEGIN IMMEDIATE"))
+                if turns is not None:
+                    turns.acquire()
+                    self._turns = turns
+                self._session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             except BaseException:
-                self._session.close()
-                self._session = None
+                self._end()
                 raise
         self.users = self._users = SqlAlchemyUserRepository(
             self._session, lock=writing, read_only=self._read_only
@@ -50,10 +56,17 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
 
     def __exit__(self, *args: object) -> None:
         assert self._session is not None
+        self._end()
+
+    def _end(self) -> None:
         try:
-            self._session.close()  # rolls back what was not committed
+            if self._session is not None:
+                self._session.close()  # rolls back what was not committed
         finally:
             self._session = None
+            turns, self._turns = self._turns, None
+            if turns is not None:
+                turns.release()
 
     def commit(self) -> None:
         assert self._session is not None, "commit() outside a with-block"
