@@ -1,7 +1,8 @@
 import gc
 import logging
 import sys
-from typing import NoReturn
+from collections.abc import Callable
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import click
@@ -75,7 +76,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
                 _stop(problem)
             raise problem from None
 
-    app = Flask(__name__)
+    app = ServiceFlask(__name__)
     app.session_interface = HttpsAwareSessionInterface()
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -124,6 +125,21 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         # every request queued behind it waits out.
         gc.freeze()
     return app
+
+
+class ServiceFlask(Flask):
+    """Flask, asking once per function whether it is a coroutine function: Flask asks
+    (inspect) for every hook and view it calls, about ten times a request."""
+
+    def __init__(self, import_name: str) -> None:
+        super().__init__(import_name)
+        self._synced: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        synced = self._synced.get(func)
+        if synced is None:
+            synced = self._synced[func] = super().ensure_sync(func)
+        return synced
 
 
 def _one_price(container: Container) -> bool:

@@ -28,9 +28,9 @@ def kept_links(app: Flask) -> Callable[..., str]:
 
     def url_for(endpoint: str, **values: Any) -> str:
         if (
-            endpoint.startswith(".")
+            endpoint[0] == "."
             or app.url_default_functions
-            or any(name.startswith("_") for name in values)
+            or (values and any(name[0] == "_" for name in values))
             or not has_request_context()
         ):
             return build(endpoint, **values)
