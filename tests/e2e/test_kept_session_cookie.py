@@ -48,7 +48,8 @@ def test_a_session_cookie_changed_by_one_byte_is_not_read(app: Flask) -> None:
     cookie = ann.get_cookie("session")
     assert cookie is not None
     value = cookie.value
-    tampered = value[:-1] + ("A" if value[-1] != "A" else "B")
+    # A character of the payload: the signature's last one may carry only padding bits.
+    tampered = value[:1] + ("A" if value[1] != "A" else "B") + value[2:]
     ann.set_cookie("session", tampered)
 
     assert ann.get("/account").status_code == 302
