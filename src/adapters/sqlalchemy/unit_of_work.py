@@ -70,8 +70,16 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
 
     def _end(self) -> None:
         try:
-            if self._session is not None:
-                self._session.close()  # rolls back what was not committed
+            session = self._session
+            # A reader's session that never read through the ORM has nothing to close
+            # (its connection is the reader's own, closed below).
+            if session is not None and (
+                self._connection is None
+                or session.in_transaction()
+                or session.identity_map
+                or session.new
+            ):
+                session.close()  # rolls back what was not committed
         finally:
             self._session = None
             connection, self._connection = self._connection, None
