@@ -1,9 +1,10 @@
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import (
+    Connection,
     Executable,
     Insert,
     Row,
@@ -50,8 +51,19 @@ def violated_rule(error: IntegrityError) -> str:
 
 
 class SqlAlchemyUserRepository(UserRepository):
-    def __init__(self, session: Session, *, lock: bool = False, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        lock: bool = False,
+        read_only: bool = False,
+        connection: Connection | None = None,
+    ) -> None:
         self._session = session
+        # Where Core reads run: the session's own connection, or a reader's (no ORM).
+        self._connect: Callable[[], Connection] = (
+            session.connection if connection is None else lambda: connection
+        )
         self._lock = lock  # a writer's transaction: every user read is locked (FOR UPDATE)
         self._read_only = read_only  # a reader's: nothing is flushed (it may autocommit)
         # The rows this transaction loaded or added, held so that they outlive the domain
@@ -203,7 +215,7 @@ class SqlAlchemyUserRepository(UserRepository):
         joined rows as they were when it started: the subscriptions are read after the
         lock, by a second statement. SQLite's writer holds the database from its start.
         """
-        joined = not self._lock or self._session.get_bind().dialect.name == "sqlite"
+        joined = not self._lock or self._connect().dialect.name == "sqlite"
         if self._wrote:
             self.flush()
             query = _user_query(by, self._lock, joined)
@@ -213,7 +225,7 @@ class SqlAlchemyUserRepository(UserRepository):
             if row.id in self._read and row.id not in self._rows:
                 return self._read[row.id].domain()  # as read and saved here
             return self._user(row)
-        connection = self._session.connection()
+        connection = self._connect()
         rows = connection.execute(_user_statement(by, self._lock, joined), {"value": value}).all()
         if not rows:
             return None

@@ -1,4 +1,4 @@
-from sqlalchemy import text
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -12,6 +12,7 @@ from adapters.sqlalchemy.repository import (
     violates_unique_event,
     violates_unique_subscription,
 )
+from adapters.sqlalchemy.writer_turns import WriterTurns, turns_for
 from application.ports import ConcurrentUpdate, DataConflict, EventAlreadyRecorded, UnitOfWork
 from domain.errors import EmailAlreadyRegistered
 
@@ -23,28 +24,43 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self._session_factory = session_factory
         self._session: Session | None = None
         self._read_only = False
+        self._turns: WriterTurns | None = None
+        self._connection: Connection | None = None  # a reader's own
 
     def __enter__(self) -> "SqlAlchemyUnitOfWork":
         writing = self._take_writing()
         self._read_only = self._take_reading()
-        self._session = self._session_factory()
-        if self._read_only and self._session.get_bind().dialect.name == "postgresql":
-            # Each read on its own: no BEGIN before it, no ROLLBACK after (two round trips
-            # of three). SQLite's driver begins only before a write already.
-            self._session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         if self._read_only:
+            # A reader's Core reads run on a connection of its own, outside the ORM
+            # session's transaction bookkeeping (a page's one read of its user paid more
+            # for that than for the statement); the session, for what reads through the
+            # ORM, is bound to the same connection.
+            bind = self._session_factory.kw.get("bind")
+            engine = bind if isinstance(bind, Engine) else self._session_factory().get_bind().engine
+            self._connection = engine.connect()
+            if engine.dialect.name == "postgresql":
+                # Each read on its own: no BEGIN before it, no ROLLBACK after (two round
+                # trips of three). SQLite's driver begins only before a write already.
+                self._connection.execution_options(isolation_level="AUTOCOMMIT")
+            self._session = self._session_factory(bind=self._connection)
             self._session.autoflush = False  # nothing it changes reaches the database
+        else:
+            self._session = self._session_factory()
         if writing and self._session.get_bind().dialect.name == "sqlite":
             # SQLite locks the whole database: take the write lock now (waiting for it up
-            # to the busy timeout) rather than fail to upgrade a read lock at commit.
+            # to the busy timeout) rather than fail to upgrade a read lock at commit; queue
+            # for it first (writer_turns), instead of polling it.
+            turns = turns_for(self._session.get_bind().engine.url.database)
             try:
-                self._session.execute(text("BEGIN IMMEDIATE"))
+                if turns is not None:
+                    turns.acquire()
+                    self._turns = turns
+                self._session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             except BaseException:
-                self._session.close()
-                self._session = None
+                self._end()
                 raise
         self.users = self._users = SqlAlchemyUserRepository(
-            self._session, lock=writing, read_only=self._read_only
+            self._session, lock=writing, read_only=self._read_only, connection=self._connection
         )
         self.events = SqlAlchemyEventInbox(self._session, read_only=self._read_only)
         self.outbox = SqlAlchemyOutbox(self._session, read_only=self._read_only)
@@ -52,10 +68,28 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
 
     def __exit__(self, *args: object) -> None:
         assert self._session is not None
+        self._end()
+
+    def _end(self) -> None:
         try:
-            self._session.close()  # rolls back what was not committed
+            session = self._session
+            # A reader's session that never read through the ORM has nothing to close
+            # (its connection is the reader's own, closed below).
+            if session is not None and (
+                self._connection is None
+                or session.in_transaction()
+                or session.identity_map
+                or session.new
+            ):
+                session.close()  # rolls back what was not committed
         finally:
             self._session = None
+            connection, self._connection = self._connection, None
+            if connection is not None:
+                connection.close()
+            turns, self._turns = self._turns, None
+            if turns is not None:
+                turns.release()
 
     def commit(self) -> None:
         assert self._session is not None, "commit() outside a with-block"

@@ -1,12 +1,13 @@
+import gc
 import logging
 import sys
-from typing import NoReturn
+from collections.abc import Callable
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import click
 from dotenv import find_dotenv, load_dotenv
-from flask import Flask, has_request_context, redirect, request, url_for
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, redirect, request, url_for
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -24,6 +25,7 @@ from entrypoints.flask_app import (
     content,
     notes_views,
     operations_views,
+    page_parts,
     plan_change_views,
     pricing_views,
     webhook,
@@ -34,6 +36,7 @@ from entrypoints.flask_app.rate_limit import install_rate_limits, warn_if_per_pr
 from entrypoints.flask_app.redirects import safe_next
 from entrypoints.flask_app.request_log import install_request_log
 from entrypoints.flask_app.security import add_security_headers
+from entrypoints.flask_app.session_cookie import HttpsAwareSessionInterface
 from entrypoints.flask_app.session_user import SessionUser, parse_session_id
 from entrypoints.logs import configure_logging
 from entrypoints.settings import ConfigurationError, Settings, settings_for_app
@@ -81,7 +84,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
                 _stop(problem)
             raise problem from None
 
-    app = Flask(__name__)
+    app = ServiceFlask(__name__)
     install_request_log(app)  # first: a request that a later hook refuses is logged too
     app.session_interface = HttpsAwareSessionInterface()
     app.config.update(
@@ -126,6 +129,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     for blueprint in (*blueprints, webhook.bp, operations_views.bp):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["one_price_on_sale"] = lambda: _one_price(container)
+    page_parts.install(app)
     install_rate_limits(app, settings)
     warn_if_per_process_limits(settings)
     if settings.trusted_proxy_hops:
@@ -133,7 +137,28 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         hops = settings.trusted_proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     cli.register(app)
+    if from_env:
+        # A served app's start-up objects (modules, SQLAlchemy's tables and compiled
+        # statements, the notes: about 100,000) stay for the process's life: left out
+        # of the collector's full passes, each of which took 50-60 ms of CPU here, a stall that
+        # every request queued behind it waits out.
+        gc.freeze()
     return app
+
+
+class ServiceFlask(Flask):
+    """Flask, asking once per function whether it is a coroutine function: Flask asks
+    (inspect) for every hook and view it calls, about ten times a request."""
+
+    def __init__(self, import_name: str) -> None:
+        super().__init__(import_name)
+        self._synced: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        synced = self._synced.get(func)
+        if synced is None:
+            synced = self._synced[func] = super().ensure_sync(func)
+        return synced
 
 
 def _one_price(container: Container) -> bool:
@@ -151,14 +176,6 @@ def _catalog_problem(error: CatalogError | PaymentProviderError) -> str:
 def _stop(error: Exception) -> NoReturn:
     print(f"Configuration error: {error}", file=sys.stderr)
     raise SystemExit(2) from None
-
-
-class HttpsAwareSessionInterface(SecureCookieSessionInterface):
-    """Signed-cookie sessions whose cookie is Secure whenever the request came over
-    https (directly, or through TRUSTED_PROXY_HOPS proxies), not only when configured."""
-
-    def get_cookie_secure(self, app: Flask) -> bool:
-        return bool(super().get_cookie_secure(app) or (has_request_context() and request.is_secure))
 
 
 def _set_up_login(app: Flask, container: Container) -> None:

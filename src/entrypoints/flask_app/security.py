@@ -38,13 +38,17 @@ HEADERS = {
 
 def add_security_headers(app: Flask, extra_form_targets: tuple[str, ...] = ()) -> None:
     headers = {"Content-Security-Policy": content_security_policy(extra_form_targets), **HEADERS}
+    ours = [(name.lower(), (name, value)) for name, value in headers.items()]
 
     @app.after_request
     def _headers(response: Response) -> Response:
-        for name, value in headers.items():
-            response.headers.setdefault(name, value)
-        if request.is_secure:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if "text/html" in response.content_type:
-            response.headers.setdefault("Cache-Control", "no-store")
+        # One pass over the answer's few headers rather than a look-up (a scan) for each
+        # of ours: a view's own value of any of them is kept, as setdefault would.
+        answer = response.headers
+        present = {name.lower() for name, _ in answer}
+        answer.extend([pair for key, pair in ours if key not in present])
+        if request.is_secure and "strict-transport-security" not in present:
+            answer.add("Strict-Transport-Security", "max-age=31536000")
+        if "cache-control" not in present and "text/html" in (response.content_type or ""):
+            answer.add("Cache-Control", "no-store")
         return response
