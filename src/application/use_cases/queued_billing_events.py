@@ -102,7 +102,21 @@ class ApplyReceivedEvent:
         if record.status.done:
             return None
         event = self._gateway.translate_event(record.payload)
-        return self._handler.execute(HandleBillingEventCommand(event))
+        result = self._handler.execute(HandleBillingEventCommand(event))
+        log.info(
+            "billing event %s applied: %s%s",
+            event_id,
+            result.status.value,
+            " (duplicate)" if result.duplicate else "",
+            extra={
+                "fields": {
+                    "event_id": event_id,
+                    "status": result.status.value,
+                    "duplicate": result.duplicate,
+                }
+            },
+        )
+        return result
 
 
 class SweepReceivedEvents:
