@@ -1,18 +1,25 @@
-"""Tasks of the queue mode applying events about one user at the same time take turns
-(`UnitOfWork.writing()` locks the user: PostgreSQL SELECT ... FOR UPDATE, SQLite an
-immediate transaction): none loses a race, none fails, the newest event wins."""
+"""The queue mode's apply task on a real database.
+
+Tasks applying events about one user at the same time take turns (`UnitOfWork.writing()`
+locks the user: PostgreSQL SELECT ... FOR UPDATE, SQLite an immediate transaction): none
+loses a race, none fails, the newest event wins. A task whose event keeps failing is
+retried, then the event is left failed for `events replay`."""
 
 import json
 import threading
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from dependency_injector import providers
 from flask import Flask
 
 import application.retry
 from application.ports import EventQueue, EventStatus
+from application.use_cases.register_user import RegisterUserCommand
 from domain.subscription import SubscriptionStatus
+from entrypoints.celery_app import create_celery
 from entrypoints.container import Container
 from tests.e2e.conftest import offline_stripe_app
 from tests.e2e.support import user_id_of
@@ -101,3 +108,45 @@ def test_concurrent_tasks_for_one_user_take_turns_and_the_newest_event_wins(
     assert counting.conflicts == 0  # every writer waited for the lock; none lost a race
     assert user is not None
     assert user.subscriptions["sub_test_1"].status is SubscriptionStatus.PAST_DUE  # newest
+
+
+def test_an_event_the_provider_cannot_serve_is_retried_then_left_failed(tmp_path: Path) -> None:
+    """The real use cases on SQLite, Stripe unreachable: each try fails, the event ends
+    `failed` with the reason, ready for `events replay`."""
+    app = offline_stripe_app(
+        tmp_path,
+        ("whsec_x",),
+        broker_url="redis://127.0.0.1:9/0",
+        webhook_processing="queue",
+        webhook_task_retries=2,
+        webhook_retry_base=timedelta(0),
+    )
+    container = app.extensions["container"]
+    container.event_queue.override(NoQueue())
+    user = container.register_user().execute(RegisterUserCommand("x@example.com", "a passphrase!"))
+    with container.uow() as uow:
+        stored = uow.users.require(user.id)
+        stored.link_customer("cus_x")
+        uow.users.save(stored)
+        uow.commit()
+    data = se.event("invoice.paid", se.invoice(customer="cus_x", subscription="sub_x"))
+    event = container.gateway().translate_event(json.dumps(data))
+    container.receive_billing_event().execute(event)
+    settings = container.settings()
+    celery = create_celery(settings, container)
+    celery.conf.task_always_eager = True
+    tries: list[str] = []
+    use_case = container.apply_received_event()
+
+    def counted() -> Any:  # the task asks the container once per try
+        tries.append(data["id"])
+        return use_case
+
+    container.apply_received_event.override(providers.Callable(counted))
+    celery.tasks["premium_notes.apply_billing_event"].apply_async(args=[data["id"]])
+
+    with container.uow() as uow:
+        record = uow.events.get(data["id"])
+    assert len(tries) == 3, record
+    assert record is not None and record.status is EventStatus.FAILED
+    assert record.error and "PaymentProviderError" in record.error

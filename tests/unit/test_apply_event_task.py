@@ -7,11 +7,17 @@ from typing import Any
 
 import pytest
 
+from application.ports import EventQueue
 from entrypoints.celery_app import create_celery, retry_delay
 from entrypoints.container import Container
 from entrypoints.settings import Settings
 
 BROKER = "redis://127.0.0.1:9/0"  # never reached: eager tasks run in the caller
+
+
+class NoQueue(EventQueue):
+    def enqueue(self, event_id: str) -> None:
+        pass
 
 
 class FlakyApply:
