@@ -8,7 +8,10 @@ settings as the web server does (environment and `.env`); a setting missing or
 malformed, BROKER_URL included, is one line and exit status 2.
 
 Tasks: the scheduled jobs of `entrypoints.jobs` (reconcile, every
-RECONCILE_INTERVAL_MINUTES). Run one beat, and as many workers as the work needs.
+RECONCILE_INTERVAL_MINUTES; in the queue mode, the sweeper of received events, every
+WEBHOOK_SWEEP_INTERVAL_SECONDS), and in the queue mode (WEBHOOK_PROCESSING=queue) the
+task that applies one stored webhook event. Run one beat, and as many workers as the
+work needs.
 Without BROKER_URL, `make run` runs the same jobs in its own process instead.
 
 The Celery app is made by `create_celery`, from settings, when the command starts:
@@ -27,6 +30,7 @@ from celery import Celery, Task
 from celery.signals import task_postrun, task_prerun
 from dotenv import find_dotenv, load_dotenv
 
+from adapters.celery_queue import APPLY_EVENT_TASK
 from entrypoints.container import Container
 from entrypoints.jobs import Job, scheduled_jobs
 from entrypoints.logs import configure_logging
@@ -62,7 +66,46 @@ def create_celery(settings: Settings, container: Container) -> Celery:
     )
     for job in jobs:
         _register(app, job, container)
+    _register_apply_event(app, settings, container)
     return app
+
+
+def retry_delay(settings: Settings, retries: int) -> float:
+    """Seconds before retry number `retries + 1`: WEBHOOK_RETRY_BASE_SECONDS, doubled
+    at each retry (10, 20, 40, ... by default)."""
+    return float(settings.webhook_retry_base.total_seconds() * 2**retries)
+
+
+def _register_apply_event(app: Celery, settings: Settings, container: Container) -> None:
+    """The queue mode's task: apply one stored event (`ApplyReceivedEvent`).
+
+    Acknowledged only once it has run (`acks_late`), so a message whose worker died is
+    delivered again; and the sweeper sends any event still `received`. A failure is
+    retried WEBHOOK_TASK_RETRIES times, with exponential backoff; the event reads
+    `failed` meanwhile and stays so after the last try, for `events replay`.
+    """
+
+    @app.task(
+        name=APPLY_EVENT_TASK,
+        shared=False,
+        bind=True,
+        acks_late=True,
+        reject_on_worker_lost=True,
+        max_retries=settings.webhook_task_retries,
+    )
+    def apply_billing_event(task: Task, event_id: str) -> None:
+        try:
+            container.apply_received_event().execute(event_id)
+        except Exception as error:
+            retries = task.request.retries
+            if retries >= settings.webhook_task_retries:
+                log.warning(
+                    "billing event %s failed after %d tries: left failed for events replay",
+                    event_id,
+                    retries + 1,
+                )
+                return
+            raise task.retry(exc=error, countdown=retry_delay(settings, retries)) from error
 
 
 def _register(app: Celery, job: Job, container: Container) -> None:
@@ -70,7 +113,7 @@ def _register(app: Celery, job: Job, container: Container) -> None:
         job.run(container)
 
     run.__name__ = run.__qualname__ = job.name.rsplit(".", 1)[-1]
-    app.task(name=job.name)(run)
+    app.task(name=job.name, shared=False)(run)
 
 
 @task_prerun.connect

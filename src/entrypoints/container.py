@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from adapters.argon2_hasher import Argon2PasswordHasher
 from adapters.broker import broker_problem
 from adapters.catalog_file import load_catalog
+from adapters.celery_queue import CeleryEventQueue, producer_app
 from adapters.emulator_clock import EmulatorClock
 from adapters.mail import JinjaEmailRenderer, SmtpEmailSender
 from adapters.note_files import FolderNoteLibrary
@@ -26,7 +27,7 @@ from adapters.sqlalchemy.schema_state import schema_problem
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.stripe import StripePaymentGateway, StripeSettings
 from adapters.system_clock import SystemClock
-from application.ports import Clock, EmailSender, PaymentGateway
+from application.ports import Clock, EmailSender, EventQueue, PaymentGateway
 from application.use_cases.access_content import AccessContent
 from application.use_cases.authenticate_user import (
     AuthenticateUser,
@@ -45,6 +46,11 @@ from application.use_cases.list_notes import ListNotes
 from application.use_cases.log_out import LogOut
 from application.use_cases.open_billing_portal import OpenBillingPortal
 from application.use_cases.preview_plan_change import PreviewPlanChange
+from application.use_cases.queued_billing_events import (
+    ApplyReceivedEvent,
+    ReceiveBillingEvent,
+    SweepReceivedEvents,
+)
 from application.use_cases.read_note import ReadNote
 from application.use_cases.reconcile_subscriptions import ReconcileSubscriptions
 from application.use_cases.register_user import RegisterUser
@@ -163,6 +169,13 @@ def build_clock(settings: Settings) -> Clock:
     return SystemClock()
 
 
+def build_event_queue(settings: Settings) -> EventQueue:
+    """Where the queue mode sends stored events: the Celery broker at BROKER_URL."""
+    if not settings.broker_url:
+        raise RuntimeError("the event queue needs BROKER_URL")
+    return CeleryEventQueue(producer_app(settings.broker_url))
+
+
 def build_readiness_checks(
     settings: Settings, engine: Engine
 ) -> tuple[Callable[[], str | None], ...]:
@@ -259,6 +272,22 @@ class Container(containers.DeclarativeContainer):
     )
     replay_events = providers.Factory(
         ReplayEvents, uow=uow, gateway=gateway, handler=apply_billing_event
+    )
+    # The queue mode (WEBHOOK_PROCESSING=queue): /webhook stores and sends, the worker's
+    # task applies (the same use case as above, counted), the sweeper sends again.
+    event_queue = providers.Singleton(build_event_queue, settings)
+    receive_billing_event = providers.Factory(
+        ReceiveBillingEvent, uow=uow, clock=clock, queue=event_queue
+    )
+    apply_received_event = providers.Factory(
+        ApplyReceivedEvent, uow=uow, gateway=gateway, handler=handle_billing_event
+    )
+    sweep_received_events = providers.Factory(
+        SweepReceivedEvents,
+        uow=uow,
+        clock=clock,
+        queue=event_queue,
+        older_than=settings.provided.webhook_sweep_after,
     )
 
     readiness_checks = providers.Singleton(build_readiness_checks, settings, engine)

@@ -50,8 +50,23 @@ def reconcile(container: Container) -> None:
     )
 
 
+def sweep_received_events(container: Container) -> None:
+    """Send again the events left `received` (the queue mode): a message the broker
+    lost, or a task whose worker died, is applied after all."""
+    container.sweep_received_events().execute()
+
+
 def scheduled_jobs(settings: Settings) -> tuple[Job, ...]:
-    return (Job("premium_notes.reconcile", settings.reconcile_interval, reconcile),)
+    jobs = [Job("premium_notes.reconcile", settings.reconcile_interval, reconcile)]
+    if settings.webhook_processing == "queue":
+        jobs.append(
+            Job(
+                "premium_notes.sweep_received_events",
+                settings.webhook_sweep_interval,
+                sweep_received_events,
+            )
+        )
+    return tuple(jobs)
 
 
 class InProcessScheduler:

@@ -94,6 +94,19 @@ class Settings:
     """The task queue's broker (BROKER_URL, Redis) for `make worker` and `make beat`;
     None: `make run` runs the scheduled jobs in its own process."""
     reconcile_interval: timedelta = timedelta(hours=1)
+    webhook_processing: str = "inline"
+    """WEBHOOK_PROCESSING: `inline` (/webhook applies the event before answering) or
+    `queue` (/webhook stores it as received and answers; a worker's task applies it).
+    The queue mode needs BROKER_URL and `make worker` (and `make beat`, for the sweeper)."""
+    webhook_task_retries: int = 5
+    """WEBHOOK_TASK_RETRIES: how many times a failed apply task is tried again."""
+    webhook_retry_base: timedelta = timedelta(seconds=10)
+    """WEBHOOK_RETRY_BASE_SECONDS: the first retry's wait; each next one waits twice as long."""
+    webhook_sweep_interval: timedelta = timedelta(seconds=60)
+    """WEBHOOK_SWEEP_INTERVAL_SECONDS: how often beat sends the sweeper."""
+    webhook_sweep_after: timedelta = timedelta(seconds=120)
+    """WEBHOOK_SWEEP_AFTER_SECONDS: an event still received this long after it arrived is
+    sent to the workers again (its message was lost, or its worker died)."""
     log_format: str = "text"
     """How log lines look: `json` (one object a line, for a log search) or `text`."""
     metrics_enabled: bool = True
@@ -183,6 +196,16 @@ class Settings:
                 "BROKER_URL must be a Redis URL (redis://HOST:6379/1), "
                 f"not {_redact_url(broker_url)!r}."
             )
+        webhook_processing = (env.get("WEBHOOK_PROCESSING") or "inline").strip().lower()
+        if webhook_processing not in ("inline", "queue"):
+            raise ConfigurationError(
+                f"WEBHOOK_PROCESSING must be inline or queue, not {webhook_processing!r}."
+            )
+        if webhook_processing == "queue" and not broker_url:
+            raise ConfigurationError(
+                "WEBHOOK_PROCESSING=queue needs BROKER_URL (and `make worker` running); "
+                "without a broker, leave it inline."
+            )
         metrics_token = env.get("METRICS_TOKEN", "")
         if metrics_token and len(metrics_token) < MIN_METRICS_TOKEN_LENGTH:
             raise ConfigurationError(
@@ -222,6 +245,17 @@ class Settings:
             broker_url=broker_url,
             reconcile_interval=timedelta(
                 minutes=_float(env, "RECONCILE_INTERVAL_MINUTES", 60, minimum=0.05)
+            ),
+            webhook_processing=webhook_processing,
+            webhook_task_retries=_int(env, "WEBHOOK_TASK_RETRIES", 5, minimum=0),
+            webhook_retry_base=timedelta(
+                seconds=_float(env, "WEBHOOK_RETRY_BASE_SECONDS", 10, minimum=0)
+            ),
+            webhook_sweep_interval=timedelta(
+                seconds=_float(env, "WEBHOOK_SWEEP_INTERVAL_SECONDS", 60, minimum=0.1)
+            ),
+            webhook_sweep_after=timedelta(
+                seconds=_float(env, "WEBHOOK_SWEEP_AFTER_SECONDS", 120, minimum=0)
             ),
             log_format=log_format_of(env, local_default=local_default),
             metrics_enabled=_bool(env, "METRICS_ENABLED", True),

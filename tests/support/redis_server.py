@@ -17,15 +17,16 @@ from tests.support.local_run import free_port
 
 
 @contextmanager
-def redis_server(folder: Path) -> Iterator[str]:
-    """Its URL (database 0), for the block's duration."""
+def redis_server(folder: Path, port: int | None = None) -> Iterator[str]:
+    """Its URL (database 0), for the block's duration; on `port` (to start one again
+    where a stopped one was), else a free port."""
     binary = shutil.which("redis-server")
     if binary is None:
         message = "redis-server is not installed; set REQUIRE_REDIS=1 to make this a failure"
         if os.environ.get("REQUIRE_REDIS") == "1":
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
-    port = free_port()
+    port = port or free_port()
     folder.mkdir(parents=True, exist_ok=True)
     command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
     command += ["--appendonly", "no", "--dir", str(folder)]

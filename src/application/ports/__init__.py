@@ -8,6 +8,7 @@ importable from `application.ports`.
 
 from application.ports.clock import Clock
 from application.ports.email import EmailRenderer, EmailSender
+from application.ports.event_queue import EventQueue
 from application.ports.notes import NoteLibrary
 from application.ports.outbox import Outbox, OutboxEntry, OutboxStatus
 from application.ports.passwords import PasswordHasher
@@ -45,6 +46,7 @@ __all__ = [
     "EmailSender",
     "EventAlreadyRecorded",
     "EventInbox",
+    "EventQueue",
     "EventStatus",
     "InboxRecord",
     "NoteLibrary",

@@ -60,6 +60,15 @@ class EventStatus(enum.StrEnum):
     PROCESSED = "processed"
     IGNORED = "ignored"
     FAILED = "failed"
+    # Stored by /webhook in the queue mode (WEBHOOK_PROCESSING=queue), not applied yet:
+    # a worker's task applies it (and the sweeper sends it again if the task got lost).
+    RECEIVED = "received"
+
+    @property
+    def done(self) -> bool:
+        """Whether the event was handled (processed or ignored): what a duplicate of it
+        finds, and answers with no effect. A failed or received one is still to apply."""
+        return self in (EventStatus.PROCESSED, EventStatus.IGNORED)
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,7 @@ class HandleBillingEvent:
         # fail while the provider is down).
         if event.snapshot is None and event.kind is not BillingEventKind.UNHANDLED:
             done = uow.events.get(event.id)
-            if done is not None and done.status is not EventStatus.FAILED:
+            if done is not None and done.status.done:
                 return HandleBillingEventResult(done.status, True, "already handled")
         # Otherwise apply first, then claim the event's id with one insert: a new event
         # (nearly every delivery) costs no look-up. A duplicate is found by the claim and
@@ -95,10 +95,10 @@ class HandleBillingEvent:
         done = uow.events.claim(record)
         if done is None:
             return HandleBillingEventResult(status, False, outcome.note)
-        if done.status is not EventStatus.FAILED:
+        if done.status.done:
             uow.rollback()
             return HandleBillingEventResult(done.status, True, "already handled")
-        uow.events.record(record)  # failed before, handled now
+        uow.events.record(record)  # failed (or received) before, handled now
         return HandleBillingEventResult(status, False, outcome.note)
 
     def _record(
@@ -118,7 +118,7 @@ class HandleBillingEvent:
         try:
             with self._uow as uow:
                 done = uow.events.get(event.id)
-                if done is not None and done.status is not EventStatus.FAILED:
+                if done is not None and done.status.done:
                     return  # a concurrent delivery succeeded meanwhile
                 reason = describe_failure(error)
                 uow.events.record(self._record(event, EventStatus.FAILED, error=reason))

@@ -7,8 +7,10 @@ from flask.typing import ResponseReturnValue
 
 from application.use_cases.handle_billing_event import HandleBillingEventCommand
 from domain.errors import InvalidWebhook
+from domain.provider_events import BillingEvent, BillingEventKind
 from entrypoints.flask_app.deps import container
 from entrypoints.flask_app.errors import machine_answer
+from entrypoints.metrics import request_metrics
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhook", __name__)
@@ -26,5 +28,16 @@ def webhook() -> ResponseReturnValue:
     except InvalidWebhook as error:
         log.info("webhook refused: %s", error.message)
         return error.message, 400, {"Content-Type": "text/plain; charset=utf-8"}
+    if container().settings().webhook_processing == "queue":
+        return _received(event)
     result = container().handle_billing_event().execute(HandleBillingEventCommand(event))
+    return jsonify(received=True, status=result.status.value, duplicate=result.duplicate)
+
+
+def _received(event: BillingEvent) -> ResponseReturnValue:
+    """The queue mode: stored as received (one transaction), sent to the worker, 2xx."""
+    result = container().receive_billing_event().execute(event)
+    kind = "other" if event.kind is BillingEventKind.UNHANDLED else event.provider_type
+    outcome = "duplicate" if result.duplicate else "received"
+    request_metrics().webhook_events.labels(kind, outcome).inc()
     return jsonify(received=True, status=result.status.value, duplicate=result.duplicate)
