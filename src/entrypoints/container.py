@@ -29,7 +29,13 @@ from application.use_cases.authenticate_user import (
 )
 from application.use_cases.change_plan import ChangePlan
 from application.use_cases.confirm_checkout import ConfirmCheckout
-from application.use_cases.deliver_outbox import DeliverOutbox
+from application.use_cases.deliver_outbox import (
+    LEASE,
+    RETRY_DELAYS,
+    DeliverOutbox,
+    DeliverOutboxCommand,
+    DeliveryReport,
+)
 from application.use_cases.get_account import GetAccount
 from application.use_cases.get_plan_in_force import GetPlanInForce
 from application.use_cases.handle_billing_event import HandleBillingEvent
@@ -46,6 +52,7 @@ from application.use_cases.start_subscription import StartSubscription
 from domain.access import AccessPolicy
 from domain.catalog import Catalog, CatalogError, single_plan
 from domain.errors import EmailDeliveryFailed, PaymentProviderError
+from entrypoints.outbox_delivery import OutboxDeliveryThread
 from entrypoints.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -154,12 +161,46 @@ def build_clock(settings: Settings) -> Clock:
     return SystemClock()
 
 
+# How far ahead an entry may wait for its retry (the longest delay, and a lease).
+OUTBOX_HORIZON = max(RETRY_DELAYS) + LEASE
+
+
+def build_outbox_delivery(container: "Container") -> OutboxDeliveryThread:
+    """The outbox sent from this process (entrypoints/outbox_delivery.py)."""
+
+    def deliver() -> DeliveryReport:
+        report: DeliveryReport = container.deliver_outbox().execute(DeliverOutboxCommand())
+        return report
+
+    def waiting() -> bool:
+        with container.uow().reading() as uow:
+            return bool(uow.outbox.due(container.clock().now() + OUTBOX_HORIZON, 1))
+
+    return OutboxDeliveryThread(deliver, waiting)
+
+
+def outbox_wake(
+    settings: Settings, delivery: Callable[[], OutboxDeliveryThread]
+) -> Callable[[], None] | None:
+    """What a commit that wrote to the outbox calls: wake this process's sender. None
+    without SMTP_URL (nothing could be sent; `flask outbox deliver` says why)."""
+    if settings.smtp_server is None:
+        return None
+    return lambda: delivery().wake()
+
+
 class Container(containers.DeclarativeContainer):
+    __self__ = providers.Self()
     settings = providers.Dependency(instance_of=Settings)
 
     engine = providers.Singleton(create_database_engine, settings.provided.database_url)
     session_factory = providers.Singleton(create_session_factory, engine)
-    uow = providers.Factory(SqlAlchemyUnitOfWork, session_factory)
+    outbox_delivery = providers.Singleton(build_outbox_delivery, __self__)
+    uow = providers.Factory(
+        SqlAlchemyUnitOfWork,
+        session_factory,
+        after_outbox_commit=providers.Callable(outbox_wake, settings, outbox_delivery.provider),
+    )
     hasher = providers.Singleton(Argon2PasswordHasher)
     clock = providers.Singleton(build_clock, settings)
     gateway = providers.Singleton(build_payment_gateway, settings)
