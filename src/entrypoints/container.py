@@ -20,6 +20,8 @@ from adapters.sqlalchemy.database import create_database_engine, create_session_
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.stripe import StripePaymentGateway, StripeSettings
 from adapters.system_clock import SystemClock
+from application.billing_notices import BillingNotices
+from application.mail import Mailer, SiteLinks
 from application.ports import Clock, EmailSender, PaymentGateway
 from application.use_cases.access_content import AccessContent
 from application.use_cases.authenticate_user import (
@@ -27,8 +29,11 @@ from application.use_cases.authenticate_user import (
     FailureFloor,
     make_dummy_hash,
 )
+from application.use_cases.change_password import ChangePassword
 from application.use_cases.change_plan import ChangePlan
+from application.use_cases.check_reset_link import CheckResetLink
 from application.use_cases.confirm_checkout import ConfirmCheckout
+from application.use_cases.delete_account import DeleteAccount
 from application.use_cases.deliver_outbox import (
     LEASE,
     RETRY_DELAYS,
@@ -48,7 +53,12 @@ from application.use_cases.read_note import ReadNote
 from application.use_cases.reconcile_subscriptions import ReconcileSubscriptions
 from application.use_cases.register_user import RegisterUser
 from application.use_cases.replay_events import ReplayEvents
+from application.use_cases.request_email_change import RequestEmailChange
+from application.use_cases.request_password_reset import RequestPasswordReset
+from application.use_cases.reset_password import ResetPassword
+from application.use_cases.send_verification_email import SendVerificationEmail
 from application.use_cases.start_subscription import StartSubscription
+from application.use_cases.verify_email import VerifyEmail
 from domain.access import AccessPolicy
 from domain.catalog import Catalog, CatalogError, single_plan
 from domain.errors import EmailDeliveryFailed, PaymentProviderError
@@ -213,6 +223,9 @@ class Container(containers.DeclarativeContainer):
     notes = providers.Singleton(FolderNoteLibrary, settings.provided.notes_dir)
     email_sender = providers.Singleton(build_email_sender, settings)
     email_renderer = providers.Singleton(JinjaEmailRenderer)
+    site_links = providers.Singleton(SiteLinks, settings.provided.site_url)
+    mailer = providers.Singleton(Mailer, renderer=email_renderer, links=site_links)
+    billing_notices = providers.Singleton(BillingNotices, mailer=mailer, policy=policy)
     deliver_outbox = providers.Factory(
         DeliverOutbox,
         uow=uow,
@@ -221,7 +234,38 @@ class Container(containers.DeclarativeContainer):
         message_id_domain=settings.provided.mail_domain,
     )
 
-    register_user = providers.Factory(RegisterUser, uow=uow, hasher=hasher, clock=clock)
+    register_user = providers.Factory(
+        RegisterUser, uow=uow, hasher=hasher, clock=clock, mailer=mailer
+    )
+    request_password_reset = providers.Factory(
+        RequestPasswordReset, uow=uow, clock=clock, mailer=mailer
+    )
+    check_reset_link = providers.Factory(CheckResetLink, uow=uow, clock=clock)
+    reset_password = providers.Factory(
+        ResetPassword, uow=uow, hasher=hasher, clock=clock, mailer=mailer
+    )
+    send_verification_email = providers.Factory(
+        SendVerificationEmail, uow=uow, clock=clock, mailer=mailer
+    )
+    verify_email = providers.Factory(
+        VerifyEmail,
+        uow=uow,
+        gateway=providers.Callable(gateway_if_configured, gateway.provider),
+        clock=clock,
+        mailer=mailer,
+    )
+    change_password = providers.Factory(
+        ChangePassword, uow=uow, hasher=hasher, clock=clock, mailer=mailer
+    )
+    request_email_change = providers.Factory(
+        RequestEmailChange, uow=uow, hasher=hasher, clock=clock, mailer=mailer
+    )
+    delete_account = providers.Factory(
+        DeleteAccount,
+        uow=uow,
+        hasher=hasher,
+        gateway=providers.Callable(gateway_if_configured, gateway.provider),
+    )
     dummy_hash = providers.Singleton(make_dummy_hash, hasher)
     failure_floor = providers.Singleton(FailureFloor)
     authenticate_user = providers.Factory(
@@ -256,7 +300,12 @@ class Container(containers.DeclarativeContainer):
         OpenBillingPortal, uow=uow, gateway=gateway, portal_configuration=portal_configuration
     )
     handle_billing_event = providers.Factory(
-        HandleBillingEvent, uow=uow, gateway=gateway, clock=clock, policy=policy
+        HandleBillingEvent,
+        uow=uow,
+        gateway=gateway,
+        clock=clock,
+        policy=policy,
+        notices=billing_notices,
     )
     reconcile_subscriptions = providers.Factory(
         ReconcileSubscriptions, uow=uow, gateway=gateway, clock=clock

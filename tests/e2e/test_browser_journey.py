@@ -12,6 +12,8 @@ import pytest
 
 from tests.e2e.chromium import CHROMIUM, CHROMIUM_ARGS, browser_or_skip
 from tests.e2e.stripe_stack import StripeStack, stripe_stack
+from tests.e2e.support import OutboxMailbox
+from tests.support.mail import path_of
 
 
 @pytest.fixture
@@ -46,9 +48,12 @@ def test_a_person_subscribes_in_a_browser_and_reads_premium_content(
     page.fill("input[name=email]", "browser@example.com")
     page.fill("input[name=password]", "a browser passphrase")
     page.click("button[type=submit]")
-    expect(page.get_by_text("Registration successful")).to_be_visible()
+    expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
 
-    page.fill("input[name=email]", "browser@example.com")
+    link = OutboxMailbox(stack.server.container).link("browser@example.com", "/verify-email/")
+    page.goto(base + path_of(link))
+    expect(page.get_by_text("browser@example.com is verified")).to_be_visible()
+    expect(page.locator("input[name=email]")).to_have_value("browser@example.com")
     page.fill("input[name=password]", "a browser passphrase")
     page.click("main button[type=submit]")
     expect(page.get_by_text("Signed in as browser@example.com")).to_be_visible()

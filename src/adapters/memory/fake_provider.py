@@ -5,16 +5,15 @@ import hashlib
 import hmac
 import itertools
 import json
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
 
-from adapters.stripe_event_types import KIND_OF_TYPE
+from adapters.memory.fake_events import event_from_payload, subscription_to_json
 from application.ports import CheckoutOffer, Clock, PortalConfiguration
 from domain.catalog import Catalog, Interval, PlanPrice
 from domain.errors import CustomerMissing, PaymentDeclined, PaymentProviderError
 from domain.plan_change import Discount, PendingChange
-from domain.provider_events import BillingEvent, BillingEventKind
+from domain.provider_events import BillingEvent
 from domain.subscription import Subscription, SubscriptionStatus
 
 PERIOD = timedelta(days=30)
@@ -443,6 +442,13 @@ class FakeProvider:
             "subscription_id": subscription.id,
             "snapshot": subscription_to_json(subscription) if snapshot else None,
         }
+        if type_.startswith("invoice."):  # the invoice of the period, for its amount
+            price = self.price_by_id(subscription.price_id)
+            data["invoice"] = {
+                "id": self._id("in"),
+                "amount_due": self._renewal_amount(subscription.id, subscription.price_id),
+                "currency": price.currency if price else "usd",
+            }
         event = event_from_payload(json.dumps(data))
         self.events.append(event)
         return event
@@ -454,48 +460,3 @@ class FakeProvider:
         if self.fail_next is not None:
             error, self.fail_next = self.fail_next, None
             raise error
-
-
-def event_from_payload(payload: str) -> BillingEvent:
-    """The fake's event payload (JSON of its own, not Stripe's) as a `BillingEvent`."""
-    data = json.loads(payload)
-    snapshot = data.get("snapshot")
-    return BillingEvent(
-        id=data["id"],
-        kind=KIND_OF_TYPE.get(data["type"], BillingEventKind.UNHANDLED),
-        provider_type=data["type"],
-        occurred_at=datetime.fromisoformat(data["occurred_at"]),
-        livemode=bool(data.get("livemode", False)),
-        user_ref=data.get("user_ref"),
-        customer_id=data.get("customer_id"),
-        subscription_id=data.get("subscription_id"),
-        snapshot=subscription_from_json(snapshot) if snapshot else None,
-        payload=payload,
-    )
-
-
-def subscription_to_json(subscription: Subscription) -> dict[str, object]:
-    """Every field of `Subscription`; datetimes in ISO format, the status by its value."""
-    out: dict[str, object] = {}
-    for name in SUBSCRIPTION_FIELDS:
-        value = getattr(subscription, name)
-        if isinstance(value, datetime):
-            value = value.isoformat()
-        out[name] = value.value if isinstance(value, SubscriptionStatus) else value
-    return out
-
-
-def subscription_from_json(data: dict[str, Any]) -> Subscription:
-    values: dict[str, Any] = {name: data.get(name) for name in SUBSCRIPTION_FIELDS}
-    for name in _DATETIME_FIELDS:
-        value = values[name]
-        values[name] = datetime.fromisoformat(value) if isinstance(value, str) else None
-    if values["as_of"] is None:
-        raise ValueError("snapshot without as_of")
-    values["status"] = SubscriptionStatus(str(values["status"]))
-    values["cancel_at_period_end"] = bool(values["cancel_at_period_end"])
-    return Subscription(**values)
-
-
-SUBSCRIPTION_FIELDS = tuple(f.name for f in fields(Subscription))
-_DATETIME_FIELDS = tuple(f.name for f in fields(Subscription) if "datetime" in str(f.type))

@@ -3,14 +3,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from adapters.memory.fake_events import event_from_payload
 from adapters.memory.fake_invoices import YEAR, FakeInvoice, change_invoice
-from adapters.memory.fake_provider import (
-    PERIOD,
-    FakeCheckout,
-    FakeCustomer,
-    FakeProvider,
-    event_from_payload,
-)
+from adapters.memory.fake_provider import PERIOD, FakeCheckout, FakeCustomer, FakeProvider
 from application.ports import (
     ChangePreview,
     CheckoutOffer,
@@ -56,6 +51,10 @@ class FakePaymentGateway(FakeProvider, PaymentGateway):
         self.customers[customer.id] = customer
         self._customer_keys[key] = customer.id
         return customer.id
+
+    def update_customer_email(self, customer_id: str, email: EmailAddress) -> None:
+        self._maybe_fail()
+        self._customer(customer_id).email = email.value
 
     def create_checkout_session(
         self,

@@ -1,8 +1,7 @@
 import json
 import logging
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -10,6 +9,9 @@ from typing import Any
 
 import stripe
 
+from adapters.stripe.customer_emails import CustomerEmails
+from adapters.stripe.errors import NotFound as _NotFound
+from adapters.stripe.errors import translated_errors as _translated_errors
 from adapters.stripe.plan_changes import (
     BILLING_EXPAND,
     change_preview,
@@ -36,9 +38,7 @@ from domain.catalog import Interval, PlanPrice
 from domain.email import EmailAddress
 from domain.errors import (
     CheckoutNotFound,
-    CustomerMissing,
     InvalidWebhook,
-    PaymentDeclined,
     PaymentProviderError,
 )
 from domain.plan_change import PendingChange
@@ -79,7 +79,7 @@ class StripeSettings:
         return f"StripeSettings(api_base={self.api_base!r}, ...)"
 
 
-class StripePaymentGateway(PaymentGateway):
+class StripePaymentGateway(CustomerEmails, PaymentGateway):
     """`PaymentGateway` over the official SDK's `StripeClient`.
 
     Every POST carries an idempotency key. SDK errors become domain errors whose
@@ -493,28 +493,3 @@ def _plan_price(data: Mapping[str, object]) -> PlanPrice | None:
         currency=str(data.get("currency", "")).lower(),
         price_id=str(data["id"]),
     )
-
-
-class _NotFound(PaymentProviderError):
-    message = "The payment provider does not know that object."
-
-
-@contextmanager
-def _translated_errors() -> Iterator[None]:
-    try:
-        yield
-    except stripe.CardError as error:
-        raise PaymentDeclined(error.user_message or PaymentDeclined.message) from error
-    except stripe.InvalidRequestError as error:
-        log.warning("Stripe refused a request: %s (%s)", error.code, error.http_status)
-        if error.code == "resource_missing" and getattr(error, "param", None) == "customer":
-            raise CustomerMissing() from error
-        if error.http_status == 404:
-            raise _NotFound() from error
-        raise PaymentProviderError("The payment provider refused the request.") from error
-    except stripe.AuthenticationError as error:
-        log.error("Stripe rejected the API key (check STRIPE_SECRET_KEY)")
-        raise PaymentProviderError() from error
-    except stripe.StripeError as error:
-        log.warning("Stripe call failed: %s", type(error).__name__)
-        raise PaymentProviderError() from error

@@ -80,6 +80,8 @@ class AccountView:
     discount: Discount | None = None  # taken off the subscription's invoices now
     billing_unknown: bool = False  # the provider could not be asked (pending, discount)
     choices: tuple[PlanChoice, ...] = ()  # the prices the user may change to
+    email_verified: bool = True
+    pending_email: str | None = None  # the new address of a change waiting for its link
 
 
 class GetAccount:
@@ -140,6 +142,8 @@ class GetAccount:
             discount=billing.discount if billing else None,
             billing_unknown=unknown,
             choices=self._choices(subscription, billing),
+            email_verified=user.email_verified,
+            pending_email=user.pending_email.value if user.pending_email else None,
         )
 
     def _billing(

@@ -67,12 +67,16 @@ class AccountPage:
     discount_text: str | None = None  # "20% off with code SPRING20 until 1 March 2027"
     billing_note: str | None = None  # the provider could not be asked
     choices: tuple[ChoiceLine, ...] = ()
+    email_verified: bool = True
+    pending_email: str | None = None  # a change of email waiting for its link
 
     @classmethod
     def of(cls, view: AccountView) -> "AccountPage":
         key = view.key_date
         return cls(
             email=view.email,
+            email_verified=view.email_verified,
+            pending_email=view.pending_email,
             has_subscription=view.status is not None,
             plan_name=view.plan_name or "",
             price_text=price_label(view.price) if view.price else None,

@@ -22,12 +22,16 @@ from entrypoints.flask_app import (
     cli,
     content,
     notes_views,
+    password_reset_views,
     plan_change_views,
     pricing_views,
+    settings_views,
+    verification_views,
     webhook,
 )
 from entrypoints.flask_app.errors import register_error_handlers
 from entrypoints.flask_app.layout import install_layout
+from entrypoints.flask_app.log_redaction import redact_request_logs
 from entrypoints.flask_app.rate_limit import install_rate_limits, warn_if_per_process_limits
 from entrypoints.flask_app.redirects import safe_next
 from entrypoints.flask_app.security import add_security_headers
@@ -112,8 +116,11 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         checkout_views.bp,
         content.bp,
         notes_views.bp,
+        password_reset_views.bp,
         plan_change_views.bp,
         pricing_views.bp,
+        settings_views.bp,
+        verification_views.bp,
     )
     for blueprint in (*blueprints, webhook.bp):
         app.register_blueprint(blueprint)
@@ -125,6 +132,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         hops = settings.trusted_proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     cli.register(app)
+    redact_request_logs()  # the tokens of emailed links never reach a request log
     return app
 
 

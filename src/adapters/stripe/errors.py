@@ -1,0 +1,36 @@
+"""Stripe's SDK errors as the domain's: one translation for every call of the adapter."""
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import stripe
+
+from domain.errors import CustomerMissing, PaymentDeclined, PaymentProviderError
+
+log = logging.getLogger("adapters.stripe.gateway")
+
+
+class NotFound(PaymentProviderError):
+    message = "The payment provider does not know that object."
+
+
+@contextmanager
+def translated_errors() -> Iterator[None]:
+    try:
+        yield
+    except stripe.CardError as error:
+        raise PaymentDeclined(error.user_message or PaymentDeclined.message) from error
+    except stripe.InvalidRequestError as error:
+        log.warning("Stripe refused a request: %s (%s)", error.code, error.http_status)
+        if error.code == "resource_missing" and getattr(error, "param", None) == "customer":
+            raise CustomerMissing() from error
+        if error.http_status == 404:
+            raise NotFound() from error
+        raise PaymentProviderError("The payment provider refused the request.") from error
+    except stripe.AuthenticationError as error:
+        log.error("Stripe rejected the API key (check STRIPE_SECRET_KEY)")
+        raise PaymentProviderError() from error
+    except stripe.StripeError as error:
+        log.warning("Stripe call failed: %s", type(error).__name__)
+        raise PaymentProviderError() from error
