@@ -151,7 +151,11 @@ class Store:
     # -- lookups --------------------------------------------------------------
 
     def find(self, object_id: str) -> Json | None:
-        """Any stored object by id, whatever its kind."""
+        """Any stored object by id, whatever its kind (a saved card as its
+        ``payment_method``)."""
+        if object_id.startswith("pm_"):
+            method = self.payment_methods.get(object_id)
+            return method.as_object() if method is not None else None
         for prefix, (attribute, _) in _KINDS.items():
             if object_id.startswith(prefix):
                 collection: dict[str, Json] = getattr(self, attribute)

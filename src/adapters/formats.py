@@ -7,7 +7,7 @@ See entrypoints/flask_app/formatting.py for the conventions.
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 
@@ -43,6 +43,10 @@ class Formats:
     def date(self, moment: datetime) -> str:
         """`30 December 2026` (UTC): never an ISO date."""
         return format_date(moment.date(), self.date_pattern, locale=self.locale)
+
+    def month(self, year: int, month: int) -> str:
+        """`December 2034` (a card's expiry), in the locale's own order."""
+        return format_date(date(year, month, 1), "MMMM y", locale=self.locale)
 
 
 DEFAULT = Formats(Locale("en"), DEFAULT_DATE_PATTERN)

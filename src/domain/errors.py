@@ -132,3 +132,9 @@ class EmailDeliveryFailed(DomainError):
 
     def __str__(self) -> str:
         return f"{self.message} ({self.detail})" if self.detail else self.message
+
+
+class CancellationRefused(DomainError):
+    """Cancelling or resuming is not possible now; the message says why."""
+
+    message = "You have no subscription to cancel."

@@ -89,6 +89,8 @@ def decide_plan_change(
     lookup_key: str,
     now: datetime,
     pending: PendingChange | None = None,
+    *,
+    card_on_file: bool = True,
 ) -> PlanChange:
     """The change from `subscription` to the catalog's price `lookup_key`, or why not.
 
@@ -99,7 +101,8 @@ def decide_plan_change(
       what to do);
     - the price chosen is neither the current one nor the one a pending change moves
       to already;
-    - trialing: a trial change; else an upgrade or a downgrade by the plans' rank, and
+    - trialing: a trial change, to a plan whose trial asks for a card only with a card on
+      file (`card_on_file`); else an upgrade or a downgrade by the plans' rank, and
       within one plan by the billing interval (yearly ranks above monthly).
     """
     chosen = policy.catalog.price_by_lookup_key(lookup_key)
@@ -121,6 +124,12 @@ def decide_plan_change(
     if pending is not None and pending.price_id == target_price.price_id:
         raise PlanChangeRefused(f"Your change to {name} is already planned for {_day(pending.at)}.")
     if subscription.status is SubscriptionStatus.TRIALING:
+        if not card_on_file and not target_plan.trial_without_card:
+            # Its trial asks for a card: without one, the switch would open it free.
+            raise PlanChangeRefused(
+                f"{target_plan.name}'s trial asks for a card. Add one in Manage billing,"
+                " then change plan."
+            )
         kind, takes_effect = ChangeKind.TRIAL, now
     elif _ranks_above(target_plan, target_price, current_plan, current_price):
         kind, takes_effect = ChangeKind.UPGRADE, now

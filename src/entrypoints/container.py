@@ -8,15 +8,21 @@ Nothing happens at import time: providers build their objects on first use, afte
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 
 from dependency_injector import containers, providers
+from sqlalchemy import Engine
 
 from adapters.argon2_hasher import Argon2PasswordHasher
+from adapters.broker import broker_problem
 from adapters.catalog_file import load_catalog
 from adapters.emulator_clock import EmulatorClock
 from adapters.mail import JinjaEmailRenderer, SmtpEmailSender
 from adapters.note_files import FolderNoteLibrary
 from adapters.sqlalchemy.database import create_database_engine, create_session_factory
+from adapters.sqlalchemy.inbox_backlog import read_inbox_backlog
+from adapters.sqlalchemy.outbox_backlog import read_outbox_backlog
+from adapters.sqlalchemy.schema_state import schema_problem
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.stripe import StripePaymentGateway, StripeSettings
 from adapters.system_clock import SystemClock
@@ -29,6 +35,7 @@ from application.use_cases.authenticate_user import (
     FailureFloor,
     make_dummy_hash,
 )
+from application.use_cases.cancel_subscription import CancelSubscription
 from application.use_cases.change_password import ChangePassword
 from application.use_cases.change_plan import ChangePlan
 from application.use_cases.check_reset_link import CheckResetLink
@@ -56,12 +63,14 @@ from application.use_cases.replay_events import ReplayEvents
 from application.use_cases.request_email_change import RequestEmailChange
 from application.use_cases.request_password_reset import RequestPasswordReset
 from application.use_cases.reset_password import ResetPassword
+from application.use_cases.resume_subscription import ResumeSubscription
 from application.use_cases.send_verification_email import SendVerificationEmail
 from application.use_cases.start_subscription import StartSubscription
 from application.use_cases.verify_email import VerifyEmail
 from domain.access import AccessPolicy
 from domain.catalog import Catalog, CatalogError, single_plan
 from domain.errors import EmailDeliveryFailed, PaymentProviderError
+from entrypoints.metrics import CountedBillingEvents, ScrapeGauge, inbox_gauges, outbox_gauges
 from entrypoints.outbox_delivery import OutboxDeliveryThread
 from entrypoints.settings import Settings
 
@@ -199,6 +208,26 @@ def outbox_wake(
     return lambda: delivery().wake()
 
 
+def build_readiness_checks(
+    settings: Settings, engine: Engine
+) -> tuple[Callable[[], str | None], ...]:
+    """What /readyz asks, in order: each answers None (fine) or a short reason. The
+    database and its schema; the broker when one is configured."""
+    checks: list[Callable[[], str | None]] = [partial(schema_problem, engine)]
+    if settings.broker_url:
+        checks.append(partial(broker_problem, settings.broker_url))
+    return tuple(checks)
+
+
+def build_scrape_gauges(engine: Engine, clock: Clock) -> tuple[ScrapeGauge, ...]:
+    """What /metrics reads from the database at each scrape: the event inbox's backlog
+    and the email outbox's."""
+    return (
+        inbox_gauges(partial(read_inbox_backlog, engine), clock),
+        outbox_gauges(partial(read_outbox_backlog, engine), clock),
+    )
+
+
 class Container(containers.DeclarativeContainer):
     __self__ = providers.Self()
     settings = providers.Dependency(instance_of=Settings)
@@ -290,6 +319,12 @@ class Container(containers.DeclarativeContainer):
         ChangePlan, uow=uow, gateway=gateway, clock=clock, policy=policy
     )
     keep_current_plan = providers.Factory(KeepCurrentPlan, uow=uow, gateway=gateway, policy=policy)
+    cancel_subscription = providers.Factory(
+        CancelSubscription, uow=uow, gateway=gateway, policy=policy
+    )
+    resume_subscription = providers.Factory(
+        ResumeSubscription, uow=uow, gateway=gateway, policy=policy
+    )
     start_subscription = providers.Factory(
         StartSubscription, uow=uow, gateway=gateway, clock=clock, policy=policy
     )
@@ -299,7 +334,7 @@ class Container(containers.DeclarativeContainer):
     open_billing_portal = providers.Factory(
         OpenBillingPortal, uow=uow, gateway=gateway, portal_configuration=portal_configuration
     )
-    handle_billing_event = providers.Factory(
+    apply_billing_event = providers.Factory(
         HandleBillingEvent,
         uow=uow,
         gateway=gateway,
@@ -307,9 +342,14 @@ class Container(containers.DeclarativeContainer):
         policy=policy,
         notices=billing_notices,
     )
+    # What /webhook calls: the same use case, its outcomes counted for /metrics.
+    handle_billing_event = providers.Factory(CountedBillingEvents, apply_billing_event)
     reconcile_subscriptions = providers.Factory(
         ReconcileSubscriptions, uow=uow, gateway=gateway, clock=clock
     )
     replay_events = providers.Factory(
-        ReplayEvents, uow=uow, gateway=gateway, handler=handle_billing_event
+        ReplayEvents, uow=uow, gateway=gateway, handler=apply_billing_event
     )
+
+    readiness_checks = providers.Singleton(build_readiness_checks, settings, engine)
+    scrape_gauges = providers.Singleton(build_scrape_gauges, engine, clock)

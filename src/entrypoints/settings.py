@@ -51,6 +51,8 @@ _MAILBOX = re.compile(r"^[^@\s]+@[^@\s]+$")
 # Only for the embedded local default; start-up refuses it anywhere else.
 LOCAL_SECRET_KEY = "local-development-only-secret-key-not-for-production"  # noqa: S105
 MIN_SECRET_KEY_LENGTH = 32
+MIN_METRICS_TOKEN_LENGTH = 16
+LOG_FORMATS = ("json", "text")
 
 
 class ConfigurationError(RuntimeError):
@@ -91,6 +93,15 @@ class Settings:
     smtp_server: SmtpServer | None = None
     """Where email goes (SMTP_URL); None: email is not configured, sending fails."""
     mail_from: str = LOCAL_MAIL_FROM
+    broker_url: str | None = None
+    """The task queue's broker (BROKER_URL, Redis) for `make worker` and `make beat`;
+    None: `make run` runs the scheduled jobs in its own process."""
+    reconcile_interval: timedelta = timedelta(hours=1)
+    log_format: str = "text"
+    """How log lines look: `json` (one object a line, for a log search) or `text`."""
+    metrics_enabled: bool = True
+    metrics_token: str = ""
+    """A bearer token that /metrics asks for; empty: /metrics answers loopback only."""
     local_default: bool = False
     # Where `make run` serves (HOST, PORT): the links in emails when BASE_URL is unset.
     local_url: str = "http://127.0.0.1:5000"
@@ -177,6 +188,18 @@ class Settings:
         if base_url and not base_url.startswith(("http://", "https://")):
             raise ConfigurationError("BASE_URL must start with http:// or https://.")
         smtp_server = _smtp_server(env)
+        broker_url = env.get("BROKER_URL") or None
+        if broker_url and not broker_url.startswith(("redis://", "rediss://")):
+            raise ConfigurationError(
+                "BROKER_URL must be a Redis URL (redis://HOST:6379/1), "
+                f"not {_redact_url(broker_url)!r}."
+            )
+        metrics_token = env.get("METRICS_TOKEN", "")
+        if metrics_token and len(metrics_token) < MIN_METRICS_TOKEN_LENGTH:
+            raise ConfigurationError(
+                f"METRICS_TOKEN is too short: use at least {MIN_METRICS_TOKEN_LENGTH} "
+                "random characters."
+            )
         mail_from = _mail_from(env, smtp_server)
         if smtp_server is not None and smtp_server.security != "none" and not base_url:
             raise ConfigurationError(
@@ -216,6 +239,13 @@ class Settings:
             emulator_clock_url=emulator_clock_url,
             smtp_server=smtp_server,
             mail_from=mail_from,
+            broker_url=broker_url,
+            reconcile_interval=timedelta(
+                minutes=_float(env, "RECONCILE_INTERVAL_MINUTES", 60, minimum=0.05)
+            ),
+            log_format=log_format_of(env, local_default=local_default),
+            metrics_enabled=_bool(env, "METRICS_ENABLED", True),
+            metrics_token=metrics_token,
             local_default=local_default,
             local_url=_local_url(env),
         )
@@ -228,6 +258,17 @@ def _local_url(env: Mapping[str, str]) -> str:
         host = "127.0.0.1"
     port = env.get("PORT") or "5000"
     return f"http://{f'[{host}]' if ':' in host else host}:{port}"
+
+
+def log_format_of(env: Mapping[str, str], *, local_default: bool = False) -> str:
+    """LOG_FORMAT: `json` or `text`; by default text for the embedded local default (a
+    person reads it) and json anywhere else (a log search reads it)."""
+    raw = env.get("LOG_FORMAT", "").strip().lower()
+    if not raw:
+        return "text" if local_default else "json"
+    if raw not in LOG_FORMATS:
+        raise ConfigurationError(f"LOG_FORMAT must be json or text, not {raw!r}.")
+    return raw
 
 
 def catalog_file_of(env: Mapping[str, str]) -> Path | None:
@@ -361,6 +402,19 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> in
     except ValueError:
         raise ConfigurationError(f"{name} must be a whole number, not {raw!r}.") from None
     if value < minimum:
+        raise ConfigurationError(f"{name} must be at least {minimum}.")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, *, minimum: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a number, not {raw!r}.") from None
+    if not value >= minimum:  # also refuses nan
         raise ConfigurationError(f"{name} must be at least {minimum}.")
     return value
 

@@ -34,6 +34,7 @@ from types import FrameType
 
 import stripe
 from dotenv import find_dotenv, load_dotenv
+from flask import Flask
 from sqlalchemy.exc import DBAPIError
 from werkzeug.serving import BaseWSGIServer, get_sockaddr, make_server, select_address_family
 
@@ -43,10 +44,13 @@ from adapters.sqlalchemy.database import create_database_engine, migrate
 from adapters.stripe.provision import provision
 from domain.catalog import CatalogError
 from entrypoints.flask_app import create_app
+from entrypoints.jobs import InProcessScheduler, scheduled_jobs
+from entrypoints.logs import configure_logging
 from entrypoints.settings import (
     ConfigurationError,
     Settings,
     catalog_file_of,
+    log_format_of,
     mail_ports,
     write_local_run_env,
 )
@@ -68,10 +72,17 @@ class StartUpError(Exception):
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    logging.getLogger("stripe").setLevel(logging.WARNING)  # one line per API call is noise
-    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd: one per SMTP session
     load_dotenv(find_dotenv(usecwd=True))  # beside instance/, in the working directory
+    try:
+        # Text unless LOG_FORMAT says json: a person reads these lines.
+        configure_logging(log_format_of(os.environ, local_default=True))
+    except ConfigurationError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return 2
+    # The app logs one line a request (request id, route, user id): werkzeug's own would
+    # be a second one.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd: one per SMTP session
     try:
         return _run()
     except StartUpError as error:
@@ -116,6 +127,7 @@ def _run() -> int:
             if written:
                 write_local_run_env(written)  # where the Flask CLI finds what started
             server = _make_app_server(host, port, app_socket, dev_secret_allowed)
+            _start_scheduler(server.app, started)
         signal.signal(signal.SIGTERM, _interrupt)
         try:
             # Inside the try: a Ctrl-C right after this line (a script that waits for
@@ -128,6 +140,21 @@ def _run() -> int:
             server.server_close()
     log.info("Stopped")
     return 0
+
+
+def _start_scheduler(app: Flask, started: ExitStack) -> None:
+    """The scheduled jobs (reconcile), in this process: without BROKER_URL there is no
+    Celery beat to send them. With it, `make beat` and `make worker` run them."""
+    container = app.extensions["container"]
+    settings = container.settings()
+    if settings.broker_url:
+        log.info("BROKER_URL is set: scheduled jobs are sent by make beat to make worker")
+        return
+    scheduler = InProcessScheduler(scheduled_jobs(settings), container)
+    scheduler.start()
+    started.callback(scheduler.stop)
+    minutes = settings.reconcile_interval.total_seconds() / 60
+    log.info("Reconcile runs in this process every %g minute(s) (no BROKER_URL)", minutes)
 
 
 def _make_app_server(

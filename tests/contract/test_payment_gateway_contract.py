@@ -84,6 +84,7 @@ class FakeProvider:
     ) -> None:
         self.gateway.pay_checkout(
             session_id,
+            card=bool(card),  # no number: a trial that asks for no card
             card_declines_later=card == CARD_THAT_PAYS_ONCE,
             promotion_code=promotion_code,
         )
@@ -95,7 +96,15 @@ class FakeProvider:
         return [amount for s, amount in self.gateway.charges if s == subscription_id]
 
     def end_period(self, subscription_id: str) -> None:
-        self.gateway.renew(subscription_id)
+        subscription = self.gateway.subscriptions[subscription_id]
+        assert subscription.current_period_end is not None
+        clock = self.gateway.clock
+        assert isinstance(clock, ManualClock)
+        clock.advance(subscription.current_period_end - clock.now() + timedelta(seconds=60))
+        if self.gateway.would_decline(subscription.customer_id):
+            self.gateway.fail_renewal(subscription_id)
+        else:
+            self.gateway.renew(subscription_id)
 
     def can_pay(self, session_id: str, url: str) -> bool:
         try:

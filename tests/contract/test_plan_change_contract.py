@@ -54,7 +54,7 @@ def _subscribed(
     lookup_key: str,
     *,
     trial_days: int = 0,
-    card: str = CARD,
+    card: str = CARD,  # "": none (a trial that asks for none)
     promotion_code: str | None = None,
 ) -> tuple[str, dict[str, PlanPrice]]:
     """A paid subscription of `user_id` (unique per test) to `lookup_key`; its id and the
@@ -65,7 +65,10 @@ def _subscribed(
     price_id = prices[lookup_key].price_id
     assert price_id is not None
     checkout = _another_checkout(
-        pair, user_id, customer, offer=CheckoutOffer(price_id, trial_days=trial_days)
+        pair,
+        user_id,
+        customer,
+        offer=CheckoutOffer(price_id, trial_days=trial_days, trial_without_card=not card),
     )
     provider.pay(checkout.session_id, checkout.url, card=card, promotion_code=promotion_code)
     subscription_id = gateway.get_checkout_session(checkout.session_id).subscription_id
@@ -271,3 +274,14 @@ def test_a_promotion_code_is_the_subscriptions_discount_and_lowers_a_change(
 def test_an_unknown_subscription_has_no_billing(pair: Pair) -> None:
     gateway, _ = pair
     assert gateway.get_subscription_billing("sub_does_not_exist") is None
+
+
+def test_the_billing_read_says_whether_a_card_pays(pair: Pair) -> None:
+    gateway, _ = pair
+    paid, _ = _subscribed(pair, "user_card_paid", "basic_monthly")
+    cardless, _ = _subscribed(pair, "user_card_none", "basic_monthly", trial_days=7, card="")
+    with_card = gateway.get_subscription_billing(paid)
+    without = gateway.get_subscription_billing(cardless)
+    assert with_card is not None and with_card.card_on_file
+    assert without is not None and not without.card_on_file
+    assert without.subscription.status is SubscriptionStatus.TRIALING

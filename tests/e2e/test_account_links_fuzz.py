@@ -45,7 +45,8 @@ def tampered(original: str) -> st.SearchStrategy[str]:
         st.text(max_size=120),
         st.integers(0, len(original) - 1).map(lambda n: original[:n]),
         st.text(min_size=1, max_size=4).map(lambda extra: original + extra),
-        st.tuples(st.integers(0, len(original) - 1), st.characters()).map(
+        # A lone surrogate cannot be written in a URL (UTF-8 has no encoding for it).
+        st.tuples(st.integers(0, len(original) - 1), st.characters(exclude_categories=["Cs"])).map(
             lambda change: original[: change[0]] + change[1] + original[change[0] + 1 :]
         ),
     )

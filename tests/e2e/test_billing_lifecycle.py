@@ -158,7 +158,7 @@ def test_canceling_at_period_end_keeps_premium_until_then(
     assert portal_action(browser, portal, "Cancel at period end").status_code in (302, 303)
     assert stack.emulator.delivery.wait_idle(10)
     assert premium(browser) == 200
-    assert "Access ends" in browser.get("/account").text
+    assert "Cancels on" in browser.get("/account").text
 
     end = period_end(stack)
     advance_to(stack, end - 3600)
@@ -166,7 +166,8 @@ def test_canceling_at_period_end_keeps_premium_until_then(
 
     advance_to(stack, end + 60)  # past the period end: Stripe ends it
     assert premium(browser) == 403
-    assert "Canceled" in browser.get("/account").text
+    account = browser.get("/account").text
+    assert "Ended on" in account and "Cancels on" not in account
 
 
 def test_resuming_in_the_portal_undoes_the_scheduled_cancellation(
@@ -179,7 +180,7 @@ def test_resuming_in_the_portal_undoes_the_scheduled_cancellation(
     assert stack.emulator.delivery.wait_idle(10)
     advance_to(stack, period_end(stack) + 2 * DAY)  # renewed, not ended
     assert premium(browser) == 200
-    assert "Access ends" not in browser.get("/account").text
+    assert "Cancels on" not in browser.get("/account").text
 
 
 def test_reconcile_brings_users_right_when_every_webhook_was_dropped(

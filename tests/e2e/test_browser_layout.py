@@ -196,7 +196,7 @@ def test_every_page_fits_a_phone_and_a_laptop_screen(
         page = watched.page
         expect(page.locator(".site-nav .plan-badge")).to_have_text("Pro")
         expect(page.locator(".site-nav [aria-current=page]")).to_have_text("Account")
-        expect(page.locator("dd.plan")).to_contain_text("Pro")
+        expect(page.locator(".panel .plan")).to_contain_text("Pro")
 
         page.get_by_role("button", name="Log out").click()
         expect(page.get_by_text("You are logged out.")).to_be_visible()

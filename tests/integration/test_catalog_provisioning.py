@@ -199,7 +199,7 @@ def test_provisioning_makes_one_portal_configuration_offering_the_catalogs_switc
         "decreasing_item_amount",
         "shortening_interval",
     }
-    assert update.trial_update_behavior == "continue_trial"
+    assert update.trial_update_behavior == "end_trial"
     cancel = configuration.features.subscription_cancel
     assert (cancel.enabled, cancel.mode) == (True, "at_period_end")
     assert configuration.features.payment_method_update.enabled is True

@@ -227,3 +227,11 @@ def test_a_malformed_mail_setting_is_one_line_and_nothing_starts(
     [line] = result.stderr.strip().splitlines()[-1:]
     assert message in line
     assert "hunter2" not in result.stderr
+
+
+def test_make_run_reconciles_on_its_schedule_in_its_own_process(tmp_path: Path) -> None:
+    """Issue 13: no broker, no beat, yet reconcile runs every RECONCILE_INTERVAL_MINUTES."""
+    ports = {"PORT": str(free_port()), "STRIPE_EMULATOR_PORT": str(free_port())}
+    with LocalRun(tmp_path, **ports, RECONCILE_INTERVAL_MINUTES="0.05") as run:
+        assert "Reconcile runs in this process every 0.05 minute(s)" in run.output
+        assert wait_until(lambda: "reconcile checked" in run.output, timeout=60), run.output

@@ -53,6 +53,13 @@ def test_the_local_default_gets_a_development_key_only_there() -> None:
         ({"LOGIN_RATE_LIMIT": "often"}, "LOGIN_RATE_LIMIT"),
         ({"REGISTER_RATE_LIMIT": "5 a day"}, "REGISTER_RATE_LIMIT"),
         ({"TRUSTED_PROXY_HOPS": "x"}, "TRUSTED_PROXY_HOPS"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
+        ({"BROKER_URL": "amqp://guest@rabbit//"}, "BROKER_URL"),
+        ({"RECONCILE_INTERVAL_MINUTES": "hourly"}, "RECONCILE_INTERVAL_MINUTES"),
+        ({"RECONCILE_INTERVAL_MINUTES": "0"}, "RECONCILE_INTERVAL_MINUTES"),
+        ({"RECONCILE_INTERVAL_MINUTES": "nan"}, "RECONCILE_INTERVAL_MINUTES"),
+        ({"METRICS_TOKEN": "short"}, "METRICS_TOKEN"),
+        ({"METRICS_ENABLED": "perhaps"}, "METRICS_ENABLED"),
         ({"STRIPE_EMULATOR_CLOCK_URL": "127.0.0.1:12111"}, "STRIPE_EMULATOR_CLOCK_URL"),
         (
             {
@@ -84,9 +91,19 @@ def test_an_https_base_url_makes_cookies_secure() -> None:
 
 def test_settings_never_print_their_secrets() -> None:
     env = {"SECRET_KEY": GOOD_KEY, **STRIPE, "DATABASE_URL": "postgresql://u:hunter2@db/x"}
+    env["METRICS_TOKEN"] = "metrics-token-abcdef0123"
+    env["BROKER_URL"] = "redis://:broker-password@redis:6379/1"
     text = repr(Settings.from_env(env))
-    for secret in (GOOD_KEY, "sk_test_abc", "whsec_test_1", "hunter2"):
+    secrets = (GOOD_KEY, "sk_test_abc", "whsec_test_1", "hunter2", "metrics-token", "broker-pass")
+    for secret in secrets:
         assert secret not in text
+
+
+def test_logs_are_json_in_production_and_text_for_the_local_default() -> None:
+    assert Settings.from_env({"SECRET_KEY": GOOD_KEY}).log_format == "json"
+    assert Settings.from_env({}, local_default=True).log_format == "text"
+    assert Settings.from_env({"LOG_FORMAT": "JSON"}, local_default=True).log_format == "json"
+    assert Settings.from_env({"SECRET_KEY": GOOD_KEY, "LOG_FORMAT": "text"}).log_format == "text"
 
 
 def test_without_stripe_keys_the_app_joins_the_emulator_make_run_wrote_down(

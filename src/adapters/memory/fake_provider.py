@@ -1,15 +1,21 @@
 """The provider side of the in-memory payment gateway: what a provider's dashboard,
-clock and webhooks do, for tests; and the fake's own event payloads."""
+clock and webhooks do, for tests (its objects and event payloads: fake_objects.py)."""
 
 import hashlib
 import hmac
 import itertools
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from adapters.memory.fake_events import event_from_payload, subscription_to_json
-from application.ports import CheckoutOffer, Clock, PortalConfiguration
+from adapters.memory.fake_billing import FakeInvoiceBook
+from adapters.memory.fake_objects import (
+    FakeCheckout,
+    FakeCustomer,
+    event_from_payload,
+    subscription_to_json,
+)
+from application.ports import Clock, PortalConfiguration
 from domain.catalog import Catalog, Interval, PlanPrice
 from domain.errors import CustomerMissing, PaymentDeclined, PaymentProviderError
 from domain.plan_change import Discount, PendingChange
@@ -17,39 +23,6 @@ from domain.provider_events import BillingEvent
 from domain.subscription import Subscription, SubscriptionStatus
 
 PERIOD = timedelta(days=30)
-_checkout_numbers = itertools.count(1)  # creation order, for ties of requested_at
-
-
-@dataclass
-class FakeCheckout:
-    id: str
-    user_id: str
-    customer_id: str
-    success_url: str
-    cancel_url: str
-    requested_at: datetime
-    offer: CheckoutOffer
-    subscription_id: str | None = None
-    expired: bool = False
-    # Promotion codes are accepted on every checkout (`allow_promotion_codes`).
-    allow_promotion_codes: bool = True
-    number: int = field(default_factory=lambda: next(_checkout_numbers))
-
-    @property
-    def is_open(self) -> bool:
-        return self.subscription_id is None and not self.expired
-
-    @property
-    def url(self) -> str:
-        return f"https://checkout.fake/{self.id}"
-
-
-@dataclass
-class FakeCustomer:
-    id: str
-    user_id: str
-    email: str
-    subscriptions: list[str] = field(default_factory=list)
 
 
 class FakeProvider:
@@ -91,6 +64,7 @@ class FakeProvider:
         self.cards: dict[str, str] = {}  # customer id: "pays", "first_only" or "declines"
         self.charges: list[tuple[str, int]] = []  # (subscription id, amount) paid, in order
         self.balances: dict[str, int] = {}  # customer id: balance (negative: a credit)
+        self.invoice_book = FakeInvoiceBook()  # every charge and failed renewal, invoiced
         self._changes_done: dict[tuple[str, str | None, str, int], Subscription] = {}
         self.fail_next: Exception | None = None
         self._ids = itertools.count(1)
@@ -233,6 +207,7 @@ class FakeProvider:
         self.subscriptions[subscription.id] = subscription
         self.trial_cards[subscription.id] = card
         checkout.subscription_id = subscription.id
+        self._invoice(subscription.id, 0, paid=True)  # as Stripe: a free first invoice
         return [
             self._emit(
                 "checkout.session.completed",
@@ -261,6 +236,7 @@ class FakeProvider:
         if self.subscriptions[subscription_id].cancel_at_period_end:
             return self.cancel_now(subscription_id)
         self.unpaid_invoices.pop(subscription_id, None)  # the card works: all are paid
+        self.invoice_book.settle(self._customer_of(subscription_id) or "")
         pending = self.pending.pop(subscription_id, None)
         if pending is not None:
             self._change(subscription_id, price_id=pending.price_id)
@@ -277,6 +253,8 @@ class FakeProvider:
             subscription_id, SubscriptionStatus.PAST_DUE, "invoice.payment_failed"
         )
         self.unpaid_invoices.setdefault(subscription_id, []).append(self.clock.now())
+        price_id = self.subscriptions[subscription_id].price_id
+        self._invoice(subscription_id, self._renewal_amount(subscription_id, price_id), paid=False)
         return events
 
     def owing_since(self, subscription: Subscription) -> Subscription:
@@ -289,6 +267,7 @@ class FakeProvider:
     def recover(self, subscription_id: str) -> list[BillingEvent]:
         """The customer fixed the card and the open invoices are paid."""
         self.unpaid_invoices.pop(subscription_id, None)
+        self.invoice_book.settle(self._customer_of(subscription_id) or "")
         recovered = self._change(subscription_id, status=SubscriptionStatus.ACTIVE)
         return self._invoice_then_update("invoice.paid", recovered)
 
@@ -380,9 +359,23 @@ class FakeProvider:
         self._paid(subscription_id, amount)
 
     def _paid(self, subscription_id: str, amount: int) -> None:
-        """A payment the provider's own flows made (their failures are `fail_renewal`)."""
+        """A payment the provider's own flows made (their failures are `fail_renewal`),
+        on an invoice of its own."""
         if amount > 0:
             self.charges.append((subscription_id, amount))
+        self._invoice(subscription_id, amount, paid=True)
+
+    def _invoice(self, subscription_id: str, amount: int, *, paid: bool) -> None:
+        subscription = self.subscriptions[subscription_id]
+        price = self.price_by_id(subscription.price_id)
+        self.invoice_book.issue(
+            subscription.customer_id or "",
+            self._id("in"),
+            at=self.clock.now(),
+            total=amount,
+            currency=price.currency if price else "usd",
+            paid=paid,
+        )
 
     def _customer_of(self, subscription_id: str) -> str | None:
         subscription = self.subscriptions.get(subscription_id)

@@ -3,10 +3,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from adapters.memory.fake_events import event_from_payload
+from adapters.memory.fake_billing import card_on_file
 from adapters.memory.fake_invoices import YEAR, FakeInvoice, change_invoice
-from adapters.memory.fake_provider import PERIOD, FakeCheckout, FakeCustomer, FakeProvider
+from adapters.memory.fake_objects import FakeCheckout, FakeCustomer, event_from_payload
+from adapters.memory.fake_provider import PERIOD, FakeProvider
 from application.ports import (
+    INVOICES_SHOWN,
+    AccountBilling,
     ChangePreview,
     CheckoutOffer,
     CheckoutRedirect,
@@ -152,10 +155,36 @@ class FakePaymentGateway(FakeProvider, PaymentGateway):
     def translate_event(self, payload: str) -> BillingEvent:
         return event_from_payload(payload)
 
+    # -- the account page --------------------------------------------------------------
+
+    def get_account_billing(
+        self, customer_id: str, subscription_id: str | None, *, invoices: int = INVOICES_SHOWN
+    ) -> AccountBilling:
+        self._maybe_fail()
+        self._customer(customer_id)
+        billing = self._billing(subscription_id) if subscription_id else None
+        # The card paid with at checkout is the subscription's (as Stripe's Checkout sets
+        # it), not the customer's default: without a subscription, none is on file.
+        card = card_on_file(self.cards.get(customer_id)) if billing else None
+        return AccountBilling(billing, card, self.invoice_book.latest(customer_id, invoices))
+
+    def set_cancel_at_period_end(self, subscription_id: str, cancel: bool) -> Subscription:
+        self._maybe_fail()
+        current = self._live(subscription_id)
+        if self.pending.get(subscription_id) is not None:
+            # As Stripe: a schedule decides what happens at the period's end.
+            raise PaymentProviderError("The payment provider refused the request.")
+        if current.cancel_at_period_end is not cancel:
+            (self.schedule_cancel if cancel else self.resume)(subscription_id)
+        return replace(self.subscriptions[subscription_id], as_of=self.clock.now())
+
     # -- changing plan ---------------------------------------------------------------
 
     def get_subscription_billing(self, subscription_id: str) -> SubscriptionBilling | None:
         self._maybe_fail()
+        return self._billing(subscription_id)
+
+    def _billing(self, subscription_id: str) -> SubscriptionBilling | None:
         subscription = self.subscriptions.get(subscription_id)
         if subscription is None:
             return None
@@ -166,6 +195,7 @@ class FakePaymentGateway(FakeProvider, PaymentGateway):
             replace(subscription, as_of=self.clock.now()),
             pending,
             self.current_discount(subscription_id),
+            card_on_file=subscription.customer_id in self.cards,
         )
 
     def preview_plan_change(

@@ -1,4 +1,4 @@
-"""Stripe's SDK errors as the domain's: one translation for every call of the adapter."""
+"""Stripe's SDK errors as the domain's: what every call to Stripe is wrapped in."""
 
 import logging
 from collections.abc import Iterator
@@ -8,15 +8,21 @@ import stripe
 
 from domain.errors import CustomerMissing, PaymentDeclined, PaymentProviderError
 
-log = logging.getLogger("adapters.stripe.gateway")
+log = logging.getLogger(__name__)
 
 
 class NotFound(PaymentProviderError):
+    """Stripe does not know the object in the request's path (a 404)."""
+
     message = "The payment provider does not know that object."
 
 
 @contextmanager
 def translated_errors() -> Iterator[None]:
+    """A declined card is `PaymentDeclined` (with Stripe's words for the person); an unknown
+    customer named in a parameter `CustomerMissing`; an unknown object in the path
+    `NotFound`; anything else `PaymentProviderError`. The detail goes to the log, never a
+    secret."""
     try:
         yield
     except stripe.CardError as error:

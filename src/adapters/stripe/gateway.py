@@ -9,15 +9,10 @@ from typing import Any
 
 import stripe
 
+from adapters.stripe.account_billing import read_account_billing, set_cancel_at_period_end
 from adapters.stripe.customer_emails import CustomerEmails
-from adapters.stripe.errors import NotFound as _NotFound
-from adapters.stripe.errors import translated_errors as _translated_errors
-from adapters.stripe.plan_changes import (
-    BILLING_EXPAND,
-    change_preview,
-    discount_of,
-    pending_change_of,
-)
+from adapters.stripe.errors import NotFound, translated_errors
+from adapters.stripe.plan_change_calls import StripePlanChanges
 from adapters.stripe.portal_configuration import ours, portal_configuration_of
 from adapters.stripe.translate import (
     NotAnEvent,
@@ -27,6 +22,8 @@ from adapters.stripe.translate import (
     subscription_from_stripe,
 )
 from application.ports import (
+    INVOICES_SHOWN,
+    AccountBilling,
     ChangePreview,
     CheckoutOffer,
     CheckoutRedirect,
@@ -36,11 +33,7 @@ from application.ports import (
 )
 from domain.catalog import Interval, PlanPrice
 from domain.email import EmailAddress
-from domain.errors import (
-    CheckoutNotFound,
-    InvalidWebhook,
-    PaymentProviderError,
-)
+from domain.errors import CheckoutNotFound, InvalidWebhook, PaymentProviderError
 from domain.plan_change import PendingChange
 from domain.provider_events import BillingEvent, CheckoutSession
 from domain.subscription import Subscription
@@ -50,7 +43,6 @@ log = logging.getLogger(__name__)
 DEFAULT_TOLERANCE_SECONDS = 300  # Stripe's own default
 LOOKUP_KEYS_PER_LIST = 10  # Stripe's limit on `lookup_keys[]` in one prices.list
 REQUESTED_AT = "requested_at_us"  # checkout metadata: when the person asked, in microseconds
-LIVE_SCHEDULE = ("active", "not_started")  # a schedule that will still change something
 
 
 def _microseconds(moment: datetime) -> int:
@@ -103,13 +95,14 @@ class StripePaymentGateway(CustomerEmails, PaymentGateway):
             # database's) waits for Stripe at most this long per try.
             http_client=stripe.RequestsClient(timeout=settings.timeout_seconds),
         )
+        self._plans = StripePlanChanges(self._client, self._seen_at)
 
     def find_prices(self, lookup_keys: Sequence[str]) -> Mapping[str, PlanPrice]:
         found: dict[str, PlanPrice] = {}
         keys = list(dict.fromkeys(lookup_keys))
         for start in range(0, len(keys), LOOKUP_KEYS_PER_LIST):
             chunk = keys[start : start + LOOKUP_KEYS_PER_LIST]
-            with _translated_errors():
+            with translated_errors():
                 page = self._client.v1.prices.list(
                     params={"lookup_keys": chunk, "active": True, "limit": 100}
                 )
@@ -125,7 +118,7 @@ class StripePaymentGateway(CustomerEmails, PaymentGateway):
         key = f"customer-for-user-{user_id}"
         if replacing:  # a replay of the first request would answer with the lost customer
             key += f"-replacing-{replacing}"
-        with _translated_errors():
+        with translated_errors():
             customer = self._client.v1.customers.create(
                 params={"email": email.value, "metadata": {"user_id": user_id}},
                 options={"idempotency_key": key},
@@ -162,7 +155,7 @@ class StripePaymentGateway(CustomerEmails, PaymentGateway):
             subscription_data["trial_settings"] = {
                 "end_behavior": {"missing_payment_method": "cancel"}
             }
-        with _translated_errors():
+        with translated_errors():
             session = self._client.v1.checkout.sessions.create(
                 params=params,  # type: ignore[arg-type]
                 options={"idempotency_key": f"checkout-{uuid.uuid4()}"},
@@ -172,7 +165,7 @@ class StripePaymentGateway(CustomerEmails, PaymentGateway):
         return CheckoutRedirect(session_id=str(session.id), url=str(session.url))
 
     def settle_open_checkouts(self, customer_id: str) -> CheckoutRedirect | None:
-        with _translated_errors():
+        with translated_errors():
             page = self._client.v1.checkout.sessions.list(
                 params={"customer": customer_id, "status": "open", "limit": 100}
             )
@@ -186,7 +179,7 @@ class StripePaymentGateway(CustomerEmails, PaymentGateway):
             if session.id == keep.id:
                 continue
             try:
-                with _translated_errors():
+                with translated_errors():
                     self._client.v1.checkout.sessions.expire(
                         session.id, options={"idempotency_key": f"expire-{session.id}"}
                     )
@@ -199,9 +192,9 @@ class StripePaymentGateway(CustomerEmails, PaymentGateway):
 
     def get_checkout_session(self, session_id: str) -> CheckoutSession:
         try:
-            with _translated_errors():
+            with translated_errors():
                 session = self._client.v1.checkout.sessions.retrieve(session_id)
-        except _NotFound as error:
+        except NotFound as error:
             raise CheckoutNotFound() from error
         data = session.to_dict()
         return CheckoutSession(
@@ -216,16 +209,16 @@ class StripePaymentGateway(CustomerEmails, PaymentGateway):
 
     def get_subscription(self, subscription_id: str) -> Subscription | None:
         try:
-            with _translated_errors():
+            with translated_errors():
                 subscription = self._client.v1.subscriptions.retrieve(subscription_id)
-        except _NotFound:
+        except NotFound:
             return None
         return self._owing_since(
             subscription_from_stripe(subscription.to_dict(), as_of=self._seen_at(subscription))
         )
 
     def list_subscriptions(self, customer_id: str) -> Sequence[Subscription]:
-        with _translated_errors():
+        with translated_errors():
             page = self._client.v1.subscriptions.list(
                 params={"customer": customer_id, "status": "all", "limit": 100}
             )
@@ -240,7 +233,7 @@ class StripePaymentGateway(CustomerEmails, PaymentGateway):
         request, for past_due and unpaid ones only)."""
         if not subscription.owes:
             return subscription
-        with _translated_errors():
+        with translated_errors():
             page = self._client.v1.invoices.list(
                 params={"subscription": subscription.id, "status": "open", "limit": 100}
             )
@@ -248,14 +241,14 @@ class StripePaymentGateway(CustomerEmails, PaymentGateway):
         return replace(subscription, unpaid_since=oldest_failure(invoices))
 
     def cancel_subscription(self, subscription_id: str) -> Subscription:
-        with _translated_errors():
+        with translated_errors():
             subscription = self._client.v1.subscriptions.cancel(
                 subscription_id, options={"idempotency_key": f"cancel-{subscription_id}"}
             )
         return subscription_from_stripe(subscription.to_dict(), as_of=self._seen_at(subscription))
 
     def find_portal_configuration(self) -> PortalConfiguration | None:
-        with _translated_errors():
+        with translated_errors():
             page = self._client.v1.billing_portal.configurations.list(
                 params={"active": True, "limit": 100}
             )
@@ -268,46 +261,32 @@ class StripePaymentGateway(CustomerEmails, PaymentGateway):
         params: dict[str, Any] = {"customer": customer_id, "return_url": return_url}
         if configuration is not None:
             params["configuration"] = configuration
-        with _translated_errors():
+        with translated_errors():
             session = self._client.v1.billing_portal.sessions.create(
                 params=params,  # type: ignore[arg-type]
                 options={"idempotency_key": f"portal-{uuid.uuid4()}"},
             )
         return str(session.url)
 
-    def get_subscription_billing(self, subscription_id: str) -> SubscriptionBilling | None:
-        try:
-            with _translated_errors():
-                found = self._client.v1.subscriptions.retrieve(
-                    subscription_id, params={"expand": BILLING_EXPAND}
-                )
-        except _NotFound:
-            return None
-        data = found.to_dict()
-        as_of = self._seen_at(found)
-        return SubscriptionBilling(
-            subscription=subscription_from_stripe(data, as_of=as_of),
-            pending_change=pending_change_of(data),
-            discount=discount_of(data, as_of),
+    def get_account_billing(
+        self, customer_id: str, subscription_id: str | None, *, invoices: int = INVOICES_SHOWN
+    ) -> AccountBilling:
+        return read_account_billing(
+            self._client, self._seen_at, customer_id, subscription_id, invoices
         )
+
+    def set_cancel_at_period_end(self, subscription_id: str, cancel: bool) -> Subscription:
+        return set_cancel_at_period_end(self._client, self._seen_at, subscription_id, cancel)
+
+    # -- plan changes: adapters/stripe/plan_change_calls.py ----------------------------
+
+    def get_subscription_billing(self, subscription_id: str) -> SubscriptionBilling | None:
+        return self._plans.billing(subscription_id)
 
     def preview_plan_change(
         self, subscription_id: str, price_id: str, proration_date: datetime
     ) -> ChangePreview:
-        item_id, _, _, _ = self._first_item(subscription_id)
-        moment = int(proration_date.timestamp())
-        with _translated_errors():
-            preview = self._client.v1.invoices.create_preview(
-                params={
-                    "subscription": subscription_id,
-                    "subscription_details": {
-                        "items": [{"id": item_id, "price": price_id}],
-                        "proration_behavior": "always_invoice",
-                        "proration_date": moment,
-                    },
-                }
-            )
-        return change_preview(preview.to_dict(), proration_date)
+        return self._plans.preview(subscription_id, price_id, proration_date)
 
     def change_price_now(
         self,
@@ -317,103 +296,13 @@ class StripePaymentGateway(CustomerEmails, PaymentGateway):
         *,
         bill_now: bool = True,
     ) -> Subscription:
-        item_id, current_price, data, seen_at = self._first_item(subscription_id)
-        if current_price == price_id:  # done already (a confirm sent twice, one after the other)
-            return subscription_from_stripe(data, as_of=seen_at)
-        schedule = data.get("schedule")
-        if isinstance(schedule, Mapping):
-            self._release(schedule)
-        moment = int(proration_date.timestamp())
-        params: dict[str, Any] = {"items": [{"id": item_id, "price": price_id}]}
-        if bill_now:
-            # Charged at once, for exactly what the preview with this date showed; a card
-            # that declines leaves the subscription as it was (no unpaid invoice).
-            params["proration_behavior"] = "always_invoice"
-            params["proration_date"] = moment
-            params["payment_behavior"] = "error_if_incomplete"
-        else:
-            params["proration_behavior"] = "none"
-        # A confirm sent twice is one request to Stripe: the second gets the first's answer.
-        key = f"price-change-{subscription_id}-{current_price}-{price_id}-{moment}"
-        with _translated_errors():
-            changed = self._client.v1.subscriptions.update(
-                subscription_id,
-                params=params,  # type: ignore[arg-type]
-                options={"idempotency_key": key},
-            )
-        return subscription_from_stripe(changed.to_dict(), as_of=self._seen_at(changed))
+        return self._plans.change_now(subscription_id, price_id, proration_date, bill_now=bill_now)
 
     def schedule_price_change(self, subscription_id: str, price_id: str) -> PendingChange:
-        with _translated_errors():
-            found = self._client.v1.subscriptions.retrieve(
-                subscription_id, params={"expand": ["schedule"]}
-            )
-        data = found.to_dict()
-        schedule = data.get("schedule")
-        if not isinstance(schedule, Mapping) or schedule.get("status") not in LIVE_SCHEDULE:
-            with _translated_errors():
-                schedule = self._client.v1.subscription_schedules.create(
-                    params={"from_subscription": subscription_id},
-                    options={"idempotency_key": f"schedule-{uuid.uuid4()}"},
-                ).to_dict()
-        current = schedule["current_phase"]
-        # The current phase keeps the subscription's items until the period ends; the next
-        # one bills the new price from then, nothing prorated, and the subscription goes
-        # on by itself after it.
-        items = [
-            {"price": id_of(item.get("price")), "quantity": item.get("quantity") or 1}
-            for item in (data.get("items") or {}).get("data") or []
-        ]
-        phases = [
-            {
-                "items": items,
-                "start_date": current["start_date"],
-                "end_date": current["end_date"],
-            },
-            {"items": [{"price": price_id, "quantity": 1}], "proration_behavior": "none"},
-        ]
-        with _translated_errors():
-            self._client.v1.subscription_schedules.update(
-                str(schedule["id"]),
-                params={"phases": phases, "end_behavior": "release"},  # type: ignore[arg-type]
-                options={"idempotency_key": f"schedule-phases-{uuid.uuid4()}"},
-            )
-        return PendingChange(price_id, datetime.fromtimestamp(current["end_date"], UTC))
+        return self._plans.schedule(subscription_id, price_id)
 
     def release_scheduled_change(self, subscription_id: str) -> None:
-        try:
-            with _translated_errors():
-                found = self._client.v1.subscriptions.retrieve(
-                    subscription_id, params={"expand": ["schedule"]}
-                )
-        except _NotFound:
-            return
-        schedule = found.to_dict().get("schedule")
-        if isinstance(schedule, Mapping):
-            self._release(schedule)
-
-    def _first_item(
-        self, subscription_id: str
-    ) -> tuple[str, str | None, Mapping[str, Any], datetime]:
-        """The subscription's first item's id and price id, the subscription (its schedule
-        expanded) and when Stripe answered."""
-        with _translated_errors():
-            found = self._client.v1.subscriptions.retrieve(
-                subscription_id, params={"expand": ["schedule"]}
-            )
-        data = found.to_dict()
-        items = (data.get("items") or {}).get("data") or []
-        if not items:
-            raise PaymentProviderError("The payment provider shows no price on this subscription.")
-        return str(items[0]["id"]), id_of(items[0].get("price")), data, self._seen_at(found)
-
-    def _release(self, schedule: Mapping[str, Any]) -> None:
-        if schedule.get("status") not in LIVE_SCHEDULE:
-            return
-        with _translated_errors():
-            self._client.v1.subscription_schedules.release(
-                str(schedule["id"]), options={"idempotency_key": f"release-{schedule['id']}"}
-            )
+        self._plans.release(subscription_id)
 
     def parse_webhook(self, payload: bytes, signature: str | None) -> BillingEvent:
         if not signature:

@@ -13,7 +13,23 @@ from domain.plan_change import Discount, PendingChange
 
 # One retrieve answers the account page: the schedule's phases, the discounts with
 # their coupon and promotion code.
-BILLING_EXPAND = ["schedule", "discounts.source.coupon", "discounts.promotion_code"]
+BILLING_EXPAND = [
+    "schedule",
+    "customer",
+    "discounts.source.coupon",
+    "discounts.promotion_code",
+]
+
+
+def payment_method_of(subscription: Mapping[str, Any]) -> str | None:
+    """The id of the payment method that pays the subscription's invoices: its own
+    default, else its customer's (the customer expanded); None when it has none."""
+    own = id_of(subscription.get("default_payment_method"))
+    if own:
+        return own
+    customer = subscription.get("customer")
+    settings = customer.get("invoice_settings") if isinstance(customer, Mapping) else None
+    return id_of(settings.get("default_payment_method")) if isinstance(settings, Mapping) else None
 
 
 def pending_change_of(subscription: Mapping[str, Any]) -> PendingChange | None:

@@ -38,7 +38,10 @@ def configuration_params(products: Mapping[str, Sequence[str]]) -> dict[str, Any
                         {"type": "shortening_interval"},
                     ]
                 },
-                "trial_update_behavior": "continue_trial",
+                # The portal cannot tell a trial begun without a card: continuing it on
+                # the new plan would open a plan whose own trial asks for a card, free.
+                # Ending the trial charges the new price now (no card: no switch).
+                "trial_update_behavior": "end_trial",
             },
             "subscription_cancel": {"enabled": True, "mode": "at_period_end"},
             "payment_method_update": {"enabled": True},

@@ -12,6 +12,8 @@ from application.ports.notes import NoteLibrary
 from application.ports.outbox import Outbox, OutboxEntry, OutboxStatus
 from application.ports.passwords import PasswordHasher
 from application.ports.payments import (
+    INVOICES_SHOWN,
+    AccountBilling,
     ChangePreview,
     CheckoutOffer,
     CheckoutRedirect,
@@ -31,6 +33,8 @@ from application.ports.storage import (
 )
 
 __all__ = [
+    "INVOICES_SHOWN",
+    "AccountBilling",
     "ChangePreview",
     "CheckoutOffer",
     "CheckoutRedirect",

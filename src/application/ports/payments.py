@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from domain.billing import Invoice, PaymentCard
 from domain.catalog import PlanPrice
 from domain.email import EmailAddress
 from domain.plan_change import Discount, PendingChange
@@ -52,6 +53,25 @@ class SubscriptionBilling:
     subscription: Subscription
     pending_change: PendingChange | None = None
     discount: Discount | None = None
+    # Whether a card would pay its invoices (its own default payment method, or its
+    # customer's): a trial begun without one has none.
+    card_on_file: bool = False
+
+
+# How many of the latest invoices the account page shows (older ones are in the portal).
+INVOICES_SHOWN = 12
+
+
+@dataclass(frozen=True)
+class AccountBilling:
+    """What the account page shows of the customer's billing, read from the provider at
+    once: the subscription shown with its pending change and discount (None: none asked
+    for, or the provider does not know it), the card it is charged to (None: no card on
+    file), and the latest invoices, newest first (drafts left out)."""
+
+    subscription: SubscriptionBilling | None
+    card: PaymentCard | None
+    invoices: tuple[Invoice, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -189,6 +209,29 @@ class PaymentGateway(abc.ABC):
     @abc.abstractmethod
     def translate_event(self, payload: str) -> BillingEvent:
         """Translate an event payload verified earlier (for replaying stored events)."""
+
+    # -- the account page: billing at a glance, cancel and resume ---------------------
+
+    @abc.abstractmethod
+    def get_account_billing(
+        self, customer_id: str, subscription_id: str | None, *, invoices: int = INVOICES_SHOWN
+    ) -> AccountBilling:
+        """The customer's billing as the provider has it now, for the account page:
+        `subscription_id`'s subscription with its pending change and discount (as
+        `get_subscription_billing`), the card on file (the subscription's own default
+        payment method, else the customer's; without a subscription, the customer's), and
+        the customer's latest `invoices` invoices, newest first, drafts left out.
+        `CustomerMissing` for a customer the provider does not know;
+        `PaymentProviderError` when it cannot be reached (the page shows without)."""
+
+    @abc.abstractmethod
+    def set_cancel_at_period_end(self, subscription_id: str, cancel: bool) -> Subscription:
+        """`cancel`: the subscription ends when its current period (or trial) ends, nothing
+        more charged; not `cancel`: that is undone and it renews again. Returns it as
+        changed, stamped with the provider's time. Setting what is set already changes
+        nothing. `PaymentProviderError` for an unknown or ended subscription, and for one
+        with a pending change of price (a schedule decides what happens at the period's
+        end: `release_scheduled_change` first)."""
 
     # -- changing plan ---------------------------------------------------------------
 

@@ -77,6 +77,7 @@ class ChangePlan:
             command.lookup_key,
             now,
             billing.pending_change if billing else None,
+            card_on_file=billing.card_on_file if billing else False,
         )
         target = change.target_price_id
         if change.kind is ChangeKind.DOWNGRADE:

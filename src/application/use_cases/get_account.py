@@ -3,8 +3,9 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from application.ports import Clock, PaymentGateway, SubscriptionBilling, UnitOfWork
+from application.ports import AccountBilling, Clock, PaymentGateway, SubscriptionBilling, UnitOfWork
 from domain.access import AccessPolicy
+from domain.billing import Invoice, PaymentCard
 from domain.catalog import Plan, PlanPrice
 from domain.errors import DomainError, PaymentProviderError
 from domain.plan_change import ChangeKind, Discount, decide_plan_change
@@ -78,10 +79,15 @@ class AccountView:
     price: PlanPrice | None = None  # what the subscription is billed, when on sale
     pending: PendingPlan | None = None  # a downgrade waiting for the period's end
     discount: Discount | None = None  # taken off the subscription's invoices now
-    billing_unknown: bool = False  # the provider could not be asked (pending, discount)
+    billing_unknown: bool = False  # the provider could not be asked (card, invoices...)
     choices: tuple[PlanChoice, ...] = ()  # the prices the user may change to
     email_verified: bool = True
     pending_email: str | None = None  # the new address of a change waiting for its link
+    card: PaymentCard | None = None  # the card on file
+    invoices: tuple[Invoice, ...] = ()  # the latest, newest first
+    can_cancel: bool = False  # live, not set to cancel yet
+    can_resume: bool = False  # live and set to cancel
+    cancel_takes_effect: datetime | None = None  # when a cancellation made now ends it
 
 
 class GetAccount:
@@ -94,10 +100,13 @@ class GetAccount:
     ended. While trialing, what happens at the trial's end: a plan that needs a card
     charges it; a no-card plan ends the subscription unless a card was added.
 
-    With a gateway, a live subscription's pending change and discount are the provider's,
-    asked in one request; when it cannot be reached they are unknown and the page is
-    shown all the same. The prices offered for a change are those the plan-change policy
-    allows now (none while a payment is due, a pause or a cancellation is pending).
+    With a gateway, the card on file, the latest invoices and a live subscription's
+    pending change and discount are the provider's, asked in one read
+    (`get_account_billing`); when it cannot be reached (or no longer knows the customer)
+    they are unknown and the page is shown all the same. The prices offered for a change
+    are those the plan-change policy allows now (none while a payment is due, a pause or
+    a cancellation is pending). A live subscription may be cancelled (at the end of its
+    period or trial) unless it is set to cancel already, in which case it may be resumed.
     """
 
     def __init__(
@@ -124,7 +133,10 @@ class GetAccount:
         sold = (
             self._policy.catalog.price_by_id(subscription.price_id or "") if subscription else None
         )
-        billing, unknown = self._billing(subscription)
+        account, unknown = self._billing(user.customer_id, subscription)
+        live = subscription is not None and subscription.is_live
+        billing = account.subscription if account and live else None
+        ending = subscription is not None and subscription.ends_at is not None
         return AccountView(
             email=user.email.value,
             has_premium=self._policy.grants_premium(user, self._clock.now()),
@@ -144,18 +156,28 @@ class GetAccount:
             choices=self._choices(subscription, billing),
             email_verified=user.email_verified,
             pending_email=user.pending_email.value if user.pending_email else None,
+            card=account.card if account else None,
+            invoices=account.invoices if account else (),
+            can_cancel=live and not ending,
+            can_resume=live and ending,
+            cancel_takes_effect=subscription.current_period_end
+            if subscription and live and not ending
+            else None,
         )
 
     def _billing(
-        self, subscription: Subscription | None
-    ) -> tuple[SubscriptionBilling | None, bool]:
-        if self._gateway is None or subscription is None or not subscription.is_live:
+        self, customer_id: str | None, subscription: Subscription | None
+    ) -> tuple[AccountBilling | None, bool]:
+        if self._gateway is None or customer_id is None:
             return None, False
         try:
-            return self._gateway.get_subscription_billing(subscription.id), False
+            found = self._gateway.get_account_billing(
+                customer_id, subscription.id if subscription else None
+            )
         except PaymentProviderError as error:
             log.warning("account page without the provider's billing details: %s", error)
             return None, True
+        return found, False
 
     def _pending(self, billing: SubscriptionBilling | None) -> PendingPlan | None:
         if billing is None or billing.pending_change is None:

@@ -58,6 +58,7 @@ class PreviewPlanChange:
             command.lookup_key,
             now,
             billing.pending_change if billing else None,
+            card_on_file=billing.card_on_file if billing else False,
         )
         moment = now.replace(microsecond=0)
         preview = None

@@ -18,10 +18,12 @@ from domain.notes import NoteError
 from entrypoints.container import Container
 from entrypoints.flask_app import (
     auth,
+    cancel_views,
     checkout_views,
     cli,
     content,
     notes_views,
+    operations_views,
     password_reset_views,
     plan_change_views,
     pricing_views,
@@ -34,8 +36,10 @@ from entrypoints.flask_app.layout import install_layout
 from entrypoints.flask_app.log_redaction import redact_request_logs
 from entrypoints.flask_app.rate_limit import install_rate_limits, warn_if_per_process_limits
 from entrypoints.flask_app.redirects import safe_next
+from entrypoints.flask_app.request_log import install_request_log
 from entrypoints.flask_app.security import add_security_headers
 from entrypoints.flask_app.session_user import SessionUser, parse_session_id
+from entrypoints.logs import configure_logging
 from entrypoints.settings import ConfigurationError, Settings, settings_for_app
 
 log = logging.getLogger(__name__)
@@ -62,6 +66,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             settings = settings_for_app()
         except ConfigurationError as error:
             _stop(error)
+        configure_logging(settings.log_format)  # the process's own: a WSGI server's worker
     container = container or Container()
     container.settings.override(settings)
     try:
@@ -81,6 +86,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             raise problem from None
 
     app = Flask(__name__)
+    install_request_log(app)  # first: a request that a later hook refuses is logged too
     app.session_interface = HttpsAwareSessionInterface()
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -104,6 +110,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     csrf = CSRFProtect(app)
     csrf.exempt(webhook.bp)
+    csrf.exempt(operations_views.bp)
     _set_up_login(app, container)
     register_error_handlers(app)
     install_layout(app)
@@ -113,6 +120,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     blueprints = (
         auth.bp,
+        cancel_views.bp,
         checkout_views.bp,
         content.bp,
         notes_views.bp,
@@ -122,7 +130,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         settings_views.bp,
         verification_views.bp,
     )
-    for blueprint in (*blueprints, webhook.bp):
+    for blueprint in (*blueprints, webhook.bp, operations_views.bp):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["one_price_on_sale"] = lambda: _one_price(container)
     install_rate_limits(app, settings)

@@ -42,6 +42,7 @@ STATUS_OF: dict[type[errors.DomainError], int] = {
     errors.PlanChangeRefused: 409,
     errors.PlanChangeExpired: 409,
     errors.NoBillingAccount: 409,
+    errors.CancellationRefused: 409,
     errors.CheckoutNotFound: 404,
     errors.CheckoutNotYours: 403,
     errors.InvalidWebhook: 400,

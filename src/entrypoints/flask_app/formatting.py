@@ -42,6 +42,7 @@ __all__ = [
     "long_date",
     "major_units",
     "money",
+    "month_and_year",
 ]
 
 
@@ -61,3 +62,7 @@ def money(amount: int, currency: str) -> str:
 
 def long_date(moment: datetime) -> str:
     return formats().date(moment)
+
+
+def month_and_year(year: int, month: int) -> str:
+    return formats().month(year, month)

@@ -146,3 +146,18 @@ def test_a_discount_is_a_percentage_or_an_amount() -> None:
         Discount()
     with pytest.raises(ValueError, match="one of them"):
         Discount(percent_off=10, amount_off=100)
+
+
+def test_a_trial_without_a_card_moves_only_to_plans_whose_trial_needs_none() -> None:
+    """Pro's trial asks for a card: a card-less Basic trial switched to Pro would read Pro
+    free until the trial ends and is canceled for want of a card."""
+    basic = replace(POLICY.catalog.plans[0], trial_days=7, trial_without_card=True)
+    pro = replace(POLICY.catalog.plans[1], trial_days=14, trial_without_card=False)
+    policy = replace(POLICY, catalog=replace(POLICY.catalog, plans=(basic, pro)))
+    trial = on("price_basic_m", status=S.TRIALING)
+
+    with pytest.raises(PlanChangeRefused, match="Pro's trial asks for a card"):
+        decide_plan_change(policy, trial, "pro_monthly", NOW, card_on_file=False)
+    assert decide_plan_change(policy, trial, "pro_monthly", NOW).kind is ChangeKind.TRIAL
+    moved = decide_plan_change(policy, trial, "basic_yearly", NOW, card_on_file=False)
+    assert moved.kind is ChangeKind.TRIAL

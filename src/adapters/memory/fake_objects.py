@@ -1,14 +1,50 @@
-"""The fake provider's event payloads: JSON of its own (not Stripe's), with every field
-of the subscription it carries, and its translation into `BillingEvent`s."""
+"""The fake provider's objects and its own event payloads (JSON of its own, not Stripe's):
+checkouts, customers, and subscriptions as events carry them."""
 
+import itertools
 import json
-from dataclasses import fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
 from adapters.stripe_event_types import KIND_OF_TYPE
+from application.ports import CheckoutOffer
 from domain.provider_events import BillingEvent, BillingEventKind
 from domain.subscription import Subscription, SubscriptionStatus
+
+_checkout_numbers = itertools.count(1)  # creation order, for ties of requested_at
+
+
+@dataclass
+class FakeCheckout:
+    id: str
+    user_id: str
+    customer_id: str
+    success_url: str
+    cancel_url: str
+    requested_at: datetime
+    offer: CheckoutOffer
+    subscription_id: str | None = None
+    expired: bool = False
+    # Promotion codes are accepted on every checkout (`allow_promotion_codes`).
+    allow_promotion_codes: bool = True
+    number: int = field(default_factory=lambda: next(_checkout_numbers))
+
+    @property
+    def is_open(self) -> bool:
+        return self.subscription_id is None and not self.expired
+
+    @property
+    def url(self) -> str:
+        return f"https://checkout.fake/{self.id}"
+
+
+@dataclass
+class FakeCustomer:
+    id: str
+    user_id: str
+    email: str
+    subscriptions: list[str] = field(default_factory=list)
 
 
 def event_from_payload(payload: str) -> BillingEvent:
