@@ -29,6 +29,7 @@ PREMIUM_TEXT = "Thank you for subscribing."  # what only a subscriber's /premium
 SIGNED_IN_TEXT = "Signed in as"
 SEEDED_USERS = 1000
 _CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
+_VERIFY_LINK = re.compile(r"https?://[^/\s]+(/verify-email/[A-Za-z0-9_.-]+)")
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ def subscribe(app_url: str, emulator_url: str, email: str, engine: Engine) -> Su
     """Register, log in, Subscribe, pay on the emulator's checkout page: as a person."""
     browser = requests.Session()
     _post(browser, f"{app_url}/register", 303, email=email, password=PASSWORD)
+    _verify(browser, app_url, email, engine)  # paying needs a verified address
     _post(browser, f"{app_url}/login", 303, email=email, password=PASSWORD)
     data = {"csrf_token": _token(browser, f"{app_url}/premium")}
     started = browser.post(
@@ -94,6 +96,18 @@ def subscribe(app_url: str, emulator_url: str, email: str, engine: Engine) -> Su
     answer.raise_for_status()
     user_agent = str(browser.headers["User-Agent"])
     return Subscriber(email, _cookie_header(browser), user.id, answer.json(), user_agent)
+
+
+def _verify(browser: requests.Session, app_url: str, email: str, engine: Engine) -> None:
+    """Open the link of the verification email, read in the app's outbox."""
+    with SqlAlchemyUnitOfWork(create_session_factory(engine)).reading() as uow:
+        texts = [e.message.text for e in uow.outbox.list() if e.message.to.value == email]
+    links = [path for text in texts for path in _VERIFY_LINK.findall(text)]
+    if not links:
+        raise RuntimeError(f"no verification email to {email}")
+    answer = browser.get(f"{app_url}{links[-1]}", allow_redirects=False, timeout=10)
+    if answer.status_code != 303:
+        raise RuntimeError(f"the verification link answered {answer.status_code}")
 
 
 def _cookie_header(session: requests.Session) -> str:

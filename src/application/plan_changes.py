@@ -6,16 +6,24 @@ from domain.access import AccessPolicy
 
 
 def current_billing(
-    uow: UnitOfWork, gateway: PaymentGateway, policy: AccessPolicy, user_id: str
+    uow: UnitOfWork,
+    gateway: PaymentGateway,
+    policy: AccessPolicy,
+    user_id: str,
+    *,
+    paying: bool = True,
 ) -> SubscriptionBilling | None:
     """The provider's current state of the user's live subscription of ours (the one the
     account page shows), or None when they have none (or the provider no longer knows it).
 
     Our records may lag (a webhook not arrived yet): a change is decided on the
-    provider's state, never on ours alone.
+    provider's state, never on ours alone. For a change that makes the user pay more or
+    otherwise (`paying`), the user's address must be verified (`EmailNotVerified`).
     """
     with uow.reading() as reader:
         user = reader.users.require(user_id)
+    if paying:
+        user.require_verified_email()
     stored = policy.current_subscription(user)
     if stored is None or not stored.is_live:
         return None

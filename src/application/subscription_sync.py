@@ -21,8 +21,14 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Outcome:
+    """What became of an event: whether it changed anything, why, whose it was (None:
+    nobody's), and the subscription it names as stored before and after it."""
+
     applied: bool
     note: str
+    user: User | None = None
+    before: Subscription | None = None
+    after: Subscription | None = None
 
 
 @dataclass(frozen=True)
@@ -73,12 +79,14 @@ def apply_event(
     match = find_user(uow, event)
     if match is None:
         return Outcome(False, "no user matches this event's reference, subscription or customer")
-    if event.kind is BillingEventKind.TRIAL_WILL_END:
-        # Recorded for the notice the email issue sends; the state it carries is the
-        # one the subscription already has, and the other events bring its changes.
-        end = event.snapshot.current_period_end if event.snapshot else None
-        return Outcome(True, f"trial ends {end:%Y-%m-%d %H:%M} UTC" if end else "trial ends")
     user = match.user
+    stored = user.subscriptions.get(event.subscription_id or "")
+    if event.kind is BillingEventKind.TRIAL_WILL_END:
+        # A notice (HandleBillingEvent sends it); the state it carries is the one the
+        # subscription already has, and the other events bring its changes.
+        end = event.snapshot.current_period_end if event.snapshot else None
+        note = f"trial ends {end:%Y-%m-%d %H:%M} UTC" if end else "trial ends"
+        return Outcome(True, note, user, stored, stored or event.snapshot)
     notes = []
     if event.user_ref and event.user_ref != user.id:
         log.warning(
@@ -112,7 +120,8 @@ def apply_event(
     applied = outcome is None or outcome is SnapshotOutcome.APPLIED
     if outcome is None and user.customer_id == before[0]:
         applied = False
-    return Outcome(applied, "; ".join(notes))
+    after = user.subscriptions.get(event.subscription_id or "")
+    return Outcome(applied, "; ".join(notes), user, stored, after)
 
 
 def _apply_subscription(

@@ -31,6 +31,32 @@ class UserNotFound(DomainError):
     message = "No such account."
 
 
+class InvalidLink(DomainError):
+    """An emailed link that does not open anything (any more): used already, expired,
+    replaced by a newer one, cut short or altered. One message for all, so that the
+    answer tells nothing about the account."""
+
+    message = (
+        "This link does not work (any more): it was used already, it has expired, or a "
+        "newer one was sent. Please ask for a new one."
+    )
+
+
+class EmailNotVerified(DomainError):
+    message = (
+        "Please verify your email address first: open the link we sent you. "
+        "Subscribing needs a verified address."
+    )
+
+
+class CurrentPasswordWrong(DomainError):
+    message = "That is not your current password."
+
+
+class EmailUnchanged(DomainError):
+    message = "That is your email address already."
+
+
 class SubscriptionRequired(DomainError):
     message = "This content is for subscribers. Subscribe to read it."
 

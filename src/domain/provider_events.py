@@ -1,10 +1,13 @@
 """Provider-neutral description of what the payment provider told us."""
 
 import enum
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from domain.subscription import Subscription, is_reference
+
+_CURRENCY = re.compile(r"[a-z]{3}")
 
 
 class BillingEventKind(enum.StrEnum):
@@ -36,12 +39,23 @@ class BillingEvent:
     subscription_id: str | None = None
     snapshot: Subscription | None = None
     payload: str = ""
+    # Invoice events: the invoice, and what it asks for (minor units of `currency`).
+    invoice_id: str | None = None
+    amount_due: int | None = None
+    currency: str | None = None
 
     def __post_init__(self) -> None:
-        for name in ("id", "provider_type", "user_ref", "customer_id", "subscription_id"):
+        names = ("id", "provider_type", "user_ref", "customer_id", "subscription_id", "invoice_id")
+        for name in names:
             value = getattr(self, name)
             if value is not None and not is_reference(value):
                 raise ValueError(f"{name} is not an identifier a provider would send")
+        if self.amount_due is not None and (
+            isinstance(self.amount_due, bool) or not isinstance(self.amount_due, int)
+        ):
+            raise ValueError("amount_due is a whole number of minor units")
+        if self.currency is not None and not _CURRENCY.fullmatch(self.currency):
+            raise ValueError("currency is a three-letter code")
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,9 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from domain.account_tokens import AccountToken, TokenPurpose
 from domain.email import EmailAddress
+from domain.errors import EmailNotVerified, InvalidLink
 from domain.subscription import Subscription
 
 
@@ -36,14 +38,78 @@ class User:
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
     # Sessions carry the generation they were opened in; raising it ends them all.
     session_generation: int = 0
+    # When the address was proven (a link sent to it was opened); None: not yet.
+    email_verified_at: datetime | None = None
+    # The live emailed links, at most one per purpose (only digests of their secrets).
+    tokens: dict[TokenPurpose, AccountToken] = field(default_factory=dict)
 
     @classmethod
     def register(cls, email: EmailAddress, password_hash: str, now: datetime) -> "User":
+        """A new account, its address not verified yet."""
         return cls(id=new_user_id(), email=email, password_hash=password_hash, created_at=now)
 
     def end_sessions(self) -> None:
         """Log out everywhere: every session opened before now stops working."""
         self.session_generation += 1
+
+    # -- the address and the password ----------------------------------------------------
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    def require_verified_email(self) -> None:
+        """Paying needs a verified address: receipts and payment notices must reach the
+        payer. `EmailNotVerified` otherwise."""
+        if not self.email_verified:
+            raise EmailNotVerified()
+
+    def verify_email(self, now: datetime) -> None:
+        """The address is proven (a link sent to it was opened); the first time counts."""
+        if self.email_verified_at is None:
+            self.email_verified_at = now
+        self.tokens.pop(TokenPurpose.VERIFY_EMAIL, None)
+
+    def set_password(self, password_hash: str) -> None:
+        """A new password: every session ends (the caller opens its own again) and a
+        reset link sent before no longer works."""
+        self.password_hash = password_hash
+        self.tokens.pop(TokenPurpose.RESET_PASSWORD, None)
+        self.end_sessions()
+
+    def change_email(self, new: EmailAddress, now: datetime) -> None:
+        """Move the account to `new`, proven by a link sent to it: verified at once; links
+        that proved the old address stop working."""
+        self.email = new
+        self.email_verified_at = now
+        self.tokens.pop(TokenPurpose.VERIFY_EMAIL, None)
+        self.tokens.pop(TokenPurpose.CHANGE_EMAIL, None)
+
+    @property
+    def pending_email(self) -> EmailAddress | None:
+        """The address a change of email waits to have proven (expired or not)."""
+        token = self.tokens.get(TokenPurpose.CHANGE_EMAIL)
+        return token.address if token else None
+
+    # -- emailed links -------------------------------------------------------------------
+
+    def hold_token(self, token: AccountToken) -> None:
+        """Keep a new token; the one of the same purpose sent before stops working."""
+        self.tokens[token.purpose] = token
+
+    def token_opening(self, purpose: TokenPurpose, secret: str, now: datetime) -> AccountToken:
+        """The live token of `purpose` that `secret` opens, left in place (a page that
+        shows a form first); `InvalidLink` when there is none."""
+        token = self.tokens.get(purpose)
+        if token is None or not token.opens_with(secret, now):
+            raise InvalidLink()
+        return token
+
+    def use_token(self, purpose: TokenPurpose, secret: str, now: datetime) -> AccountToken:
+        """`token_opening`, then removed: a link works once."""
+        token = self.token_opening(purpose, secret, now)
+        del self.tokens[purpose]
+        return token
 
     def link_customer(self, customer_id: str) -> None:
         """Remember the provider's customer; the first one linked stays."""

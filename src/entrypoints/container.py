@@ -27,6 +27,8 @@ from adapters.sqlalchemy.schema_state import schema_problem
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.stripe import StripePaymentGateway, StripeSettings
 from adapters.system_clock import SystemClock
+from application.billing_notices import BillingNotices
+from application.mail import Mailer, SiteLinks
 from application.ports import Clock, EmailSender, EventQueue, PaymentGateway
 from application.use_cases.access_content import AccessContent
 from application.use_cases.authenticate_user import (
@@ -35,9 +37,18 @@ from application.use_cases.authenticate_user import (
     make_dummy_hash,
 )
 from application.use_cases.cancel_subscription import CancelSubscription
+from application.use_cases.change_password import ChangePassword
 from application.use_cases.change_plan import ChangePlan
+from application.use_cases.check_reset_link import CheckResetLink
 from application.use_cases.confirm_checkout import ConfirmCheckout
-from application.use_cases.deliver_outbox import DeliverOutbox
+from application.use_cases.delete_account import DeleteAccount
+from application.use_cases.deliver_outbox import (
+    LEASE,
+    RETRY_DELAYS,
+    DeliverOutbox,
+    DeliverOutboxCommand,
+    DeliveryReport,
+)
 from application.use_cases.get_account import GetAccount
 from application.use_cases.get_plan_in_force import GetPlanInForce
 from application.use_cases.handle_billing_event import HandleBillingEvent
@@ -55,12 +66,18 @@ from application.use_cases.read_note import ReadNote
 from application.use_cases.reconcile_subscriptions import ReconcileSubscriptions
 from application.use_cases.register_user import RegisterUser
 from application.use_cases.replay_events import ReplayEvents
+from application.use_cases.request_email_change import RequestEmailChange
+from application.use_cases.request_password_reset import RequestPasswordReset
+from application.use_cases.reset_password import ResetPassword
 from application.use_cases.resume_subscription import ResumeSubscription
+from application.use_cases.send_verification_email import SendVerificationEmail
 from application.use_cases.start_subscription import StartSubscription
+from application.use_cases.verify_email import VerifyEmail
 from domain.access import AccessPolicy
 from domain.catalog import Catalog, CatalogError, single_plan
 from domain.errors import EmailDeliveryFailed, PaymentProviderError
 from entrypoints.metrics import CountedBillingEvents, ScrapeGauge, inbox_gauges, outbox_gauges
+from entrypoints.outbox_delivery import OutboxDeliveryThread
 from entrypoints.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -176,6 +193,34 @@ def build_event_queue(settings: Settings) -> EventQueue:
     return CeleryEventQueue(producer_app(settings.broker_url))
 
 
+# How far ahead an entry may wait for its retry (the longest delay, and a lease).
+OUTBOX_HORIZON = max(RETRY_DELAYS) + LEASE
+
+
+def build_outbox_delivery(container: "Container") -> OutboxDeliveryThread:
+    """The outbox sent from this process (entrypoints/outbox_delivery.py)."""
+
+    def deliver() -> DeliveryReport:
+        report: DeliveryReport = container.deliver_outbox().execute(DeliverOutboxCommand())
+        return report
+
+    def waiting() -> bool:
+        with container.uow().reading() as uow:
+            return bool(uow.outbox.due(container.clock().now() + OUTBOX_HORIZON, 1))
+
+    return OutboxDeliveryThread(deliver, waiting)
+
+
+def outbox_wake(
+    settings: Settings, delivery: Callable[[], OutboxDeliveryThread]
+) -> Callable[[], None] | None:
+    """What a commit that wrote to the outbox calls: wake this process's sender. None
+    without SMTP_URL (nothing could be sent; `flask outbox deliver` says why)."""
+    if settings.smtp_server is None:
+        return None
+    return lambda: delivery().wake()
+
+
 def build_readiness_checks(
     settings: Settings, engine: Engine
 ) -> tuple[Callable[[], str | None], ...]:
@@ -197,11 +242,17 @@ def build_scrape_gauges(engine: Engine, clock: Clock) -> tuple[ScrapeGauge, ...]
 
 
 class Container(containers.DeclarativeContainer):
+    __self__ = providers.Self()
     settings = providers.Dependency(instance_of=Settings)
 
     engine = providers.Singleton(create_database_engine, settings.provided.database_url)
     session_factory = providers.Singleton(create_session_factory, engine)
-    uow = providers.Factory(SqlAlchemyUnitOfWork, session_factory)
+    outbox_delivery = providers.Singleton(build_outbox_delivery, __self__)
+    uow = providers.Factory(
+        SqlAlchemyUnitOfWork,
+        session_factory,
+        after_outbox_commit=providers.Callable(outbox_wake, settings, outbox_delivery.provider),
+    )
     hasher = providers.Singleton(Argon2PasswordHasher)
     clock = providers.Singleton(build_clock, settings)
     gateway = providers.Singleton(build_payment_gateway, settings)
@@ -214,6 +265,9 @@ class Container(containers.DeclarativeContainer):
     notes = providers.Singleton(FolderNoteLibrary, settings.provided.notes_dir)
     email_sender = providers.Singleton(build_email_sender, settings)
     email_renderer = providers.Singleton(JinjaEmailRenderer)
+    site_links = providers.Singleton(SiteLinks, settings.provided.site_url)
+    mailer = providers.Singleton(Mailer, renderer=email_renderer, links=site_links)
+    billing_notices = providers.Singleton(BillingNotices, mailer=mailer, policy=policy)
     deliver_outbox = providers.Factory(
         DeliverOutbox,
         uow=uow,
@@ -222,7 +276,38 @@ class Container(containers.DeclarativeContainer):
         message_id_domain=settings.provided.mail_domain,
     )
 
-    register_user = providers.Factory(RegisterUser, uow=uow, hasher=hasher, clock=clock)
+    register_user = providers.Factory(
+        RegisterUser, uow=uow, hasher=hasher, clock=clock, mailer=mailer
+    )
+    request_password_reset = providers.Factory(
+        RequestPasswordReset, uow=uow, clock=clock, mailer=mailer
+    )
+    check_reset_link = providers.Factory(CheckResetLink, uow=uow, clock=clock)
+    reset_password = providers.Factory(
+        ResetPassword, uow=uow, hasher=hasher, clock=clock, mailer=mailer
+    )
+    send_verification_email = providers.Factory(
+        SendVerificationEmail, uow=uow, clock=clock, mailer=mailer
+    )
+    verify_email = providers.Factory(
+        VerifyEmail,
+        uow=uow,
+        gateway=providers.Callable(gateway_if_configured, gateway.provider),
+        clock=clock,
+        mailer=mailer,
+    )
+    change_password = providers.Factory(
+        ChangePassword, uow=uow, hasher=hasher, clock=clock, mailer=mailer
+    )
+    request_email_change = providers.Factory(
+        RequestEmailChange, uow=uow, hasher=hasher, clock=clock, mailer=mailer
+    )
+    delete_account = providers.Factory(
+        DeleteAccount,
+        uow=uow,
+        hasher=hasher,
+        gateway=providers.Callable(gateway_if_configured, gateway.provider),
+    )
     dummy_hash = providers.Singleton(make_dummy_hash, hasher)
     failure_floor = providers.Singleton(FailureFloor)
     authenticate_user = providers.Factory(
@@ -263,7 +348,12 @@ class Container(containers.DeclarativeContainer):
         OpenBillingPortal, uow=uow, gateway=gateway, portal_configuration=portal_configuration
     )
     apply_billing_event = providers.Factory(
-        HandleBillingEvent, uow=uow, gateway=gateway, clock=clock, policy=policy
+        HandleBillingEvent,
+        uow=uow,
+        gateway=gateway,
+        clock=clock,
+        policy=policy,
+        notices=billing_notices,
     )
     # What /webhook calls: the same use case, its outcomes counted for /metrics.
     handle_billing_event = providers.Factory(CountedBillingEvents, apply_billing_event)

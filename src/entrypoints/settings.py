@@ -81,6 +81,9 @@ class Settings:
     login_rate_limit: str = "5 per minute"
     login_rate_limit_per_address: str = "30 per minute"
     register_rate_limit: str = "10 per minute"
+    reset_rate_limit: str = "5 per hour"
+    reset_rate_limit_per_address: str = "20 per hour"
+    verify_rate_limit: str = "5 per hour"
     trusted_proxy_hops: int = 0
     max_content_length: int = 1024 * 1024
     notes_dir: Path = DEFAULT_NOTES_DIR
@@ -113,6 +116,14 @@ class Settings:
     metrics_token: str = ""
     """A bearer token that /metrics asks for; empty: /metrics answers loopback only."""
     local_default: bool = False
+    # Where `make run` serves (HOST, PORT): the links in emails when BASE_URL is unset.
+    local_url: str = "http://127.0.0.1:5000"
+
+    @property
+    def site_url(self) -> str:
+        """The site's address for the links in emails: BASE_URL, else where `make run`
+        serves. Never a request's Host header, which the sender of the request sets."""
+        return self.base_url or self.local_url
 
     @property
     def mail_domain(self) -> str:
@@ -212,6 +223,12 @@ class Settings:
                 f"METRICS_TOKEN is too short: use at least {MIN_METRICS_TOKEN_LENGTH} "
                 "random characters."
             )
+        mail_from = _mail_from(env, smtp_server)
+        if smtp_server is not None and smtp_server.security != "none" and not base_url:
+            raise ConfigurationError(
+                "BASE_URL must be set with SMTP_URL: the links in emails (password resets, "
+                "address checks) need the site's public address, such as https://notes.example."
+            )
         return cls(
             secret_key=secret_key,
             database_url=_database_url(env),
@@ -236,12 +253,15 @@ class Settings:
                 env, "LOGIN_RATE_LIMIT_PER_ADDRESS", "30 per minute"
             ),
             register_rate_limit=_rate(env, "REGISTER_RATE_LIMIT", "10 per minute"),
+            reset_rate_limit=_rate(env, "RESET_RATE_LIMIT", "5 per hour"),
+            reset_rate_limit_per_address=_rate(env, "RESET_RATE_LIMIT_PER_ADDRESS", "20 per hour"),
+            verify_rate_limit=_rate(env, "VERIFY_RATE_LIMIT", "5 per hour"),
             trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0, minimum=0),
             max_content_length=_int(env, "MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1024),
             notes_dir=Path(env["NOTES_DIR"]) if env.get("NOTES_DIR") else DEFAULT_NOTES_DIR,
             emulator_clock_url=emulator_clock_url,
             smtp_server=smtp_server,
-            mail_from=_mail_from(env, smtp_server),
+            mail_from=mail_from,
             broker_url=broker_url,
             reconcile_interval=timedelta(
                 minutes=_float(env, "RECONCILE_INTERVAL_MINUTES", 60, minimum=0.05)
@@ -261,7 +281,17 @@ class Settings:
             metrics_enabled=_bool(env, "METRICS_ENABLED", True),
             metrics_token=metrics_token,
             local_default=local_default,
+            local_url=_local_url(env),
         )
+
+
+def _local_url(env: Mapping[str, str]) -> str:
+    """Where `make run` serves: HOST and PORT (a wildcard host is reached on loopback)."""
+    host = env.get("HOST") or "127.0.0.1"
+    if host in ("0.0.0.0", "::"):  # noqa: S104
+        host = "127.0.0.1"
+    port = env.get("PORT") or "5000"
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}"
 
 
 def log_format_of(env: Mapping[str, str], *, local_default: bool = False) -> str:

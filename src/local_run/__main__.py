@@ -114,6 +114,7 @@ def _run() -> int:
         app_socket = _listen(host, port, "PORT")
         with app_socket:
             port = app_socket.getsockname()[1]
+            os.environ["PORT"] = str(port)  # the app's links in emails name the real port
             written: dict[str, str] = {}
             if local_default:
                 emulator, embedded = _start_emulator(host, port, emulator_port)

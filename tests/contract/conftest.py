@@ -34,6 +34,21 @@ def new_uow(request: pytest.FixtureRequest) -> NewUnitOfWork:
     return lambda: SqlAlchemyUnitOfWork(session_factory)
 
 
+NewHookedUnitOfWork = Callable[[Callable[[], None]], UnitOfWork]
+
+
+@pytest.fixture(
+    params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+)
+def new_hooked_uow(request: pytest.FixtureRequest) -> NewHookedUnitOfWork:
+    """Like `new_uow`, each unit of work given `after_outbox_commit`."""
+    if request.param == "memory":
+        store = InMemoryStore()
+        return lambda hook: InMemoryUnitOfWork(store, after_outbox_commit=hook)
+    session_factory = request.getfixturevalue(f"{request.param}_session_factory")
+    return lambda hook: SqlAlchemyUnitOfWork(session_factory, after_outbox_commit=hook)
+
+
 @pytest.fixture(params=["fake", "argon2"])
 def hasher(request: pytest.FixtureRequest) -> PasswordHasher:
     if request.param == "fake":

@@ -67,6 +67,9 @@ class Provider(Protocol):
     def stock(self, catalog: Catalog) -> None:
         """Create the catalog's prices, as `stripe-provision` does."""
 
+    def customer_email(self, customer_id: str) -> str:
+        """The customer's email, as the provider's dashboard shows it."""
+
 
 @dataclass
 class FakeProvider:
@@ -118,6 +121,9 @@ class FakeProvider:
 
     def stock(self, catalog: Catalog) -> None:
         self.gateway.stock(catalog)
+
+    def customer_email(self, customer_id: str) -> str:
+        return self.gateway.customers[customer_id].email
 
 
 @dataclass
@@ -197,6 +203,9 @@ class EmulatedStripe:
     def stock(self, catalog: Catalog) -> None:
         provision(KEY, webhook_url=HOOK, api_base=self.emulator.url, catalog=catalog)
 
+    def customer_email(self, customer_id: str) -> str:
+        return str(self._get(f"customers/{customer_id}")["email"])
+
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[Emulator]:
@@ -265,6 +274,19 @@ def test_a_replacement_customer_is_a_new_one(pair: tuple[PaymentGateway, Provide
     again = gateway.create_customer("user-r", EmailAddress("r@example.com"), replacing=lost)
     assert new != lost
     assert again == new
+
+
+def test_the_customers_email_follows_the_users(pair: tuple[PaymentGateway, Provider]) -> None:
+    gateway, provider = pair
+    customer = gateway.create_customer("user-e", EmailAddress("old@example.com"))
+    assert provider.customer_email(customer) == "old@example.com"
+    gateway.update_customer_email(customer, EmailAddress("new@example.com"))
+    gateway.update_customer_email(customer, EmailAddress("new@example.com"))  # again: the same
+    assert provider.customer_email(customer) == "new@example.com"
+    gateway.update_customer_email(customer, EmailAddress("old@example.com"))  # and back
+    assert provider.customer_email(customer) == "old@example.com"
+    with pytest.raises(CustomerMissing):
+        gateway.update_customer_email("cus_does_not_exist", EmailAddress("x@example.com"))
 
 
 def test_a_customer_the_provider_does_not_know_is_customer_missing(

@@ -48,4 +48,4 @@ def server(tmp_path: Path) -> Iterator[LiveServer]:
 
 @pytest.fixture
 def browser(server: LiveServer) -> Browser:
-    return Browser(server.url)
+    return server.browser()

@@ -5,7 +5,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 from flask import Flask
@@ -14,6 +14,7 @@ from werkzeug.serving import make_server
 
 from domain.email import EmailAddress
 from entrypoints.container import Container
+from tests.support.mail import link_to, path_of
 
 _CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 
@@ -34,6 +35,25 @@ def user_id_of(app: Flask, email: str) -> str:
     return user.id
 
 
+class Mailbox(Protocol):
+    """Where a test reads the mail the app sent: `link` is the newest link to `path` in
+    the mail to `address`."""
+
+    def link(self, address: str, path: str) -> str: ...
+
+
+@dataclass
+class OutboxMailbox:
+    """The app's outbox table, read directly (sent or not: no mail server needed)."""
+
+    container: Container
+
+    def link(self, address: str, path: str) -> str:
+        with self.container.uow().reading() as uow:
+            entries = uow.outbox.list()
+        return link_to(entries, address, path)
+
+
 @dataclass
 class LiveServer:
     url: str
@@ -42,6 +62,18 @@ class LiveServer:
     @property
     def container(self) -> Container:
         return self.app.extensions["container"]  # type: ignore[no-any-return]
+
+    def browser(self) -> "Browser":
+        """A browser on this server that reads its mail from the outbox."""
+        return Browser(self.url, OutboxMailbox(self.container))
+
+
+def verify_email(client: FlaskClient, app: Flask, email: str) -> None:
+    """Open, with an in-process test client, the verification link the app wrote for
+    `email` (subscribing needs a verified address)."""
+    link = OutboxMailbox(app.extensions["container"]).link(email, "/verify-email/")
+    response = client.get(path_of(link))
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
 
 
 @contextmanager
@@ -80,8 +112,9 @@ class Browser:
     """requests.Session with the habits of a person's browser: it reads the CSRF token
     from the page it is on and sends it with the form."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, mailbox: Mailbox | None = None) -> None:
         self.base_url = base_url
+        self.mailbox = mailbox
         self.http = requests.Session()
         self.last_page = ""
 
@@ -115,11 +148,22 @@ class Browser:
         return self.submit(f"/login{query}", {"email": email, "password": password})
 
     def sign_up(self, email: str, password: str) -> "Browser":
-        """Register and log in; returns the browser, signed in."""
+        """Register, open the verification link (with a mailbox) and log in; returns the
+        browser, signed in."""
         self.register(email, password)
+        if self.mailbox is not None:
+            self.verify(email)
         response = self.log_in(email, password)
         assert response.status_code == 303, response.text[:300]
         return self
+
+    def verify(self, email: str) -> requests.Response:
+        """Follow the newest verification link in the mail to `email`."""
+        assert self.mailbox is not None, "this browser reads no mail"
+        link = self.mailbox.link(email, "/verify-email/")
+        response = self.get(path_of(link), allow_redirects=False)
+        assert response.status_code == 303, response.text[:300]
+        return response
 
     def _url(self, path: str) -> str:
         return path if path.startswith("http") else f"{self.base_url}{path}"

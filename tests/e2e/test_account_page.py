@@ -93,7 +93,7 @@ def invoice_rows(html: str) -> list[tuple[str, str, str]]:
 
 def subscriber(stack: StripeStack, email: str, card: str = CARD) -> Browser:
     """Pro monthly, its 14-day trial over: the first month charged to `card`."""
-    browser = Browser(stack.server.url).sign_up(email, PASSWORD)
+    browser = stack.server.browser().sign_up(email, PASSWORD)
     subscribe(stack, browser, "pro_monthly", card)
     advance(stack, 15 * DAY)
     return browser
@@ -198,7 +198,7 @@ def test_a_failed_renewal_says_until_when_access_lasts_and_offers_to_fix_the_car
 def test_a_trial_says_when_it_ends_and_can_be_cancelled_before_it_is_charged(
     stack: StripeStack,
 ) -> None:
-    browser = Browser(stack.server.url).sign_up("trial@example.com", PASSWORD)
+    browser = stack.server.browser().sign_up("trial@example.com", PASSWORD)
     subscribe(stack, browser, "basic_monthly", "")  # Basic's trial needs no card
     html = browser.get("/account").text
     words = text_of(html)
@@ -212,7 +212,7 @@ def test_a_trial_says_when_it_ends_and_can_be_cancelled_before_it_is_charged(
 
 
 def test_without_a_subscription_nothing_can_be_cancelled(stack: StripeStack) -> None:
-    browser = Browser(stack.server.url).sign_up("nobody@example.com", PASSWORD)
+    browser = stack.server.browser().sign_up("nobody@example.com", PASSWORD)
     html = browser.get("/account").text
     assert primary_buttons(html) == ["See plans and prices"]
     assert "Payment method" not in html and "Invoices" not in html  # no billing account yet

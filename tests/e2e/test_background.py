@@ -66,7 +66,7 @@ def test_beat_runs_reconcile_on_its_schedule_and_corrects_dropped_webhooks(
         broker = stack_of.enter_context(redis_server(tmp_path / "redis"))
         stack: StripeStack = stack_of.enter_context(stripe_stack(tmp_path))
         stack.emulator.delivery.set_mode("drop")
-        browser = Browser(stack.server.url).sign_up(EMAIL, PASSWORD)
+        browser = stack.server.browser().sign_up(EMAIL, PASSWORD)
         subscribe(browser)  # paid, but no webhook arrives and the user never returns
         assert premium(browser) == 403
 

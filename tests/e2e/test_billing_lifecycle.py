@@ -46,7 +46,7 @@ def stack(tmp_path: Path) -> Iterator[StripeStack]:
 
 @pytest.fixture
 def browser(stack: StripeStack) -> Browser:
-    return Browser(stack.server.url).sign_up(EMAIL, PASSWORD)
+    return stack.server.browser().sign_up(EMAIL, PASSWORD)
 
 
 def period_end(stack: StripeStack) -> float:

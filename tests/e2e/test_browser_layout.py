@@ -17,14 +17,33 @@ import pytest
 
 from tests.e2e.chromium import CHROMIUM, CHROMIUM_ARGS, browser_or_skip
 from tests.e2e.stripe_stack import StripeStack, stripe_stack
+from tests.e2e.support import OutboxMailbox
+from tests.support.mail import path_of
 
 REPO_CATALOG = Path(__file__).resolve().parents[2] / "catalog.toml"
 EMAIL = "layout.reader@example.com"
 PASSWORD = "a layout passphrase"
 FREE_NOTE = "/notes/capture-first"
 PRO_NOTE = "/notes/from-notes-to-draft"  # requires notes.pro
-VISITOR_PAGES = ("/", "/pricing", "/notes", FREE_NOTE, PRO_NOTE, "/login", "/register")
-SUBSCRIBER_PAGES = ("/", "/pricing", "/notes", PRO_NOTE, "/account")
+VISITOR_PAGES = (
+    "/",
+    "/pricing",
+    "/notes",
+    FREE_NOTE,
+    PRO_NOTE,
+    "/login",
+    "/register",
+    "/reset-password",
+)
+SUBSCRIBER_PAGES = (
+    "/",
+    "/pricing",
+    "/notes",
+    PRO_NOTE,
+    "/account/settings",
+    "/account/delete",
+    "/account",
+)
 WIDTHS = (375, 1280)
 
 # Every nav item whose text spans more than one line (a wrapped "Log in").
@@ -101,16 +120,21 @@ class Watched:
         page.screenshot(path=str(shot), full_page=True)
 
 
-def sign_in(watched: Watched, base: str, *, register: bool) -> None:
+def sign_in(watched: Watched, stack: StripeStack, *, register: bool) -> None:
+    """Log in; `register`: register first, look at a page with the banner of an
+    unverified address, then open the link the email carries."""
     from playwright.sync_api import expect
 
     page = watched.page
+    base = stack.server.url
     if register:
         page.goto(f"{base}/register")
         page.fill("input[name=email]", EMAIL)
         page.fill("input[name=password]", PASSWORD)
         page.get_by_role("button", name="Create account").click()
-        expect(page.get_by_text("Registration successful")).to_be_visible()
+        expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
+        watched.check("check-inbox")
+        page.get_by_role("link", name="Log in").last.click()
         expect(page.locator("input[name=email]")).to_have_value(EMAIL)  # kept for the log-in
     else:
         page.goto(f"{base}/login")
@@ -124,6 +148,13 @@ def sign_in(watched: Watched, base: str, *, register: bool) -> None:
     expect(password).to_have_attribute("type", "password")
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_text(f"Signed in as {EMAIL}")).to_be_visible()
+    if register:
+        expect(page.locator(".verify-banner")).to_be_visible()
+        watched.check("unverified-banner")
+        link = OutboxMailbox(stack.server.container).link(EMAIL, "/verify-email/")
+        page.goto(base + path_of(link))
+        expect(page.get_by_text(f"{EMAIL} is verified")).to_be_visible()
+        expect(page.locator(".verify-banner")).to_have_count(0)
 
 
 def subscribe_to_pro(watched: Watched, stack: StripeStack) -> None:
@@ -156,7 +187,7 @@ def test_every_page_fits_a_phone_and_a_laptop_screen(
         for path in VISITOR_PAGES:
             watched.look_at(base, path)
 
-        sign_in(watched, base, register=number == 0)
+        sign_in(watched, stack, register=number == 0)
         watched.who = "subscriber"
         if number == 0:
             subscribe_to_pro(watched, stack)

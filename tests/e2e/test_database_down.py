@@ -26,7 +26,7 @@ from adapters.memory import FakePasswordHasher
 from entrypoints.flask_app import create_app
 from entrypoints.settings import Settings
 from tests.e2e.conftest import TEST_SECRET_KEY, offline_stripe_app
-from tests.e2e.support import Browser, LiveServer, form_token, serve
+from tests.e2e.support import LiveServer, form_token, serve
 from tests.support import stripe_events as se
 
 EMAIL = "down@example.com"
@@ -140,7 +140,7 @@ def test_database_down_signed_in_pages_answer_the_apps_own_503(
     live: LiveServer, database_through_forwarder: tuple[str, TcpForwarder]
 ) -> None:
     _, forwarder = database_through_forwarder
-    browser = Browser(live.url).sign_up(EMAIL, PASSWORD)
+    browser = live.browser().sign_up(EMAIL, PASSWORD)
     assert browser.get("/account").status_code == 200
 
     forwarder.close()
@@ -156,10 +156,10 @@ def test_database_down_log_in_and_register_answer_the_apps_own_503(
     live: LiveServer, database_through_forwarder: tuple[str, TcpForwarder]
 ) -> None:
     _, forwarder = database_through_forwarder
-    Browser(live.url).register(EMAIL, PASSWORD)
+    live.browser().register(EMAIL, PASSWORD)
     forwarder.close()
 
-    browser = Browser(live.url)
+    browser = live.browser()
     assert browser.get("/login").status_code == 200  # needs no database
     _assert_own_503_page(browser.submit("/login", {"email": EMAIL, "password": PASSWORD}))
     browser.get("/register")

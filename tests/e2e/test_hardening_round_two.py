@@ -17,7 +17,7 @@ from adapters.sqlalchemy.tables import UserRow
 from application.ports import EventStatus
 from tests.e2e.conftest import offline_stripe_app
 from tests.e2e.stripe_stack import STRIPE_KEY, StripeStack, pay, stripe_stack
-from tests.e2e.support import Browser, form_token, user_id_of
+from tests.e2e.support import form_token, user_id_of
 from tests.support import stripe_events as se
 
 SECRET = "whsec_test_hardening"
@@ -210,7 +210,7 @@ def stack(tmp_path: Path, database: DatabaseSettings) -> Iterator[StripeStack]:
 def test_item_3_a_customer_stripe_does_not_know_is_replaced_not_a_503(
     stack: StripeStack,
 ) -> None:
-    browser = Browser(stack.server.url).sign_up("lost@example.com", "a fine passphrase")
+    browser = stack.server.browser().sign_up("lost@example.com", "a fine passphrase")
     browser.get("/premium")
     assert browser.submit("/create-checkout-session").status_code == 303  # customer made
     with stack.server.container.session_factory()() as session:
@@ -236,7 +236,7 @@ def test_item_3_a_customer_stripe_does_not_know_is_replaced_not_a_503(
 def test_item_1_subscribe_is_not_blocked_by_a_subscription_to_another_price(
     stack: StripeStack,
 ) -> None:
-    browser = Browser(stack.server.url).sign_up("news@example.com", "a fine passphrase")
+    browser = stack.server.browser().sign_up("news@example.com", "a fine passphrase")
     browser.get("/premium")
     assert browser.submit("/create-checkout-session").status_code == 303  # customer made
     client = stripe.StripeClient(STRIPE_KEY, base_addresses={"api": stack.emulator.url})

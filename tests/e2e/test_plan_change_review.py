@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from tests.e2e.stripe_stack import StripeStack, open_portal, stripe_stack
-from tests.e2e.support import Browser
 from tests.e2e.test_plan_changes import confirm, subscribe
 from tests.e2e.test_plans_and_trials import (
     PASSWORD,
@@ -41,7 +40,7 @@ def test_pro_without_a_card_through_basics_cardless_trial(stack: StripeStack) ->
     """catalog.toml: Pro's trial asks for a card (trial_without_card = false). Basic's
     card-less trial, switched to Pro on the account page, must not open Pro's notes
     without a card (today: Pro for the rest of the trial, never a cent paid)."""
-    browser = Browser(stack.server.url).sign_up("freeloader@example.com", PASSWORD)
+    browser = stack.server.browser().sign_up("freeloader@example.com", PASSWORD)
     subscribe(stack, browser, "basic_monthly", "")  # no card at all
     sub = the_subscription(stack)
     assert sub["status"] == "trialing" and not sub.get("default_payment_method")
@@ -63,7 +62,7 @@ def test_pro_without_a_card_through_the_portal_during_basics_cardless_trial(
 ) -> None:
     """The same through the billing portal: its switch ends the trial and charges now
     (trial_update_behavior=end_trial), which without a card changes nothing."""
-    browser = Browser(stack.server.url).sign_up("portal-free@example.com", PASSWORD)
+    browser = stack.server.browser().sign_up("portal-free@example.com", PASSWORD)
     subscribe(stack, browser, "basic_monthly", "")
     portal = open_portal(browser)
     choices = offered(browser, portal)
@@ -78,7 +77,7 @@ def test_pro_without_a_card_through_the_portal_during_basics_cardless_trial(
 
 
 def test_bad_input_to_the_plan_routes_is_never_a_500(stack: StripeStack) -> None:
-    browser = Browser(stack.server.url).sign_up("fuzz@example.com", PASSWORD)
+    browser = stack.server.browser().sign_up("fuzz@example.com", PASSWORD)
     subscribe(stack, browser, "basic_monthly", "4242 4242 4242 4242")
     advance(stack, 8 * DAY)  # out of the trial: upgrades are billed
     assert the_subscription(stack)["status"] == "active"
@@ -130,7 +129,7 @@ def test_concurrent_confirms_from_two_previews_charge_once(stack: StripeStack) -
 
     from tests.e2e.test_plan_changes import paid_invoices
 
-    browser = Browser(stack.server.url).sign_up("race@example.com", PASSWORD)
+    browser = stack.server.browser().sign_up("race@example.com", PASSWORD)
     subscribe(stack, browser, "basic_monthly", "4242 4242 4242 4242")
     advance(stack, 8 * DAY)
     before = len(paid_invoices(stack))
@@ -166,7 +165,7 @@ def test_posting_the_current_price_does_not_reopen_the_past_due_grace(stack: Str
     start: access while owing two months."""
     basic_note = "/notes/the-weekly-review"
     stack.emulator.settings.after_retries = "past_due"
-    browser = Browser(stack.server.url).sign_up("owes@example.com", PASSWORD)
+    browser = stack.server.browser().sign_up("owes@example.com", PASSWORD)
     subscribe(stack, browser, "basic_monthly", "")  # the one trial, without a card
     advance(stack, 8 * DAY)
     assert the_subscription(stack)["status"] == "canceled"
@@ -202,7 +201,7 @@ def test_the_charge_is_what_the_preview_said(stack: StripeStack, start: str, tar
 
     from tests.e2e.test_plan_changes import paid_invoices
 
-    browser = Browser(stack.server.url).sign_up("preview@example.com", PASSWORD)
+    browser = stack.server.browser().sign_up("preview@example.com", PASSWORD)
     subscribe(stack, browser, start, "4242 4242 4242 4242")
     end = the_subscription(stack)["trial_end"]
     assert isinstance(end, int)
@@ -231,7 +230,7 @@ def test_after_a_declined_upgrade_and_a_new_card_the_same_confirmation_goes_thro
 
     from tests.e2e.stripe_stack import portal_action
 
-    browser = Browser(stack.server.url).sign_up("retry@example.com", PASSWORD)
+    browser = stack.server.browser().sign_up("retry@example.com", PASSWORD)
     subscribe(stack, browser, "basic_monthly", "")
     advance(stack, 8 * DAY)
     subscribe(stack, browser, "basic_monthly", "4000 0000 0000 0341")

@@ -82,7 +82,7 @@ def cents(text: str) -> int:
 def test_pro_yearly_trial_then_downgrade_at_period_end_then_upgrade_at_the_previewed_price(
     stack: StripeStack,
 ) -> None:
-    browser = Browser(stack.server.url).sign_up("pro@example.com", PASSWORD)
+    browser = stack.server.browser().sign_up("pro@example.com", PASSWORD)
     subscribe(stack, browser, "pro_yearly", CARD)
     account = browser.get("/account").text
     assert "Pro ($120.00 / year)" in account and "Trial ends on" in account
@@ -164,7 +164,7 @@ def test_a_promotion_code_typed_at_checkout_is_shown_and_taken_off_the_invoice(
         timeout=10,
     )
     assert made.status_code == 200, made.text
-    browser = Browser(stack.server.url).sign_up("promo@example.com", PASSWORD)
+    browser = stack.server.browser().sign_up("promo@example.com", PASSWORD)
     subscribe(stack, browser, "pro_monthly", CARD, promotion_code="spring20")
 
     account = browser.get("/account").text
@@ -183,7 +183,7 @@ def test_a_promotion_code_typed_at_checkout_is_shown_and_taken_off_the_invoice(
 
 
 def test_a_declined_card_on_upgrade_changes_nothing(stack: StripeStack) -> None:
-    browser = Browser(stack.server.url).sign_up("declined@example.com", PASSWORD)
+    browser = stack.server.browser().sign_up("declined@example.com", PASSWORD)
     # A Basic trial without a card ends canceled; the next subscription has no trial, and
     # its first charge is the card's one good charge.
     subscribe(stack, browser, "basic_monthly", "")
@@ -211,7 +211,7 @@ def test_a_declined_card_on_upgrade_changes_nothing(stack: StripeStack) -> None:
 def test_a_change_during_a_trial_bills_nothing_and_keeps_the_trials_end(
     stack: StripeStack,
 ) -> None:
-    browser = Browser(stack.server.url).sign_up("trial@example.com", PASSWORD)
+    browser = stack.server.browser().sign_up("trial@example.com", PASSWORD)
     subscribe(stack, browser, "pro_yearly", CARD)
     trial_end = the_subscription(stack)["trial_end"]
 
@@ -228,7 +228,7 @@ def test_a_change_during_a_trial_bills_nothing_and_keeps_the_trials_end(
 
 
 def test_refusals_are_pages_with_the_reason(stack: StripeStack) -> None:
-    browser = Browser(stack.server.url).sign_up("none@example.com", PASSWORD)
+    browser = stack.server.browser().sign_up("none@example.com", PASSWORD)
     nothing = browser.get("/account/plan/pro_monthly")
     assert nothing.status_code == 409
     assert "no subscription to change" in nothing.text
@@ -244,9 +244,9 @@ def test_refusals_are_pages_with_the_reason(stack: StripeStack) -> None:
 
 
 def test_the_plan_forms_need_their_csrf_token_and_a_signed_in_user(stack: StripeStack) -> None:
-    visitor = Browser(stack.server.url)
+    visitor = stack.server.browser()
     assert visitor.get("/account/plan/pro_monthly", allow_redirects=False).status_code == 302
-    browser = Browser(stack.server.url).sign_up("csrf@example.com", PASSWORD)
+    browser = stack.server.browser().sign_up("csrf@example.com", PASSWORD)
     subscribe(stack, browser, "basic_monthly", CARD)
     for path in ("/account/plan/pro_monthly", "/account/keep-plan"):
         forged = browser.http.post(f"{stack.server.url}{path}", data={}, timeout=10)

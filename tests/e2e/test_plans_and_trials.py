@@ -14,7 +14,6 @@ import requests
 from application.ports import Clock, EventStatus
 from stripe_emulator import Emulator
 from tests.e2e.stripe_stack import StripeStack, pay, stripe_stack
-from tests.e2e.support import Browser
 
 REPO_CATALOG = Path(__file__).resolve().parents[2] / "catalog.toml"
 DAY = 24 * 3600
@@ -63,7 +62,7 @@ def the_subscription(stack: StripeStack) -> dict[str, object]:
 def test_the_pricing_page_shows_the_providers_prices_savings_and_trials(
     stack: StripeStack,
 ) -> None:
-    page = Browser(stack.server.url).get("/pricing")
+    page = stack.server.browser().get("/pricing")
     assert page.status_code == 200
     text = page.text
     for shown in ("$5.00 / month", "$50.00 / year", "$12.00 / month", "$120.00 / year"):
@@ -79,7 +78,7 @@ def test_the_pricing_page_shows_the_providers_prices_savings_and_trials(
 def test_pro_yearly_from_pricing_signed_out_through_register_to_a_charged_trial(
     stack: StripeStack,
 ) -> None:
-    browser = Browser(stack.server.url)
+    browser = stack.server.browser()
     pricing = browser.get("/pricing").text
     [choose] = re.findall(r'href="([^"]+)">Choose Pro yearly<', pricing)
     choose = choose.replace("&amp;", "&")
@@ -91,11 +90,18 @@ def test_pro_yearly_from_pricing_signed_out_through_register_to_a_charged_trial(
         {"email": "pro@example.com", "password": PASSWORD},
     )
     assert registered.status_code == 303
-    login = registered.headers["Location"]
+    next_steps = browser.get(registered.headers["Location"]).text
+    assert "Check your inbox" in next_steps
+    [login] = re.findall(r'class="button" href="(/login[^"]*)">Log in</a>', next_steps)
+    login = login.replace("&amp;", "&")
     browser.get(login)
     logged_in = browser.submit(login, {"email": "pro@example.com", "password": PASSWORD})
     assert logged_in.status_code == 303
     assert logged_in.headers["Location"] == "/pricing/pro_yearly"
+    unverified = browser.get("/pricing/pro_yearly")  # paying needs a verified address
+    assert unverified.status_code == 403
+    assert "Verify your email address first" in unverified.text
+    browser.verify("pro@example.com")
 
     confirm = browser.get("/pricing/pro_yearly")
     assert "$120.00 / year" in confirm.text
@@ -141,7 +147,7 @@ def test_pro_yearly_from_pricing_signed_out_through_register_to_a_charged_trial(
 def test_a_basic_trial_without_a_card_ends_canceled_and_the_next_has_no_trial(
     stack: StripeStack,
 ) -> None:
-    browser = Browser(stack.server.url).sign_up("basic@example.com", PASSWORD)
+    browser = stack.server.browser().sign_up("basic@example.com", PASSWORD)
     browser.get("/pricing")
     started = browser.submit("/create-checkout-session", {"price": "basic_monthly"})
     assert started.status_code == 303
@@ -176,7 +182,7 @@ def test_a_basic_trial_without_a_card_ends_canceled_and_the_next_has_no_trial(
 
 
 def test_an_unknown_price_goes_back_to_the_pricing_page(stack: StripeStack) -> None:
-    browser = Browser(stack.server.url).sign_up("odd@example.com", PASSWORD)
+    browser = stack.server.browser().sign_up("odd@example.com", PASSWORD)
     locked = browser.get(PRO_NOTE)
     assert locked.status_code == 403
     assert "See plans and prices" in locked.text  # the locked note offers the pricing page

@@ -44,7 +44,7 @@ def price_id(stack: StripeStack, lookup_key: str) -> str:
 def paying_subscriber(stack: StripeStack, email: str, lookup_key: str) -> Browser:
     """Signed up, subscribed to `lookup_key` with a card, past the plan's trial: active
     and charged for its first period."""
-    browser = Browser(stack.server.url).sign_up(email, PASSWORD)
+    browser = stack.server.browser().sign_up(email, PASSWORD)
     paid = subscribe(browser, price=lookup_key)
     assert paid.status_code == 303, paid.text[:300]
     browser.get(paid.headers["Location"])

@@ -237,13 +237,14 @@ def test_the_email_is_kept_after_a_refused_registration(app: Flask, password: st
     assert 'role="alert"' in page
 
 
-def test_the_email_is_kept_when_it_is_taken(app: Flask) -> None:
+def test_an_email_that_is_taken_is_answered_and_kept_as_a_new_one(app: Flask) -> None:
     sign_up(app.test_client(), "taken@example.com")
     client = app.test_client()
     data = {"csrf_token": form_token(client, "/register"), "email": "taken@example.com"}
-    refused = client.post("/register", data={**data, "password": PASSWORD})
-    assert refused.status_code == 409
-    assert 'value="taken@example.com"' in the_email_field(text(refused))
+    answered = client.post("/register", data={**data, "password": PASSWORD})
+    assert answered.status_code == 303
+    assert "taken@example.com" in text(client.get(answered.headers["Location"]))
+    assert 'value="taken@example.com"' in the_email_field(text(client.get("/login")))
 
 
 def test_after_registering_the_log_in_form_offers_the_email_once(app: Flask) -> None:
@@ -251,7 +252,11 @@ def test_after_registering_the_log_in_form_offers_the_email_once(app: Flask) -> 
     data = {"csrf_token": form_token(client, "/register"), "email": "new@example.com"}
     registered = client.post("/register", data={**data, "password": PASSWORD})
     assert registered.status_code == 303
-    page = text(client.get(registered.headers["Location"]))
+    next_steps = text(client.get(registered.headers["Location"]))
+    assert "Check your inbox" in next_steps
+    assert "new@example.com" in next_steps
+    assert 'href="/login">Log in</a>' in next_steps
+    page = text(client.get("/login"))
     assert 'value="new@example.com"' in the_email_field(page)
     assert 'value=""' in the_email_field(text(client.get("/login")))
 
@@ -262,7 +267,7 @@ def test_log_in_and_register_link_to_each_other_keeping_the_next_page(app: Flask
     register = text(client.get("/register?next=/account"))
     assert 'href="/register?next=/account">Create an account</a>' in login
     assert 'href="/login?next=/account">Log in</a>' in register
-    assert "Forgot" not in login  # no reset page yet: no link to one
+    assert 'href="/reset-password">Forgot your password?</a>' in login
 
 
 def test_the_show_password_script_is_a_file_served_as_javascript(app: Flask) -> None:

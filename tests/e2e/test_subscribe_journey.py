@@ -31,7 +31,7 @@ def stack(tmp_path: Path) -> Iterator[StripeStack]:
 
 @pytest.fixture
 def browser(stack: StripeStack) -> Browser:
-    return Browser(stack.server.url).sign_up(EMAIL, PASSWORD)
+    return stack.server.browser().sign_up(EMAIL, PASSWORD)
 
 
 def inbox(stack: StripeStack) -> dict[str, EventStatus]:
@@ -93,7 +93,7 @@ def test_someone_elses_checkout_session_is_refused_on_success(
     stack: StripeStack, browser: Browser
 ) -> None:
     paid = subscribe(browser)
-    other = Browser(stack.server.url)
+    other = stack.server.browser()
     other.register("other@example.com", PASSWORD)
     other.log_in("other@example.com", PASSWORD)
     response = other.get(paid.headers["Location"].replace(stack.server.url, ""))

@@ -20,6 +20,7 @@ from domain.email import EmailAddress
 from domain.subscription import SubscriptionStatus
 from domain.user import User
 from tests.support.crashing import Crash, CrashingUnitOfWork
+from tests.support.mail import billing_notices
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -52,7 +53,13 @@ def test_a_crash_after_the_first_write_leaves_nothing_and_the_retry_applies_once
         requested_at=clock.now(),
     )
     created = gateway.pay_checkout(checkout.session_id)[1]  # customer.subscription.created
-    handler = HandleBillingEvent(uow, gateway, clock, AccessPolicy.selling(gateway.price_id))
+    handler = HandleBillingEvent(
+        uow,
+        gateway,
+        clock,
+        policy := AccessPolicy.selling(gateway.price_id),
+        billing_notices(policy),
+    )
 
     CrashingUnitOfWork.crashes = 1
     with pytest.raises(Crash):

@@ -1,10 +1,13 @@
 """Messages made from the Jinja templates in adapters/mail/templates."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from adapters.mail import JinjaEmailRenderer
+from application.mail import SiteLinks
+from domain.catalog import Interval, PlanPrice
 from domain.email import EmailAddress
 
 ANN = EmailAddress("ann@example.com")
@@ -60,3 +63,71 @@ def test_an_html_part_whose_layout_is_missing_is_an_error_not_a_text_only_messag
     (tmp_path / "note.html").write_text('{% extends "_gone.html" %}')
     with pytest.raises(LookupError, match=r"_gone\.html"):
         JinjaEmailRenderer(tmp_path).render("note", ANN, {})
+
+
+LINK = "https://notes.example/verify-email/u1.secret"
+CONTEXTS: dict[str, dict[str, object]] = {
+    "verify_email": {"link": LINK, "welcome": True},
+    "already_registered": {"email": "ann@example.com"},
+    "password_reset": {"link": LINK},
+    "password_changed": {"reset_link": LINK},
+    "email_change": {"link": LINK, "old_email": "old@example.com"},
+    "email_change_taken": {"email": "ann@example.com"},
+    "email_changed": {"old_email": "old@example.com", "new_email": "new@example.com"},
+    "payment_failed": {
+        "plan_name": "Pro",
+        "amount": 1200,
+        "currency": "eur",
+        "grace_ends": datetime(2026, 12, 30, 23, 0, tzinfo=UTC),
+        "link": LINK,
+    },
+    "trial_ending": {
+        "plan_name": "Pro",
+        "trial_ends": datetime(2026, 12, 30, tzinfo=UTC),
+        "needs_card": False,
+        "price": PlanPrice("pro_yearly", Interval.YEAR, 12000, "usd", "price_1"),
+        "link": LINK,
+    },
+    "subscription_canceled": {
+        "plan_name": "Pro",
+        "access_until": datetime(2026, 12, 30, tzinfo=UTC),
+        "link": LINK,
+    },
+    "subscription_ended": {
+        "plan_name": "Pro",
+        "ended_at": datetime(2026, 12, 30, tzinfo=UTC),
+        "link": LINK,
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONTEXTS))
+def test_every_account_email_renders_both_parts_from_its_context(name: str) -> None:
+    links = SiteLinks("https://notes.example")
+    context = {"links": links, "site_url": links.home(), **CONTEXTS[name]}
+    message = JinjaEmailRenderer().render(name, ANN, context)
+    assert message.html is not None and "<!doctype html>" in message.html
+    for part in (message.subject, message.text, message.html):
+        assert "None" not in part and "{{" not in part
+    if "link" in CONTEXTS[name]:
+        assert LINK in message.text and LINK in message.html
+
+
+def test_dates_and_money_read_as_a_person_writes_them() -> None:
+    message = JinjaEmailRenderer().render(
+        "payment_failed", ANN, {**CONTEXTS["payment_failed"], "links": None, "site_url": "x"}
+    )
+    assert "€12.00" in message.text
+    assert "30 December 2026" in message.text
+    trial = JinjaEmailRenderer().render(
+        "trial_ending", ANN, {**CONTEXTS["trial_ending"], "links": None, "site_url": "x"}
+    )
+    assert "$120.00 a year" in trial.text
+    assert trial.subject == "Your Premium Notes Pro trial ends on 30 December 2026"
+
+
+def test_a_payment_failed_after_the_grace_says_access_has_stopped() -> None:
+    context = {**CONTEXTS["payment_failed"], "grace_ends": None, "amount": None}
+    message = JinjaEmailRenderer().render("payment_failed", ANN, {**context, "site_url": "x"})
+    assert "access has stopped" in message.text
+    assert "We could not charge your card for" in " ".join(message.text.split())

@@ -13,7 +13,6 @@ import requests
 
 from local_mail import MailServer
 from tests.e2e.stripe_stack import open_portal, subscribe
-from tests.e2e.support import Browser
 from tests.support.local_inbox import LocalInbox
 from tests.support.local_run import LocalRun, free_port, launcher_env, run_launcher, wait_until
 
@@ -46,7 +45,7 @@ def test_restarting_make_run_keeps_billing(tmp_path: Path) -> None:
     `instance/` between subscribing and Manage billing: the portal opens, premium stays."""
     ports = {"PORT": str(free_port()), "STRIPE_EMULATOR_PORT": str(free_port())}
     with LocalRun(tmp_path, **ports) as first:
-        browser = Browser(first.url).sign_up("restart@example.com", "a fine passphrase")
+        browser = first.browser().sign_up("restart@example.com", "a fine passphrase")
         paid = subscribe(browser, price="pro_monthly")  # make run sells catalog.toml
         assert paid.status_code == 303, paid.text[:300]
         assert browser.get(paid.headers["Location"]).status_code == 200
@@ -90,8 +89,8 @@ def test_time_travel_in_the_emulator_reaches_the_apps_access_rule(tmp_path: Path
     so moving the emulator's clock past the grace of a failed renewal ends premium."""
     ports = {"PORT": str(free_port()), "STRIPE_EMULATOR_PORT": str(free_port())}
     emulator = f"http://127.0.0.1:{ports['STRIPE_EMULATOR_PORT']}"
-    with LocalRun(tmp_path, **ports):
-        browser = Browser(f"http://127.0.0.1:{ports['PORT']}")
+    with LocalRun(tmp_path, **ports) as run:
+        browser = run.browser()
         browser.sign_up("traveller@example.com", "a fine passphrase")
         # Pro's trial: the card is checked now, and fails when the trial ends.
         paid = subscribe(browser, card="4000 0000 0000 0341", price="pro_monthly")

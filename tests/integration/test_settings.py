@@ -230,12 +230,35 @@ def test_without_smtp_url_email_is_not_configured_and_the_sender_is_local() -> N
     assert settings.mail_from == LOCAL_MAIL_FROM
 
 
+def test_a_real_mail_provider_needs_base_url_for_the_links_in_emails() -> None:
+    env = {
+        "SECRET_KEY": GOOD_KEY,
+        "SMTP_URL": "smtps://apikey:hunter2@smtp.example.com",
+        "MAIL_FROM": "notes@example.com",
+    }
+    with pytest.raises(ConfigurationError, match="BASE_URL must be set") as refused:
+        Settings.from_env(env)
+    assert "hunter2" not in str(refused.value)
+    settings = Settings.from_env({**env, "BASE_URL": "https://notes.example"})
+    assert settings.site_url == "https://notes.example"
+
+
+def test_without_base_url_emails_link_to_where_make_run_serves() -> None:
+    """The local mail server (plain SMTP on loopback) needs no BASE_URL: the links name
+    HOST and PORT, never a request's Host header."""
+    plain = {"SECRET_KEY": GOOD_KEY, "SMTP_URL": "smtp://127.0.0.1:1025"}
+    assert Settings.from_env(plain).site_url == "http://127.0.0.1:5000"
+    moved = {**plain, "HOST": "0.0.0.0", "PORT": "5050"}  # noqa: S104
+    assert Settings.from_env(moved).site_url == "http://127.0.0.1:5050"
+
+
 def test_smtp_url_and_mail_from_are_read() -> None:
     settings = Settings.from_env(
         {
             "SECRET_KEY": GOOD_KEY,
             "SMTP_URL": "smtp://apikey:hunter2@smtp.example.com:587",
             "MAIL_FROM": '"Premium Notes" <notes@example.com>',
+            "BASE_URL": "https://notes.example",
         }
     )
     assert settings.smtp_server is not None

@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,14 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from adapters.sqlalchemy.database import MIGRATIONS, create_database_engine, migrate
+from adapters.sqlalchemy.database import (
+    MIGRATIONS,
+    create_database_engine,
+    create_session_factory,
+    migrate,
+)
 from adapters.sqlalchemy.tables import Base
+from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 
 TABLES = {"users", "subscriptions", "billing_events", "outbox"}
 
@@ -174,3 +181,24 @@ def test_every_migration_goes_down_and_up_again_over_rows(empty_engine: Engine) 
         assert connection.scalar(text("SELECT count(*) FROM subscriptions")) == 1
         assert connection.scalar(text("SELECT email FROM users")) == "a@example.com"
     assert current_revision(empty_engine) == head()
+
+
+def test_users_registered_before_addresses_were_checked_count_as_verified(
+    empty_engine: Engine,
+) -> None:
+    """0005: an account made before verification existed is treated as verified (since
+    its registration): nobody sent it a link, and it may be paying already."""
+    migrate(empty_engine, "0004_outbox")
+    with empty_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (id, email, password_hash, created_at, version)"
+                " VALUES ('u1', 'a@example.com', 'h', '2026-01-01 00:00:00+00:00', 1)"
+            )
+        )
+    migrate(empty_engine)
+    with SqlAlchemyUnitOfWork(create_session_factory(empty_engine)) as uow:
+        user = uow.users.get("u1")
+    assert user is not None
+    assert user.email_verified_at == datetime(2026, 1, 1, tzinfo=UTC)
+    assert user.tokens == {}

@@ -103,6 +103,23 @@ def test_an_invoice_names_its_subscription_in_parent_subscription_details() -> N
         assert event.snapshot is None  # fetched when applied
 
 
+def test_an_invoice_event_names_the_invoice_and_what_it_asks_for() -> None:
+    obj = se.invoice(customer="cus_9", subscription="sub_9", id="in_9")
+    obj.update(amount_due=1200, currency="EUR")
+    event = gateway().translate_event(json.dumps(se.event("invoice.payment_failed", obj)))
+    assert (event.invoice_id, event.amount_due, event.currency) == ("in_9", 1200, "eur")
+
+
+@pytest.mark.parametrize(
+    "odd", [{"amount_due": "12"}, {"amount_due": -1}, {"currency": "€€€"}, {"currency": 7}]
+)
+def test_an_invoice_amount_it_cannot_read_is_left_out_not_refused(odd: dict[str, object]) -> None:
+    obj = {**se.invoice(customer="cus_9", subscription="sub_9"), "amount_due": 500, **odd}
+    event = gateway().translate_event(json.dumps(se.event("invoice.payment_failed", obj)))
+    assert event.kind is BillingEventKind.PAYMENT_FAILED
+    assert event.amount_due is None or event.currency is None
+
+
 def test_a_completed_checkout_names_user_customer_and_subscription() -> None:
     obj = se.checkout_session(user_id="u7", customer="cus_7", subscription="sub_7")
     event = gateway().translate_event(json.dumps(se.event("checkout.session.completed", obj)))

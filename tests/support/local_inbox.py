@@ -1,11 +1,14 @@
 """The local mail server's JSON API, as the tests read mail through it."""
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 
 from tests.support.local_run import wait_until
+
+_ORIGIN = re.compile(r"^https?://[^/]+")
 
 
 @dataclass
@@ -40,3 +43,25 @@ class LocalInbox:
         if not wait_until(lambda: len(self.messages()) >= count, timeout):
             raise AssertionError(f"expected {count} message(s), got {len(self.messages())}")
         return self.everything()
+
+    def to(self, address: str) -> list[dict[str, Any]]:
+        """Every message to `address` in full, oldest first."""
+        return [m for m in self.everything() if address.lower() in m["rcpt_tos"]]
+
+    def link(self, address: str, path: str, timeout: float = 10.0) -> str:
+        """The newest link to `path` (`/verify-email/`) in the mail to `address`, once one
+        has arrived."""
+        found: list[str] = []
+
+        def arrived() -> bool:
+            found[:] = [
+                link
+                for message in self.to(address)
+                for link in message["links"]
+                if _ORIGIN.sub("", link).startswith(path)
+            ]
+            return bool(found)
+
+        if not wait_until(arrived, timeout, interval=0.1):
+            raise AssertionError(f"no mail to {address} with a link to {path}")
+        return found[-1]

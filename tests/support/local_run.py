@@ -15,6 +15,10 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tests.e2e.support import Browser
 
 _SERVING = re.compile(r"Serving on (http://\S+)")
 START_TIMEOUT = 30.0
@@ -66,12 +70,13 @@ class LocalRun:
 
     def __init__(self, cwd: Path, **env: str) -> None:
         self.cwd = cwd
+        self.env = launcher_env(**env)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "local_run"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
-            env=launcher_env(**env),
+            env=self.env,
             cwd=cwd,
         )
         self.lines: list[str] = []
@@ -89,6 +94,18 @@ class LocalRun:
             raise AssertionError(
                 f"the launcher said it serves, but nothing answers:\n{self.output}"
             )
+
+    @property
+    def mail_url(self) -> str:
+        """The web inbox of the launcher's local mail server."""
+        return f"http://127.0.0.1:{self.env['MAIL_WEB_PORT']}"
+
+    def browser(self) -> "Browser":
+        """A browser on the launcher's app that reads its mail in its local inbox."""
+        from tests.e2e.support import Browser
+        from tests.support.local_inbox import LocalInbox
+
+        return Browser(self.url, LocalInbox(self.mail_url))
 
     def _accepts(self) -> bool:
         host, _, port = self.url.removeprefix("http://").rpartition(":")

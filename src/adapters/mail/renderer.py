@@ -3,7 +3,8 @@
 For a message named `welcome`: `welcome.subject.txt` (one line), `welcome.txt` (the
 plain text) and, optionally, `welcome.html` (the HTML part, usually extending
 `_layout.html`). Only `.html` templates escape what they are given; text stays text.
-An undefined value is an error, not an empty string.
+An undefined value is an error, not an empty string. Filters: `date` (a UTC datetime as
+"30 December 2026") and `money(currency)` (minor units as "$12.00").
 """
 
 import re
@@ -19,6 +20,7 @@ from jinja2 import (
     select_autoescape,
 )
 
+from adapters.formats import DEFAULT
 from application.email_message import EmailMessage
 from application.ports import EmailRenderer
 from domain.email import EmailAddress
@@ -37,6 +39,10 @@ class JinjaEmailRenderer(EmailRenderer):
             keep_trailing_newline=True,
             auto_reload=False,
         )
+        # An email is written before anyone reads it: dates and money in the default
+        # English conventions ("30 December 2026", "$12.00"), dates in UTC.
+        self._jinja.filters["date"] = lambda moment: DEFAULT.date(moment)
+        self._jinja.filters["money"] = lambda amount, currency: DEFAULT.money(amount, currency)
 
     def render(self, name: str, to: EmailAddress, context: Mapping[str, object]) -> EmailMessage:
         if not _NAME.match(name):

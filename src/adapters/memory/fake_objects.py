@@ -51,6 +51,7 @@ def event_from_payload(payload: str) -> BillingEvent:
     """The fake's event payload (JSON of its own, not Stripe's) as a `BillingEvent`."""
     data = json.loads(payload)
     snapshot = data.get("snapshot")
+    invoice = data.get("invoice") or {}
     return BillingEvent(
         id=data["id"],
         kind=KIND_OF_TYPE.get(data["type"], BillingEventKind.UNHANDLED),
@@ -62,6 +63,9 @@ def event_from_payload(payload: str) -> BillingEvent:
         subscription_id=data.get("subscription_id"),
         snapshot=subscription_from_json(snapshot) if snapshot else None,
         payload=payload,
+        invoice_id=invoice.get("id"),
+        amount_due=invoice.get("amount_due"),
+        currency=invoice.get("currency"),
     )
 
 

@@ -435,6 +435,13 @@ class FakeProvider:
             "subscription_id": subscription.id,
             "snapshot": subscription_to_json(subscription) if snapshot else None,
         }
+        if type_.startswith("invoice."):  # the invoice of the period, for its amount
+            price = self.price_by_id(subscription.price_id)
+            data["invoice"] = {
+                "id": self._id("in"),
+                "amount_due": self._renewal_amount(subscription.id, subscription.price_id),
+                "currency": price.currency if price else "usd",
+            }
         event = event_from_payload(json.dumps(data))
         self.events.append(event)
         return event

@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Protocol
 
 from application.ports import Outbox, OutboxEntry, OutboxStatus
+from domain.email import EmailAddress
 
 
 class _Store(Protocol):
@@ -24,8 +25,11 @@ class InMemoryOutbox(Outbox):
         self.pending: dict[str, OutboxEntry] = {}
         self.added: set[str] = set()
         self.seen: dict[str, OutboxEntry | None] = {}
+        self.discarded: set[str] = set()
 
     def _read(self, entry_id: str) -> OutboxEntry | None:
+        if entry_id in self.discarded:
+            return None
         if entry_id in self.pending:
             return self.pending[entry_id]
         entry = self._store.outbox.get(entry_id)
@@ -34,11 +38,13 @@ class InMemoryOutbox(Outbox):
 
     def _all(self) -> list[OutboxEntry]:
         merged = {**self._store.outbox, **self.pending}
-        return sorted(merged.values(), key=lambda e: (e.created_at, e.id))
+        kept = (e for e in merged.values() if e.id not in self.discarded)
+        return sorted(kept, key=lambda e: (e.created_at, e.id))
 
     def add(self, entry: OutboxEntry) -> None:
         if entry.id in self.pending or entry.id in self._store.outbox:
             return
+        self.discarded.discard(entry.id)
         self.pending[entry.id] = entry
         self.added.add(entry.id)
 
@@ -60,6 +66,14 @@ class InMemoryOutbox(Outbox):
         if self._read(entry.id) is None:
             raise LookupError(f"save() of an outbox entry that was never added: {entry.id}")
         self.pending[entry.id] = entry
+
+    def discard_to(self, address: EmailAddress) -> int:
+        gone = [e.id for e in self._all() if e.message.to == address]
+        for entry_id in gone:
+            self.pending.pop(entry_id, None)
+            self.added.discard(entry_id)
+            self.discarded.add(entry_id)
+        return len(gone)
 
     def list(self, status: OutboxStatus | None = None) -> Sequence[OutboxEntry]:
         return [e for e in self._all() if status is None or e.status is status]

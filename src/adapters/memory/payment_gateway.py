@@ -55,6 +55,10 @@ class FakePaymentGateway(FakeProvider, PaymentGateway):
         self._customer_keys[key] = customer.id
         return customer.id
 
+    def update_customer_email(self, customer_id: str, email: EmailAddress) -> None:
+        self._maybe_fail()
+        self._customer(customer_id).email = email.value
+
     def create_checkout_session(
         self,
         *,

@@ -14,6 +14,7 @@ from application.ports import (
     UnitOfWork,
     UserRepository,
 )
+from application.ports.storage import notify_outbox_written
 from domain.email import EmailAddress
 from domain.errors import EmailAlreadyRegistered
 from domain.user import User
@@ -37,11 +38,12 @@ class InMemoryUserRepository(UserRepository):
         self._store = store
         self.pending: dict[str, User] = {}
         self.added: set[str] = set()
+        self.removed: set[str] = set()
         self.loaded: dict[str, User] = {}  # as first read, for the optimistic check
 
     def _all(self) -> list[User]:
         merged = {**self._store.users, **self.pending}
-        return list(merged.values())
+        return [user for user in merged.values() if user.id not in self.removed]
 
     def _find(self, match: Callable[[User], bool]) -> User | None:
         for user in self._all():
@@ -61,6 +63,13 @@ class InMemoryUserRepository(UserRepository):
         if user.id not in self.pending and user.id not in self._store.users:
             raise LookupError(f"save() of a user that was never added: {user.id}")
         self.pending[user.id] = copy.deepcopy(user)
+
+    def remove(self, user_id: str) -> None:
+        if user_id not in self.loaded and user_id not in self.added:
+            raise LookupError(f"remove() of a user not read in this transaction: {user_id}")
+        self.pending.pop(user_id, None)
+        self.added.discard(user_id)
+        self.removed.add(user_id)
 
     def get(self, user_id: str) -> User | None:
         return self._find(lambda u: u.id == user_id)
@@ -120,8 +129,13 @@ class InMemoryUnitOfWork(UnitOfWork):
     store's writer lock until it ends.
     """
 
-    def __init__(self, store: InMemoryStore | None = None) -> None:
+    def __init__(
+        self,
+        store: InMemoryStore | None = None,
+        after_outbox_commit: Callable[[], None] | None = None,
+    ) -> None:
         self.store = store or InMemoryStore()
+        self._after_outbox_commit = after_outbox_commit
         self.commits = 0
         self._writer_held: list[bool] = []  # per open block: whether it took the writer lock
         self._read_only: list[bool] = []  # per open block: whether it was opened `reading()`
@@ -153,15 +167,16 @@ class InMemoryUnitOfWork(UnitOfWork):
             self._begin()
             raise RuntimeError("commit() in a reader's transaction (opened with reading())")
         with self.store.lock:
-            for user_id in self._users.added:
-                user = self._users.pending[user_id]
+            for user_id, user in self._users.pending.items():
+                # A new user's email, or a changed one, that another user holds.
                 clash = any(
-                    u.email == user.email and u.id != user.id for u in self.store.users.values()
+                    u.email == user.email and u.id != user_id
+                    for u in self.store.users.values()
+                    if u.id not in self._users.removed
                 )
                 if clash:
                     self._begin()
                     raise EmailAlreadyRegistered()
-            for user_id, user in self._users.pending.items():
                 customer = user.customer_id
                 taken = customer is not None and any(
                     u.customer_id == customer and u.id != user_id
@@ -171,7 +186,8 @@ class InMemoryUnitOfWork(UnitOfWork):
                     self._begin()
                     raise DataConflict(f"the billing customer {customer} has another user")
             for user_id, loaded in self._users.loaded.items():
-                if user_id in self._users.pending and self.store.users.get(user_id) != loaded:
+                changing = user_id in self._users.pending or user_id in self._users.removed
+                if changing and self.store.users.get(user_id) != loaded:
                     self._begin()
                     raise ConcurrentUpdate(user_id)
             for event_id, seen in self._events.seen.items():
@@ -182,12 +198,25 @@ class InMemoryUnitOfWork(UnitOfWork):
             if changed_entries:
                 self._begin()
                 raise ConcurrentUpdate(f"outbox entry {changed_entries[0]}")
-            if self._users.pending or self._events.pending or self._outbox.pending:
+            if (
+                self._users.pending
+                or self._users.removed
+                or self._events.pending
+                or self._outbox.pending
+                or self._outbox.discarded
+            ):
+                for user_id in self._users.removed:
+                    self.store.users.pop(user_id, None)
                 self.store.users.update(self._users.pending)
                 self.store.events.update(self._events.pending)
+                for entry_id in self._outbox.discarded:
+                    self.store.outbox.pop(entry_id, None)
                 self.store.outbox.update(self._outbox.to_store())
                 self.commits += 1  # commits that stored something
+            added = bool(self._outbox.added)
         self._begin()
+        if added:
+            notify_outbox_written(self._after_outbox_commit)
 
     def rollback(self) -> None:
         self._begin()

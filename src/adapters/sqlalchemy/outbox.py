@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Insert, Table, or_, select, update
+from sqlalchemy import Insert, Table, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -29,9 +29,11 @@ class SqlAlchemyOutbox(Outbox):
     def __init__(self, session: Session, *, read_only: bool = False) -> None:
         self._session = session
         self._read_only = read_only
+        self.added = False  # whether this transaction wrote an entry (for the commit hook)
 
     def add(self, entry: OutboxEntry) -> None:
         self._refuse_if_reading("add")
+        self.added = True
         connection = self._session.connection()
         connection.execute(_add_statement(connection.dialect.name), _values(entry))
 
@@ -62,6 +64,13 @@ class SqlAlchemyOutbox(Outbox):
         )
         if saved.rowcount != 1:
             raise LookupError(f"save() of an outbox entry that was never added: {entry.id}")
+
+    def discard_to(self, address: EmailAddress) -> int:
+        self._refuse_if_reading("discard_to")
+        gone = self._session.connection().execute(
+            delete(_TABLE).where(_TABLE.c.recipient == address.value)
+        )
+        return int(gone.rowcount)
 
     def list(self, status: OutboxStatus | None = None) -> Sequence[OutboxEntry]:
         query = select(_TABLE).order_by(_TABLE.c.created_at, _TABLE.c.id)

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Select,
     Table,
     bindparam,
+    delete,
     insert,
     select,
     update,
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from adapters.sqlalchemy.tables import EventRow, SubscriptionRow, UserRow
+from adapters.sqlalchemy.user_mapping import CHANGEABLE, changeable_values, user_of
 from application.ports import EventInbox, EventStatus, InboxRecord, UserRepository
 from domain.email import EmailAddress
 from domain.errors import EmailAlreadyRegistered
@@ -86,13 +88,10 @@ class SqlAlchemyUserRepository(UserRepository):
     def add(self, user: User) -> None:
         row = UserRow(
             id=user.id,
-            email=user.email.value,
-            password_hash=user.password_hash,
             created_at=user.created_at,
-            customer_id=user.customer_id,
-            session_generation=user.session_generation,
             version=1,
             subscriptions=[_subscription_row(s) for s in user.subscriptions.values()],
+            **changeable_values(user),
         )
         self._session.add(row)
         self._rows[user.id] = row
@@ -116,9 +115,8 @@ class SqlAlchemyUserRepository(UserRepository):
             raise LookupError(f"save() of a user that was never added: {user.id}")
         self._rows[user.id] = row
         self._wrote = True
-        row.password_hash = user.password_hash
-        row.customer_id = user.customer_id
-        row.session_generation = user.session_generation
+        for column, value in changeable_values(user).items():
+            setattr(row, column, value)
         rows = {r.id: r for r in row.subscriptions}
         for subscription in user.subscriptions.values():
             existing = rows.get(subscription.id)
@@ -134,15 +132,14 @@ class SqlAlchemyUserRepository(UserRepository):
         user's UPDATE is conditional on the version read (the optimistic lock); only the
         subscriptions that changed are written."""
         version = read.user["version"]
+        changed = changeable_values(user)
         self._pending.append(
             (
                 _UPDATE_USER,
                 {
                     "b_id": user.id,
                     "b_version": version,
-                    "v_password_hash": user.password_hash,
-                    "v_customer_id": user.customer_id,
-                    "v_session_generation": user.session_generation,
+                    **{f"v_{column}": value for column, value in changed.items()},
                     "v_version": version + 1,
                 },
             )
@@ -160,15 +157,24 @@ class SqlAlchemyUserRepository(UserRepository):
                 self._pending.append((_UPDATE_SUBSCRIPTION, update))
             after.append(values)
         after += [s for i, s in before.items() if i not in user.subscriptions]
-        user_values = {
-            **read.user,
-            "password_hash": user.password_hash,
-            "customer_id": user.customer_id,
-            "session_generation": user.session_generation,
-            "version": version + 1,
-        }
+        user_values = {**read.user, **changed, "version": version + 1}
         self._read[user.id] = _UserRead(user_values, after)
         self._wrote = True
+
+    def remove(self, user_id: str) -> None:
+        if self._read_only:
+            raise RuntimeError("remove() in a reader's transaction (opened with reading())")
+        row = self._rows.pop(user_id, None)
+        read = self._read.pop(user_id, None)
+        self._wrote = True
+        if row is not None:
+            self._session.delete(row)  # its subscriptions with it (delete-orphan)
+            return
+        if read is None:
+            raise LookupError(f"remove() of a user not read in this transaction: {user_id}")
+        # Run at commit, as `save`'s statements: conditional on the version read.
+        self._pending.append((_DELETE_SUBSCRIPTIONS, {"b_user_id": user_id}))
+        self._pending.append((_DELETE_USER, {"b_id": user_id, "b_version": read.user["version"]}))
 
     def flush(self) -> None:
         """Run the statements `save` queued (a reader never runs them): a user saved by
@@ -179,7 +185,7 @@ class SqlAlchemyUserRepository(UserRepository):
         connection = self._session.connection()
         for statement, values in pending:
             result = connection.execute(statement, values)
-            if statement is _UPDATE_USER and result.rowcount != 1:
+            if statement in (_UPDATE_USER, _DELETE_USER) and result.rowcount != 1:
                 raise StaleDataError(
                     f"user {values['b_id']} was saved by another transaction since it was read"
                 )
@@ -279,10 +285,10 @@ _UPDATE_USER = (
     update(_USERS)
     .where(_USERS.c.id == bindparam("b_id"), _USERS.c.version == bindparam("b_version"))
     .values(
-        password_hash=bindparam("v_password_hash"),
-        customer_id=bindparam("v_customer_id"),
-        session_generation=bindparam("v_session_generation"),
-        version=bindparam("v_version"),
+        {
+            **{column: bindparam(f"v_{column}") for column in CHANGEABLE},
+            "version": bindparam("v_version"),
+        }
     )
 )
 _UPDATE_SUBSCRIPTION = (
@@ -291,6 +297,12 @@ _UPDATE_SUBSCRIPTION = (
     .values({key: bindparam(f"v_{key}") for key in _SUBSCRIPTION_KEYS if key != "id"})
 )
 _INSERT_SUBSCRIPTION = insert(_SUBSCRIPTIONS)
+_DELETE_USER = delete(_USERS).where(
+    _USERS.c.id == bindparam("b_id"), _USERS.c.version == bindparam("b_version")
+)
+_DELETE_SUBSCRIPTIONS = delete(_SUBSCRIPTIONS).where(
+    _SUBSCRIPTIONS.c.user_id == bindparam("b_user_id")
+)
 
 
 def _subscription_columns(subscription: Subscription, user_id: str) -> dict[str, Any]:
@@ -309,16 +321,7 @@ class _UserRead:
     subscriptions: list[dict[str, Any]]
 
     def domain(self) -> User:
-        values = self.user
-        return User(
-            id=values["id"],
-            email=EmailAddress(values["email"]),
-            password_hash=values["password_hash"],
-            created_at=values["created_at"],
-            customer_id=values["customer_id"],
-            subscriptions={s["id"]: _subscription_of(s) for s in self.subscriptions},
-            session_generation=values["session_generation"],
-        )
+        return user_of(self.user, {s["id"]: _subscription_of(s) for s in self.subscriptions})
 
 
 def _user_values(row: Row[Any]) -> dict[str, Any]:
@@ -438,15 +441,8 @@ def _claim_statement(dialect: str) -> Insert:
 
 
 def _user(row: UserRow) -> User:
-    return User(
-        id=row.id,
-        email=EmailAddress(row.email),
-        password_hash=row.password_hash,
-        created_at=row.created_at,
-        customer_id=row.customer_id,
-        subscriptions={s.id: _subscription(s) for s in row.subscriptions},
-        session_generation=row.session_generation,
-    )
+    values = {key: getattr(row, key) for key in _USER_KEYS}
+    return user_of(values, {s.id: _subscription(s) for s in row.subscriptions})
 
 
 # The subscriptions table has a column for each field of `Subscription`, of one name.

@@ -54,6 +54,9 @@ class UserRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     customer_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The live emailed links' tokens, as JSON (digests only): user_mapping.py.
+    account_tokens: Mapped[str | None] = mapped_column(Text)
     # Optimistic lock: two transactions that load the same user cannot both save it.
     version: Mapped[int] = mapped_column(Integer, default=1)
     subscriptions: Mapped[list["SubscriptionRow"]] = relationship(

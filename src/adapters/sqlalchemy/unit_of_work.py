@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,14 +16,25 @@ from adapters.sqlalchemy.repository import (
 )
 from adapters.sqlalchemy.writer_turns import WriterTurns, turns_for
 from application.ports import ConcurrentUpdate, DataConflict, EventAlreadyRecorded, UnitOfWork
+from application.ports.storage import notify_outbox_written
 from domain.errors import EmailAlreadyRegistered
 
 
 class SqlAlchemyUnitOfWork(UnitOfWork):
-    """One database transaction per `with` block."""
+    """One database transaction per `with` block.
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    `after_outbox_commit`, when given, is called after each commit that wrote to the
+    outbox (a sender waiting for work: see `UnitOfWork`); an exception it raises is
+    logged, never raised to the committer, whose transaction is done.
+    """
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        after_outbox_commit: Callable[[], None] | None = None,
+    ) -> None:
         self._session_factory = session_factory
+        self._after_outbox_commit = after_outbox_commit
         self._session: Session | None = None
         self._read_only = False
         self._turns: WriterTurns | None = None
@@ -63,7 +76,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
             self._session, lock=writing, read_only=self._read_only, connection=self._connection
         )
         self.events = SqlAlchemyEventInbox(self._session, read_only=self._read_only)
-        self.outbox = SqlAlchemyOutbox(self._session, read_only=self._read_only)
+        self.outbox = self._outbox = SqlAlchemyOutbox(self._session, read_only=self._read_only)
         return self
 
     def __exit__(self, *args: object) -> None:
@@ -116,7 +129,11 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         except StaleDataError as error:
             self._session.rollback()
             raise ConcurrentUpdate(str(error)) from error
+        if self._outbox.added:
+            self._outbox.added = False
+            notify_outbox_written(self._after_outbox_commit)
 
     def rollback(self) -> None:
         if self._session is not None:
             self._session.rollback()
+            self._outbox.added = False

@@ -10,6 +10,7 @@ from typing import Any
 import stripe
 
 from adapters.stripe.account_billing import read_account_billing, set_cancel_at_period_end
+from adapters.stripe.customer_emails import CustomerEmails
 from adapters.stripe.errors import NotFound, translated_errors
 from adapters.stripe.plan_change_calls import StripePlanChanges
 from adapters.stripe.portal_configuration import ours, portal_configuration_of
@@ -70,7 +71,7 @@ class StripeSettings:
         return f"StripeSettings(api_base={self.api_base!r}, ...)"
 
 
-class StripePaymentGateway(PaymentGateway):
+class StripePaymentGateway(CustomerEmails, PaymentGateway):
     """`PaymentGateway` over the official SDK's `StripeClient`.
 
     Every POST carries an idempotency key. SDK errors become domain errors whose

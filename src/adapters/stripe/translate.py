@@ -55,10 +55,16 @@ def event_from_json(data: Any, payload: str) -> BillingEvent:
                 subscription_id=id_of(obj.get("subscription")),
             )
         if kind in (BillingEventKind.INVOICE_PAID, BillingEventKind.PAYMENT_FAILED):
+            amount = obj.get("amount_due")
             return replace(
                 base,
                 customer_id=id_of(obj.get("customer")),
                 subscription_id=invoice_subscription_id(obj),
+                invoice_id=_reference(obj.get("id")),
+                # What a notice shows, when Stripe says it plainly (never a reason to
+                # refuse the event).
+                amount_due=amount if type(amount) is int and amount >= 0 else None,
+                currency=_currency(obj.get("currency")),
             )
         snapshot = subscription_from_stripe(obj, as_of=occurred_at)
         return replace(
@@ -128,6 +134,13 @@ def _reference(value: Any) -> str | None:
     evidence of whose event it is: an unusable one (too long, control characters; Stripe
     allows 500 characters of metadata) is dropped, never a reason to refuse the event."""
     return value if is_reference(value) else None
+
+
+def _currency(value: Any) -> str | None:
+    """A three-letter currency code, lower-cased; None for anything else."""
+    if isinstance(value, str) and len(value) == 3 and value.isascii() and value.isalpha():
+        return value.lower()
+    return None
 
 
 def _str(value: Any) -> str | None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from application.email_message import EmailMessage
+from domain.email import EmailAddress
 
 
 class OutboxStatus(enum.StrEnum):
@@ -59,6 +60,8 @@ class Outbox(abc.ABC):
       of two transactions claiming one entry, one gets None (or, in a fake, its commit
       raises `ConcurrentUpdate`), never both the entry.
     - `save` stores the changes made to an entry read here (status, attempts, ...).
+    - `discard_to` deletes every entry addressed to one address, sent or not (an account
+      deleted: its mail is personal data, and nothing more goes to it).
     - The finders return None or nothing for "not found", never raise.
     """
 
@@ -78,6 +81,10 @@ class Outbox(abc.ABC):
 
     @abc.abstractmethod
     def save(self, entry: OutboxEntry) -> None: ...
+
+    @abc.abstractmethod
+    def discard_to(self, address: EmailAddress) -> int:
+        """Delete every entry to `address`; returns how many there were."""
 
     @abc.abstractmethod
     def list(self, status: OutboxStatus | None = None) -> Sequence[OutboxEntry]:

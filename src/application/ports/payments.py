@@ -127,6 +127,12 @@ class PaymentGateway(abc.ABC):
         """
 
     @abc.abstractmethod
+    def update_customer_email(self, customer_id: str, email: EmailAddress) -> None:
+        """Set the billing customer's email (the provider's receipts and its portal use
+        it). Idempotent: setting the same address again changes nothing.
+        `CustomerMissing` for a customer the provider does not know."""
+
+    @abc.abstractmethod
     def create_checkout_session(
         self,
         *,

@@ -3,7 +3,8 @@ that makes one transaction of them (with the outbox)."""
 
 import abc
 import enum
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -14,6 +15,8 @@ from domain.email import EmailAddress
 from domain.errors import UserNotFound
 from domain.user import User
 
+log = logging.getLogger(__name__)
+
 
 class UserRepository(abc.ABC):
     """Users with their subscriptions, inside the unit of work's transaction.
@@ -21,7 +24,12 @@ class UserRepository(abc.ABC):
     - `add` stores a new user; a second user with the same email (the address is
       normalised, so letter case does not matter) raises `EmailAlreadyRegistered`,
       at the latest on `commit`.
-    - `save` stores the changes made to a user loaded from this repository.
+    - `save` stores the changes made to a user loaded from this repository, their email
+      included (another user's email raises `EmailAlreadyRegistered`, at the latest on
+      `commit`).
+    - `remove` deletes a user loaded in this transaction, with their subscriptions; a
+      user saved by another transaction since it was loaded raises `ConcurrentUpdate` at
+      the latest on `commit`, and nothing is removed.
     - The finders return None when nothing matches; they never raise for "not found".
     """
 
@@ -30,6 +38,9 @@ class UserRepository(abc.ABC):
 
     @abc.abstractmethod
     def save(self, user: User) -> None: ...
+
+    @abc.abstractmethod
+    def remove(self, user_id: str) -> None: ...
 
     @abc.abstractmethod
     def get(self, user_id: str) -> User | None: ...
@@ -137,6 +148,11 @@ class UnitOfWork(abc.ABC):
     at commit time leaves nothing half-written and raises: `EmailAlreadyRegistered`
     (a duplicate email), `EventAlreadyRecorded` (the same event recorded concurrently),
     `ConcurrentUpdate` (a user saved by another transaction since it was loaded here).
+
+    An adapter may be given `after_outbox_commit`, a callable it calls once after each
+    commit that added outbox entries (never after a rollback or a failed commit): how a
+    sender learns that there is mail to send, without polling. It is called after the
+    data is committed, so a failure in it (logged) loses nothing: the entries wait.
     """
 
     users: UserRepository
@@ -195,3 +211,14 @@ class UnitOfWork(abc.ABC):
 
     @abc.abstractmethod
     def rollback(self) -> None: ...
+
+
+def notify_outbox_written(after_outbox_commit: Callable[[], None] | None) -> None:
+    """For adapters: call the hook after a commit that added outbox entries; whatever it
+    raises is logged (the commit is done, and the entries wait for the next sender)."""
+    if after_outbox_commit is None:
+        return
+    try:
+        after_outbox_commit()
+    except Exception:
+        log.exception("the outbox's after-commit hook failed; the emails wait in the outbox")

@@ -81,6 +81,8 @@ class AccountView:
     discount: Discount | None = None  # taken off the subscription's invoices now
     billing_unknown: bool = False  # the provider could not be asked (card, invoices...)
     choices: tuple[PlanChoice, ...] = ()  # the prices the user may change to
+    email_verified: bool = True
+    pending_email: str | None = None  # the new address of a change waiting for its link
     card: PaymentCard | None = None  # the card on file
     invoices: tuple[Invoice, ...] = ()  # the latest, newest first
     can_cancel: bool = False  # live, not set to cancel yet
@@ -152,6 +154,8 @@ class GetAccount:
             discount=billing.discount if billing else None,
             billing_unknown=unknown,
             choices=self._choices(subscription, billing),
+            email_verified=user.email_verified,
+            pending_email=user.pending_email.value if user.pending_email else None,
             card=account.card if account else None,
             invoices=account.invoices if account else (),
             can_cancel=live and not ending,

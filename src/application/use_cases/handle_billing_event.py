@@ -2,6 +2,7 @@ import logging
 from dataclasses import dataclass
 from functools import partial
 
+from application.billing_notices import BillingNotices
 from application.ports import (
     Clock,
     ConcurrentUpdate,
@@ -44,18 +45,27 @@ class HandleBillingEvent:
       one user arriving together wait for each other instead of failing;
     - an exception rolls back everything and the event is recorded as failed (in its
       own transaction, for operators to see and replay, with a reason a person can read);
+    - the emails an event causes (`BillingNotices`: payment failed, trial ending,
+      canceled, ended) are written to the outbox in the same transaction as its effect:
+      a duplicate leaves none behind, and each cause is sent once;
     - a failure that no retry can mend (`DataConflict`: the event contradicts what is
       stored) is answered as handled, status failed, so the provider stops retrying it;
       any other exception propagates, so the provider retries it.
     """
 
     def __init__(
-        self, uow: UnitOfWork, gateway: PaymentGateway, clock: Clock, policy: AccessPolicy
+        self,
+        uow: UnitOfWork,
+        gateway: PaymentGateway,
+        clock: Clock,
+        policy: AccessPolicy,
+        notices: BillingNotices,
     ) -> None:
         self._uow = uow
         self._gateway = gateway
         self._clock = clock
         self._policy = policy
+        self._notices = notices
 
     def execute(self, command: HandleBillingEventCommand) -> HandleBillingEventResult:
         event = command.event
@@ -90,6 +100,7 @@ class HandleBillingEvent:
         # (nearly every delivery) costs no look-up. A duplicate is found by the claim and
         # leaves nothing of its effect behind.
         outcome = apply_event(uow, self._gateway, self._policy, event)
+        self._notices.queue(uow, event, outcome, self._clock.now())
         status = EventStatus.PROCESSED if outcome.applied else EventStatus.IGNORED
         record = self._record(event, status, note=outcome.note)
         done = uow.events.claim(record)

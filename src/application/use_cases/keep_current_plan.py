@@ -24,6 +24,8 @@ class KeepCurrentPlan:
         self._policy = policy
 
     def execute(self, command: KeepCurrentPlanCommand) -> None:
-        billing = current_billing(self._uow, self._gateway, self._policy, command.user_id)
+        billing = current_billing(
+            self._uow, self._gateway, self._policy, command.user_id, paying=False
+        )
         if billing is not None and billing.pending_change is not None:
             self._gateway.release_scheduled_change(billing.subscription.id)

@@ -35,6 +35,8 @@ class StartSubscription:
     """Send a signed-in user to the provider's checkout.
 
     Rules:
+    - the user's address must be verified (`EmailNotVerified`), before anything is made
+      at the provider: receipts and payment notices must reach the payer;
     - the price is one the catalog sells (by lookup key, resolved at the provider), else
       `UnknownPlan`; without a choice, the catalog's price when it has only one;
     - the checkout carries the plan's trial (`trial_days`; a `trial_without_card` plan
@@ -146,6 +148,7 @@ class StartSubscription:
     def _customer_of(self, user_id: str, replacing: str | None, uow: UnitOfWork) -> str:
         """The user's billing customer, created and stored on first need."""
         user = uow.users.require(user_id)
+        user.require_verified_email()
         if user.customer_id is None:
             user.link_customer(
                 self._gateway.create_customer(user.id, user.email, replacing=replacing)

@@ -132,6 +132,8 @@ class AccountPage:
     discount_text: str | None = None  # "20% off with code SPRING20 until 1 March 2027"
     billing_note: str | None = None  # the provider could not be asked
     choices: tuple[ChoiceLine, ...] = ()
+    email_verified: bool = True
+    pending_email: str | None = None  # a change of email waiting for its link
     card_text: str | None = None  # "Visa ending in 4242"
     card_expiry: str | None = None  # "Expires December 2034"
     invoices: tuple[InvoiceLine, ...] = ()
@@ -151,6 +153,8 @@ class AccountPage:
         card = view.card
         return cls(
             email=view.email,
+            email_verified=view.email_verified,
+            pending_email=view.pending_email,
             has_subscription=status is not None,
             plan_name=view.plan_name or "",
             price_text=price_label(view.price) if view.price else None,

@@ -26,12 +26,16 @@ from entrypoints.flask_app import (
     notes_views,
     operations_views,
     page_parts,
+    password_reset_views,
     plan_change_views,
     pricing_views,
+    settings_views,
+    verification_views,
     webhook,
 )
 from entrypoints.flask_app.errors import register_error_handlers
 from entrypoints.flask_app.layout import install_layout
+from entrypoints.flask_app.log_redaction import redact_request_logs
 from entrypoints.flask_app.rate_limit import install_rate_limits, warn_if_per_process_limits
 from entrypoints.flask_app.redirects import safe_next
 from entrypoints.flask_app.request_log import install_request_log
@@ -123,8 +127,11 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         checkout_views.bp,
         content.bp,
         notes_views.bp,
+        password_reset_views.bp,
         plan_change_views.bp,
         pricing_views.bp,
+        settings_views.bp,
+        verification_views.bp,
     )
     for blueprint in (*blueprints, webhook.bp, operations_views.bp):
         app.register_blueprint(blueprint)
@@ -143,6 +150,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         # of the collector's full passes, each of which took 50-60 ms of CPU here, a stall that
         # every request queued behind it waits out.
         gc.freeze()
+    redact_request_logs()  # the tokens of emailed links never reach a request log
     return app
 
 

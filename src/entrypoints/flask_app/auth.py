@@ -1,4 +1,10 @@
-"""Register, log in, log out."""
+"""Register, log in, log out.
+
+Registering answers the same whether or not the address has an account (the use case
+does the same work either way): "check your inbox". The email typed last is kept in
+the session (`KEPT_EMAIL`) and offered again by the next form that asks for it (log-in,
+password reset), never the password.
+"""
 
 from flask import (
     Blueprint,
@@ -36,8 +42,9 @@ REASONS = {
     "pricing.confirm": "continue to payment",
     "billing.success": "see your subscription",
 }
-# The email just registered, offered again on the log-in form that follows.
-REGISTERED_EMAIL = "registered_email"
+# The email just typed (registered, or a log-in refused), offered again by the forms
+# that follow.
+KEPT_EMAIL = "kept_email"
 
 
 def reason_for(next_url: str | None) -> str | None:
@@ -65,19 +72,25 @@ def register() -> Response | str | tuple[str, int]:
         container().register_user().execute(
             RegisterUserCommand(form.email.data or "", form.password.data or "")
         )
-    except DomainError as error:
+    except DomainError as error:  # what was typed is refused: the same for anyone
         return render_template("register.html", **shown, error=error.message), status_for(error)
-    session[REGISTERED_EMAIL] = form.email.data
-    flash("Registration successful. Please log in.", "success")
-    return redirect(url_for("auth.login", next=next_url), 303)
+    session[KEPT_EMAIL] = (form.email.data or "").strip()
+    return redirect(url_for("auth.check_inbox", next=next_url), 303)
+
+
+@bp.get("/register/check-inbox")
+def check_inbox() -> str:
+    """What to do next, after registering: the same page for a new and a known address."""
+    next_url = safe_next(request.args.get("next"), "") or None
+    return render_template("check_inbox.html", email=session.get(KEPT_EMAIL), next=next_url)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Response | str | tuple[str, int]:
     form = LoginForm()
     next_url = safe_next(request.args.get("next"), url_for("main.home"))
-    if not form.is_submitted() and REGISTERED_EMAIL in session:
-        form.email.data = session.pop(REGISTERED_EMAIL)
+    if not form.is_submitted() and KEPT_EMAIL in session:
+        form.email.data = session.pop(KEPT_EMAIL)
     shown = {"form": form, "next": next_url, "reason": reason_for(next_url)}
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
@@ -89,6 +102,7 @@ def login() -> Response | str | tuple[str, int]:
             .execute(AuthenticateUserCommand(form.email.data or "", form.password.data or ""))
         )
     except DomainError as error:
+        session[KEPT_EMAIL] = (form.email.data or "").strip()  # for "forgot your password?"
         return render_template("login.html", **shown, error=error.message), status_for(error)
     session.clear()  # nothing from before the log-in survives it (session fixation)
     login_user(SessionUser(user.id, user.email.value, user.session_generation, user))

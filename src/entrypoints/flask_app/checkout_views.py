@@ -9,8 +9,9 @@ from werkzeug.wrappers import Response
 from application.use_cases.confirm_checkout import ConfirmCheckoutCommand
 from application.use_cases.open_billing_portal import OpenBillingPortalCommand
 from application.use_cases.start_subscription import StartSubscriptionCommand
-from domain.errors import AlreadySubscribed, NoBillingAccount, UnknownPlan
+from domain.errors import AlreadySubscribed, EmailNotVerified, NoBillingAccount, UnknownPlan
 from entrypoints.flask_app.deps import container
+from entrypoints.flask_app.errors import status_for
 from entrypoints.flask_app.forms import submitted_fields
 
 bp = Blueprint("billing", __name__)
@@ -26,7 +27,7 @@ def _external(endpoint: str) -> str:
 
 @bp.post("/create-checkout-session")
 @login_required
-def create_checkout_session() -> Response:
+def create_checkout_session() -> Response | tuple[str, int]:
     """Checkout for the price chosen (`price`: its lookup key; none: the only one)."""
     clicked_at = datetime.now(UTC)
     # Read as every form is (form, multipart or a JSON object of text; anything else is a
@@ -53,7 +54,15 @@ def create_checkout_session() -> Response:
     except UnknownPlan as error:
         flash(error.message, "info")
         return redirect(url_for("pricing.show"), 303)
+    except EmailNotVerified as error:
+        return verify_first(error)
     return redirect(checkout.url, 303)
+
+
+def verify_first(error: EmailNotVerified) -> tuple[str, int]:
+    """The page for a payment refused until the address is verified: why, and a way to
+    get a new link."""
+    return render_template("verify_required.html", message=error.message), status_for(error)
 
 
 @bp.get("/success")
@@ -74,9 +83,11 @@ def cancel() -> str:
     return render_template("cancel.html")
 
 
-@bp.post("/billing-portal")
+@bp.route("/billing-portal", methods=["GET", "POST"])
 @login_required
 def billing_portal() -> Response:
+    """The billing portal (the account page's button posts here; a GET is the link in
+    a payment-failed email, after log-in). Opening it changes nothing."""
     return _to_portal()
 
 

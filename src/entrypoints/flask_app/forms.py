@@ -68,10 +68,12 @@ def _json_fields(body: Any) -> MultiDict[str, str]:
 
 
 class TextForm(FlaskForm):  # type: ignore[misc]
-    """A FlaskForm that reads its fields through `submitted_fields`."""
+    """A FlaskForm that reads its fields through `submitted_fields`; `blank`: reads
+    nothing (a page with several forms shows the others empty after one is posted)."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        formdata = submitted_fields() if request.method in SUBMIT_METHODS else None
+    def __init__(self, *, blank: bool = False, **kwargs: Any) -> None:
+        submitted = request.method in SUBMIT_METHODS and not blank
+        formdata = submitted_fields() if submitted else None
         super().__init__(formdata=formdata, **kwargs)
 
 

@@ -12,7 +12,14 @@ from werkzeug.wrappers import Response
 from application.use_cases.change_plan import ChangePlanCommand
 from application.use_cases.keep_current_plan import KeepCurrentPlanCommand
 from application.use_cases.preview_plan_change import PreviewPlanChangeCommand
-from domain.errors import PaymentDeclined, PlanChangeExpired, PlanChangeRefused, UnknownPlan
+from domain.errors import (
+    EmailNotVerified,
+    PaymentDeclined,
+    PlanChangeExpired,
+    PlanChangeRefused,
+    UnknownPlan,
+)
+from entrypoints.flask_app.checkout_views import verify_first
 from entrypoints.flask_app.deps import container
 from entrypoints.flask_app.errors import status_for
 from entrypoints.flask_app.forms import submitted_fields
@@ -36,6 +43,8 @@ def preview(lookup_key: str) -> str | tuple[str, int]:
         abort(404)
     except PlanChangeRefused as error:
         return _refused(error)
+    except EmailNotVerified as error:
+        return verify_first(error)
     return render_template("plan_change.html", page=PlanChangePage.of(quote))
 
 
@@ -52,6 +61,8 @@ def confirm(lookup_key: str) -> Response | str | tuple[str, int]:
         return redirect(url_for("plans.preview", lookup_key=lookup_key), 303)
     except (PlanChangeRefused, PaymentDeclined) as error:
         return _refused(error)
+    except EmailNotVerified as error:
+        return verify_first(error)
     flash(done_message(result), "info")
     return redirect(url_for("main.account"), 303)
 

@@ -6,6 +6,8 @@ confirmation page, whose button posts to Checkout (a redirect cannot post a form
 from flask import Blueprint, abort, render_template, url_for
 from flask_login import current_user, login_required
 
+from domain.errors import EmailNotVerified
+from entrypoints.flask_app.checkout_views import verify_first
 from entrypoints.flask_app.deps import container
 from entrypoints.flask_app.pricing_page import PricingPage, chosen
 
@@ -22,11 +24,13 @@ def show() -> str:
 
 @bp.get("/pricing/<lookup_key>")
 @login_required
-def confirm(lookup_key: str) -> str:
+def confirm(lookup_key: str) -> str | tuple[str, int]:
     found = chosen(container().catalog(), lookup_key)
     if found is None:
         abort(404)
     card, option = found
+    if not current_user.account.email_verified:  # Checkout would refuse: say so now
+        return verify_first(EmailNotVerified())
     return render_template("pricing_confirm.html", card=card, option=option)
 
 

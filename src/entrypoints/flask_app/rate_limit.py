@@ -1,6 +1,9 @@
-"""Rate limits (Flask-Limiter) on the forms that cost a password hash.
+"""Rate limits (Flask-Limiter) on the forms that cost a password hash or send an email.
 
-Log-in: per account and per address. Register: per address. Every POST counts, and
+Log-in: per account and per address. Register: per address. Asking for a password
+reset: per email typed and per address (each sends an email to an address someone else
+may own). A new verification link: per account. The settings forms that check the
+password (change email, change password, delete): per account, as log-in. Every POST counts, and
 is counted before any hashing starts: counting only failures afterwards (what would
 spare a person who types the password right) lets parallel guesses all pass the check
 before any of them is counted. Counters live in memory by default, in Redis when
@@ -18,6 +21,7 @@ from typing import Any
 from flask import Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 
 from entrypoints.flask_app.forms import UnreadableSubmission, submitted_fields
 from entrypoints.settings import Settings
@@ -25,17 +29,28 @@ from entrypoints.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def _account_key() -> str:
-    """The email as the log-in form reads it (form-encoded, multipart or JSON alike),
-    normalised like EmailAddress; hashed so no address is stored."""
-    try:
-        email = submitted_fields().get("email", "")
-    except UnreadableSubmission:
-        # The form refuses this body with a 400 before any hashing. Not raised here:
-        # Flask-Limiter handles an exception from a key function as a storage failure.
-        email = ""
-    email = email.strip().lower()[:320]
-    return "login-account:" + hashlib.sha256(email.encode("utf-8", "replace")).hexdigest()
+def _typed_email_key(prefix: str) -> Callable[[], str]:
+    def key() -> str:
+        """The email as the form reads it (form-encoded, multipart or JSON alike),
+        normalised like EmailAddress; hashed so no address is stored."""
+        try:
+            email = submitted_fields().get("email", "")
+        except UnreadableSubmission:
+            # The form refuses this body with a 400 before any hashing. Not raised here:
+            # Flask-Limiter handles an exception from a key function as a storage failure.
+            email = ""
+        email = email.strip().lower()[:320]
+        return f"{prefix}:" + hashlib.sha256(email.encode("utf-8", "replace")).hexdigest()
+
+    return key
+
+
+_account_key = _typed_email_key("login-account")
+
+
+def _signed_in_key() -> str:
+    """The signed-in user (these forms need one; a visitor is sent to log in first)."""
+    return "user:" + (current_user.id if current_user.is_authenticated else "anonymous")
 
 
 def _address_key() -> str:
@@ -59,12 +74,20 @@ def install_rate_limits(app: Flask, settings: Settings) -> Limiter:
     limit("auth.login", settings.login_rate_limit, _account_key, "login-account")
     limit("auth.login", settings.login_rate_limit_per_address, _address_key, "login-address")
     limit("auth.register", settings.register_rate_limit, _address_key, "register-address")
-    _only_on_blueprint(app, limiter, "auth")
+    reset_email = _typed_email_key("reset-email")
+    limit("reset.request_link", settings.reset_rate_limit, reset_email, "reset-email")
+    limit(
+        "reset.request_link", settings.reset_rate_limit_per_address, _address_key, "reset-address"
+    )
+    limit("verify.resend", settings.verify_rate_limit, _signed_in_key, "verify-resend")
+    for endpoint in ("settings.change_email", "settings.change_password", "settings.delete"):
+        limit(endpoint, settings.login_rate_limit, _signed_in_key, "settings-password")
+    _only_on_blueprints(app, limiter, ("auth", "reset", "verify", "settings"))
     return limiter
 
 
-def _only_on_blueprint(app: Flask, limiter: Limiter, blueprint: str) -> None:
-    """Run the limiter's request hooks on `blueprint`'s routes only, where every limit is.
+def _only_on_blueprints(app: Flask, limiter: Limiter, blueprints: tuple[str, ...]) -> None:
+    """Run the limiter's request hooks on `blueprints`' routes only, where every limit is.
 
     Flask-Limiter hooks itself to every request of the app (for app-wide default limits,
     which we have none of): on a page or a webhook it would only cost time. The limits
@@ -85,7 +108,8 @@ def _only_on_blueprint(app: Flask, limiter: Limiter, blueprint: str) -> None:
         hooks = registry.get(None, [])
         moved = [hook for hook in hooks if is_limiters(hook)]
         registry[None] = [hook for hook in hooks if not is_limiters(hook)]
-        registry.setdefault(blueprint, []).extend(moved)
+        for blueprint in blueprints:
+            registry.setdefault(blueprint, []).extend(moved)
 
 
 def warn_if_per_process_limits(settings: Settings, workers: int | None = None) -> bool:

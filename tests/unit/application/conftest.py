@@ -12,7 +12,8 @@ from adapters.memory import (
     InMemoryUnitOfWork,
     ManualClock,
 )
-from application.ports import InboxRecord
+from application.mail import Mailer
+from application.ports import InboxRecord, OutboxEntry
 from application.use_cases.handle_billing_event import (
     HandleBillingEvent,
     HandleBillingEventCommand,
@@ -23,9 +24,12 @@ from application.use_cases.start_subscription import (
     StartSubscription,
     StartSubscriptionCommand,
 )
+from application.use_cases.verify_email import VerifyEmail, VerifyEmailCommand
 from domain.access import AccessPolicy
+from domain.email import EmailAddress
 from domain.provider_events import BillingEvent
 from domain.user import User
+from tests.support.mail import a_mailer, billing_notices, link_to, token_of
 from tests.unit.builders import T0
 
 PASSWORD = "correct horse battery"
@@ -43,14 +47,35 @@ class World:
     hasher: FakePasswordHasher
     gateway: FakePaymentGateway
     policy: AccessPolicy
+    mailer: Mailer
 
     def has_premium(self, user: User) -> bool:
         return self.policy.grants_premium(user, self.clock.now())
 
-    def register(self, email: str = "ann@example.com", password: str = PASSWORD) -> User:
-        return RegisterUser(self.uow, self.hasher, self.clock).execute(
+    def register(
+        self, email: str = "ann@example.com", password: str = PASSWORD, *, verified: bool = True
+    ) -> User:
+        """A new account, registered as a person does; `verified`: its address proven
+        too, by the link of the email registration sent (subscribing needs it)."""
+        RegisterUser(self.uow, self.hasher, self.clock, self.mailer).execute(
             RegisterUserCommand(email, password)
         )
+        [user] = [u for u in self.store.users.values() if u.email == EmailAddress(email)]
+        if verified:
+            self.verify(user.email.value)
+        return self.stored(user.id)
+
+    def verify(self, email: str) -> None:
+        """Open the newest verification link sent to `email`."""
+        link = link_to(self.store.outbox.values(), email, "/verify-email/")
+        VerifyEmail(self.uow, self.gateway, self.clock, self.mailer).execute(
+            VerifyEmailCommand(token_of(link))
+        )
+
+    def outbox_to(self, email: str) -> list[OutboxEntry]:
+        """The emails written for `email`, oldest first."""
+        entries = sorted(self.store.outbox.values(), key=lambda e: (e.created_at, e.id))
+        return [e for e in entries if str(e.message.to) == email.lower()]
 
     def stored(self, user_id: str) -> User:
         """The user as committed (what another request would read)."""
@@ -69,7 +94,9 @@ class World:
         return StartSubscription(self.uow, self.gateway, self.clock, self.policy)
 
     def handler(self) -> HandleBillingEvent:
-        return HandleBillingEvent(self.uow, self.gateway, self.clock, self.policy)
+        return HandleBillingEvent(
+            self.uow, self.gateway, self.clock, self.policy, billing_notices(self.policy)
+        )
 
     def deliver(self, events: Iterable[BillingEvent]) -> list[HandleBillingEventResult]:
         handler = self.handler()
@@ -96,4 +123,5 @@ def world() -> World:
         hasher=FakePasswordHasher(),
         gateway=gateway,
         policy=AccessPolicy.selling(gateway.price_id),
+        mailer=a_mailer(),
     )

@@ -173,7 +173,7 @@ def test_a_dormant_account_with_a_dearer_old_hash_is_not_told_apart_by_time(
     world: World,
 ) -> None:
     old = FakePasswordHasher(version=1)
-    RegisterUser(world.uow, old, world.clock).execute(
+    RegisterUser(world.uow, old, world.clock, world.mailer).execute(
         RegisterUserCommand("ann@example.com", PASSWORD)
     )
     timer = Timer()

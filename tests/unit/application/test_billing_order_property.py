@@ -38,6 +38,7 @@ from domain.errors import AlreadySubscribed
 from domain.provider_events import BillingEvent
 from domain.subscription import Subscription, SubscriptionStatus
 from domain.user import User
+from tests.support.mail import billing_notices
 from tests.unit.builders import T0
 
 S = SubscriptionStatus
@@ -118,6 +119,7 @@ def lifecycles(draw: st.DrawFn) -> Lifecycle:
     clock = ManualClock(T0)
     gateway = FakePaymentGateway(clock)
     user = User.register(EmailAddress("ann@example.com"), "fake$v1$salt$digest", T0)
+    user.verify_email(T0)  # subscribing needs it
     user.link_customer(gateway.create_customer(user.id, user.email))
     lifecycle = Lifecycle(clock, gateway, user, [])
     run(lifecycle, draw(st.sampled_from(CHECKOUTS)))
@@ -135,7 +137,13 @@ def deliver(lifecycle: Lifecycle, events: Sequence[BillingEvent]) -> User:
     with uow:
         uow.users.add(copy.deepcopy(lifecycle.user))
         uow.commit()
-    handler = HandleBillingEvent(uow, lifecycle.gateway, lifecycle.clock, policy(lifecycle.gateway))
+    handler = HandleBillingEvent(
+        uow,
+        lifecycle.gateway,
+        lifecycle.clock,
+        policy(lifecycle.gateway),
+        billing_notices(policy(lifecycle.gateway)),
+    )
     seen: set[str] = set()
     for event in events:
         result = handler.execute(HandleBillingEventCommand(event))
@@ -195,6 +203,7 @@ def test_events_delivered_late_early_or_twice_while_the_provider_moves_on_end_in
     clock = ManualClock(T0)
     gateway = FakePaymentGateway(clock)
     user = User.register(EmailAddress("ann@example.com"), "fake$v1$salt$digest", T0)
+    user.verify_email(T0)  # subscribing needs it
     user.link_customer(gateway.create_customer(user.id, user.email))
     lifecycle = Lifecycle(clock, gateway, user, [])
     store = InMemoryStore()
@@ -202,7 +211,9 @@ def test_events_delivered_late_early_or_twice_while_the_provider_moves_on_end_in
     with uow:
         uow.users.add(copy.deepcopy(user))
         uow.commit()
-    handler = HandleBillingEvent(uow, gateway, clock, policy(gateway))
+    handler = HandleBillingEvent(
+        uow, gateway, clock, policy(gateway), billing_notices(policy(gateway))
+    )
     pending: list[BillingEvent] = []
 
     def deliver_one(event: BillingEvent) -> None:

@@ -16,6 +16,7 @@ from application.use_cases.handle_billing_event import (
 from domain.errors import PaymentProviderError
 from domain.provider_events import BillingEvent
 from domain.subscription import Subscription, SubscriptionStatus
+from tests.support.mail import billing_notices
 from tests.unit.application.conftest import CANCEL_URL, SUCCESS_URL, World
 from tests.unit.builders import a_subscription, an_event
 
@@ -281,7 +282,11 @@ def test_a_concurrent_delivery_of_the_same_event_has_one_effect(world: World) ->
     user_id, events = unlinked_paid_checkout(world)
     checkout_completed = events[0]
     other_worker = HandleBillingEvent(
-        InMemoryUnitOfWork(world.store), gateway, world.clock, world.policy
+        InMemoryUnitOfWork(world.store),
+        gateway,
+        world.clock,
+        world.policy,
+        billing_notices(world.policy),
     )
     results: list[HandleBillingEventResult] = []
     gateway.hook = lambda: results.append(
@@ -303,7 +308,11 @@ def test_a_concurrent_delivery_that_failed_meanwhile_does_not_hide_ours(world: W
     user_id, events = unlinked_paid_checkout(world)
     event = events[0]
     other_worker = HandleBillingEvent(
-        InMemoryUnitOfWork(world.store), gateway, world.clock, world.policy
+        InMemoryUnitOfWork(world.store),
+        gateway,
+        world.clock,
+        world.policy,
+        billing_notices(world.policy),
     )
 
     def other_delivery_fails() -> None:
@@ -459,7 +468,11 @@ def test_item_4_an_event_that_can_never_succeed_is_failed_readably_not_retried(
     _, events = world.subscribe(ann)
     ConflictOnCommit.conflicts = 1
     handler = HandleBillingEvent(
-        ConflictOnCommit(world.store), world.gateway, world.clock, world.policy
+        ConflictOnCommit(world.store),
+        world.gateway,
+        world.clock,
+        world.policy,
+        billing_notices(world.policy),
     )
 
     result = handler.execute(HandleBillingEventCommand(events[1]))  # no exception: 2xx

@@ -24,6 +24,7 @@ from domain.email import EmailAddress
 from domain.provider_events import BillingEvent
 from domain.subscription import Subscription, SubscriptionStatus
 from domain.user import User
+from tests.support.mail import billing_notices
 from tests.unit.application.test_billing_order_property import advances, deliveries
 from tests.unit.application.test_start_subscription_plans import CATALOG
 from tests.unit.builders import T0
@@ -38,6 +39,7 @@ class PlanLifecycle:
         self.gateway = FakePaymentGateway(self.clock)
         self.policy = AccessPolicy(self.gateway.stock(CATALOG))
         self.user = User.register(EmailAddress("ann@example.com"), "fake$v1$salt$digest", T0)
+        self.user.verify_email(T0)  # subscribing needs it
         self.user.link_customer(self.gateway.create_customer(self.user.id, self.user.email))
         self.operations: list[str] = []
 
@@ -97,7 +99,9 @@ class PlanLifecycle:
         with uow:
             uow.users.add(copy.deepcopy(self.user))
             uow.commit()
-        handler = HandleBillingEvent(uow, self.gateway, self.clock, self.policy)
+        handler = HandleBillingEvent(
+            uow, self.gateway, self.clock, self.policy, billing_notices(self.policy)
+        )
         for event in events:
             result = handler.execute(HandleBillingEventCommand(event))
             assert result.status is not EventStatus.FAILED

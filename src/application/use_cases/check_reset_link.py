@@ -1,0 +1,32 @@
+from dataclasses import dataclass
+
+from application.ports import Clock, UnitOfWork
+from domain.account_tokens import TokenPurpose, parse_link_token
+from domain.errors import InvalidLink
+
+
+@dataclass(frozen=True)
+class CheckResetLinkCommand:
+    link_token: str
+
+
+class CheckResetLink:
+    """Whether a password-reset link works now, before its form is shown; returns the
+    account's address (the link was sent to it).
+
+    Rules: nothing changes (the link is used by `ResetPassword`); a link that does not
+    work, for whatever reason, is `InvalidLink`, one answer for all.
+    """
+
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    def execute(self, command: CheckResetLinkCommand) -> str:
+        user_id, secret = parse_link_token(command.link_token)
+        with self._uow.reading() as uow:
+            user = uow.users.get(user_id)
+        if user is None:
+            raise InvalidLink()
+        user.token_opening(TokenPurpose.RESET_PASSWORD, secret, self._clock.now())
+        return user.email.value

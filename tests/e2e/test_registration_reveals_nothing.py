@@ -1,0 +1,102 @@
+"""Registration does not tell whether an address has an account: the same status, the
+same page and (within noise) the same time, with the real argon2 hasher and real mail
+(issue 12, done-when 5). Asking for a password reset likewise."""
+
+import re
+import statistics
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from adapters.mail import SmtpServer
+from entrypoints.flask_app import create_app
+from local_mail import MailServer
+from tests.e2e.conftest import sqlite_settings
+from tests.e2e.support import Browser, LiveServer, serve
+from tests.support.local_inbox import LocalInbox
+
+TRIES = 50
+TAKEN = "taken@example.com"
+PASSWORD = "a long enough passphrase"
+_CSRF = re.compile(r'value="[^"]{20,}"')
+
+
+@pytest.fixture
+def live(tmp_path: Path, mail_server: MailServer) -> Iterator[LiveServer]:
+    settings = sqlite_settings(
+        tmp_path,
+        smtp_server=SmtpServer.from_url(mail_server.smtp_url),
+        register_rate_limit="10000 per minute",
+        reset_rate_limit="10000 per minute",
+        reset_rate_limit_per_address="10000 per minute",
+    )
+    app = create_app(settings)  # argon2id, as in production
+    with serve(app) as live:
+        yield live
+        app.extensions["container"].outbox_delivery().stop()
+
+
+def timed_post(
+    browser: Browser, path: str, data: dict[str, str]
+) -> tuple[float, requests.Response]:
+    browser.get(path)
+    fields = {"csrf_token": browser.csrf_token(), **data}
+    started = time.perf_counter()
+    response = browser.http.post(
+        f"{browser.base_url}{path}", data=fields, allow_redirects=False, timeout=10
+    )
+    return time.perf_counter() - started, response
+
+
+def page_after(browser: Browser, response: requests.Response, email: str) -> str:
+    """The page the answer leads to, the email and the tokens in it blanked out."""
+    page = browser.get(response.headers["Location"]).text
+    return _CSRF.sub('value="TOKEN"', page.replace(email, "EMAIL"))
+
+
+def test_a_registered_and_a_new_email_get_the_same_status_page_and_time(
+    live: LiveServer, local_inbox: LocalInbox
+) -> None:
+    Browser(live.url).register(TAKEN, PASSWORD)
+    local_inbox.wait_for(1)
+    times: dict[str, list[float]] = {"taken": [], "new": []}
+    answers: dict[str, set[tuple[int, str, str]]] = {"taken": set(), "new": set()}
+    for number in range(TRIES):
+        for kind in ("new", "taken") if number % 2 else ("taken", "new"):
+            email = TAKEN if kind == "taken" else f"new{number}@example.com"
+            browser = Browser(live.url)
+            took, response = timed_post(
+                browser, "/register", {"email": email, "password": PASSWORD}
+            )
+            times[kind].append(took)
+            page = page_after(browser, response, email)
+            answers[kind].add((response.status_code, response.headers["Location"], page))
+
+    assert answers["taken"] == answers["new"]
+    [(status, location, _)] = answers["new"]
+    assert (status, location) == (303, "/register/check-inbox")
+    gap = abs(statistics.median(times["taken"]) - statistics.median(times["new"]))
+    assert gap < 0.020, {k: statistics.median(v) for k, v in times.items()}
+
+
+def test_a_reset_for_a_registered_and_an_unknown_email_looks_the_same(
+    live: LiveServer, local_inbox: LocalInbox
+) -> None:
+    Browser(live.url).register(TAKEN, PASSWORD)
+    times: dict[str, list[float]] = {"taken": [], "unknown": []}
+    answers: dict[str, set[tuple[int, str, str]]] = {"taken": set(), "unknown": set()}
+    for number in range(TRIES):
+        for kind in ("unknown", "taken") if number % 2 else ("taken", "unknown"):
+            email = TAKEN if kind == "taken" else f"nobody{number}@example.com"
+            browser = Browser(live.url)
+            took, response = timed_post(browser, "/reset-password", {"email": email})
+            times[kind].append(took)
+            page = page_after(browser, response, email)
+            answers[kind].add((response.status_code, response.headers["Location"], page))
+
+    assert answers["taken"] == answers["unknown"]
+    gap = abs(statistics.median(times["taken"]) - statistics.median(times["unknown"]))
+    assert gap < 0.020, {k: statistics.median(v) for k, v in times.items()}

@@ -1,0 +1,224 @@
+"""Account settings against the fakes: change password, change email (proven at the new
+address, the billing customer's email following), delete the account."""
+
+import pytest
+
+from application.ports import EventStatus
+from application.use_cases.change_password import ChangePassword, ChangePasswordCommand
+from application.use_cases.delete_account import DeleteAccount, DeleteAccountCommand
+from application.use_cases.handle_billing_event import HandleBillingEventCommand
+from application.use_cases.request_email_change import (
+    RequestEmailChange,
+    RequestEmailChangeCommand,
+)
+from application.use_cases.verify_email import Verified, VerifyEmail, VerifyEmailCommand
+from domain.email import EmailAddress
+from domain.errors import (
+    CurrentPasswordWrong,
+    EmailAlreadyRegistered,
+    EmailUnchanged,
+    InvalidLink,
+    PaymentProviderError,
+    WeakPassword,
+)
+from domain.subscription import SubscriptionStatus
+from tests.support.mail import link_to, token_of
+from tests.unit.application.conftest import PASSWORD, World
+
+NEW_PASSWORD = "a brand new passphrase"
+
+
+def change_password(world: World, user_id: str, current: str = PASSWORD) -> int:
+    result = ChangePassword(world.uow, world.hasher, world.clock, world.mailer).execute(
+        ChangePasswordCommand(user_id, current, NEW_PASSWORD)
+    )
+    return result.session_generation
+
+
+def ask_email_change(world: World, user_id: str, new: str, password: str = PASSWORD) -> str:
+    return RequestEmailChange(world.uow, world.hasher, world.clock, world.mailer).execute(
+        RequestEmailChangeCommand(user_id, password, new)
+    )
+
+
+def open_link(world: World, email: str) -> Verified:
+    """Open the link of the newest change of email to `email`."""
+    changes = [e for e in world.store.outbox.values() if e.id.startswith("email-change:")]
+    token = token_of(link_to(changes, email, "/verify-email/"))
+    return (
+        VerifyEmail(world.uow, world.gateway, world.clock, world.mailer)
+        .execute(VerifyEmailCommand(token))
+        .what
+    )
+
+
+def delete(world: World, user_id: str, password: str = PASSWORD) -> None:
+    DeleteAccount(world.uow, world.hasher, world.gateway).execute(
+        DeleteAccountCommand(user_id, password)
+    )
+
+
+# -- change password -----------------------------------------------------------------
+
+
+def test_changing_the_password_needs_the_current_one(world: World) -> None:
+    ann = world.register()
+    before = world.stored(ann.id)
+    with pytest.raises(CurrentPasswordWrong):
+        change_password(world, ann.id, current="not my password")
+    assert world.stored(ann.id) == before
+
+
+def test_a_new_password_ends_the_other_sessions_and_the_address_is_told(world: World) -> None:
+    ann = world.register()
+    generation = change_password(world, ann.id)
+    stored = world.stored(ann.id)
+    assert generation == stored.session_generation == ann.session_generation + 1
+    assert world.hasher.verify(stored.password_hash, NEW_PASSWORD)
+    told = [e for e in world.outbox_to("ann@example.com") if e.id.startswith("password-changed")]
+    assert len(told) == 1
+
+
+def test_a_weak_new_password_is_refused(world: World) -> None:
+    ann = world.register()
+    with pytest.raises(WeakPassword):
+        ChangePassword(world.uow, world.hasher, world.clock, world.mailer).execute(
+            ChangePasswordCommand(ann.id, PASSWORD, "short")
+        )
+
+
+# -- change email --------------------------------------------------------------------
+
+
+def test_a_new_email_takes_effect_only_when_its_link_is_opened(world: World) -> None:
+    ann = world.register()
+    assert ask_email_change(world, ann.id, " New@Example.com ") == "new@example.com"
+    stored = world.stored(ann.id)
+    assert stored.email.value == "ann@example.com"  # not yet
+    assert stored.pending_email == EmailAddress("new@example.com")
+
+    assert open_link(world, "new@example.com") is Verified.NEW_ADDRESS
+
+    stored = world.stored(ann.id)
+    assert stored.email.value == "new@example.com"
+    assert stored.email_verified
+    assert stored.pending_email is None
+    told = [e for e in world.outbox_to("ann@example.com") if e.id.startswith("email-changed")]
+    assert len(told) == 1 and "new@example.com" in told[0].message.text
+
+
+def test_the_billing_customers_email_follows(world: World) -> None:
+    ann = world.register()
+    world.deliver(world.subscribe(ann)[1])
+    customer = world.stored(ann.id).customer_id
+    assert customer is not None
+
+    ask_email_change(world, ann.id, "new@example.com")
+    assert world.gateway.customers[customer].email == "ann@example.com"
+    open_link(world, "new@example.com")
+    assert world.gateway.customers[customer].email == "new@example.com"
+
+
+def test_when_the_provider_cannot_be_reached_nothing_changes_and_the_link_still_works(
+    world: World,
+) -> None:
+    ann = world.register()
+    world.deliver(world.subscribe(ann)[1])
+    ask_email_change(world, ann.id, "new@example.com")
+    world.gateway.fail_next = PaymentProviderError()
+    with pytest.raises(PaymentProviderError):
+        open_link(world, "new@example.com")
+    assert world.stored(ann.id).email.value == "ann@example.com"
+    assert open_link(world, "new@example.com") is Verified.NEW_ADDRESS
+
+
+def test_an_address_that_has_an_account_is_told_and_the_asker_learns_nothing(
+    world: World,
+) -> None:
+    ann = world.register()
+    world.register("bob@example.com")
+    assert ask_email_change(world, ann.id, "bob@example.com") == "bob@example.com"
+    assert world.stored(ann.id).pending_email is None  # no link made
+    [told] = [e for e in world.outbox_to("bob@example.com") if "taken" in e.id]
+    assert "nothing was changed" in told.message.text
+
+
+def test_an_address_taken_between_the_request_and_the_link_is_not_taken_over(
+    world: World,
+) -> None:
+    ann = world.register()
+    ask_email_change(world, ann.id, "new@example.com")
+    world.register("new@example.com", verified=False)
+    with pytest.raises(EmailAlreadyRegistered):
+        open_link(world, "new@example.com")
+    assert world.stored(ann.id).email.value == "ann@example.com"
+    assert world.stored(ann.id).pending_email is None
+
+
+def test_a_change_needs_the_password_and_another_address(world: World) -> None:
+    ann = world.register()
+    with pytest.raises(CurrentPasswordWrong):
+        ask_email_change(world, ann.id, "new@example.com", password="wrong password")
+    with pytest.raises(EmailUnchanged):
+        ask_email_change(world, ann.id, "ANN@example.com")
+    assert world.stored(ann.id).pending_email is None
+
+
+def test_the_change_link_works_once(world: World) -> None:
+    ann = world.register()
+    ask_email_change(world, ann.id, "new@example.com")
+    token = token_of(link_to(world.store.outbox.values(), "new@example.com", "/verify-email/"))
+    verify = VerifyEmail(world.uow, world.gateway, world.clock, world.mailer)
+    verify.execute(VerifyEmailCommand(token))
+    with pytest.raises(InvalidLink):
+        verify.execute(VerifyEmailCommand(token))
+
+
+# -- delete the account --------------------------------------------------------------
+
+
+def test_deleting_needs_the_password(world: World) -> None:
+    ann = world.register()
+    with pytest.raises(CurrentPasswordWrong):
+        delete(world, ann.id, "not my password")
+    assert ann.id in world.store.users
+
+
+def test_deleting_cancels_the_live_subscription_now_and_removes_the_user(world: World) -> None:
+    ann = world.register()
+    subscription_id, events = world.subscribe(ann)
+    world.deliver(events)
+
+    delete(world, ann.id)
+
+    assert world.gateway.subscriptions[subscription_id].status is SubscriptionStatus.CANCELED
+    assert ann.id not in world.store.users
+    assert world.outbox_to("ann@example.com") == []  # their mail went with them
+    # The provider's event about the cancellation finds nobody, and sends nothing.
+    ended = world.gateway.events[-1]
+    result = world.handler().execute(HandleBillingEventCommand(ended))
+    assert result.status is EventStatus.IGNORED
+    assert world.outbox_to("ann@example.com") == []
+
+
+def test_a_subscription_the_records_do_not_know_yet_is_canceled_too(world: World) -> None:
+    ann = world.register()
+    subscription_id, _ = world.subscribe(ann)  # paid; no webhook arrived yet
+    delete(world, ann.id)
+    assert world.gateway.subscriptions[subscription_id].status is SubscriptionStatus.CANCELED
+
+
+def test_when_the_provider_cannot_cancel_nothing_is_deleted(world: World) -> None:
+    ann = world.register()
+    world.deliver(world.subscribe(ann)[1])
+    world.gateway.fail_next = PaymentProviderError()
+    with pytest.raises(PaymentProviderError):
+        delete(world, ann.id)
+    assert ann.id in world.store.users
+
+
+def test_the_address_can_register_again_after_deleting(world: World) -> None:
+    ann = world.register()
+    delete(world, ann.id)
+    again = world.register()
+    assert again.id != ann.id
