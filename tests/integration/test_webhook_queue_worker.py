@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 
 from adapters.sqlalchemy.tables import EventRow
 from application.use_cases.register_user import RegisterUserCommand
+from domain.email import EmailAddress
 from domain.subscription import SubscriptionStatus
 from entrypoints.container import Container
 from tests.e2e.conftest import TEST_SECRET_KEY, offline_stripe_app
@@ -112,7 +113,11 @@ def make_events(container: Container) -> tuple[list[dict[str, Any]], dict[str, s
     users: dict[str, str] = {}
     register = container.register_user()
     for number in range(USERS):
-        user = register.execute(RegisterUserCommand(f"q{number}@example.com", "a passphrase!"))
+        email = f"q{number}@example.com"
+        register.execute(RegisterUserCommand(email, "a passphrase!"))
+        with container.uow() as uow:
+            user = uow.users.get_by_email(EmailAddress(email))
+        assert user is not None
         subscription_id = f"sub_q_{number}"
         users[subscription_id] = user.id
         for step in range(EVENTS_PER_USER):
