@@ -41,6 +41,7 @@ from bench.service import (
     subscribe,
 )
 from bench.stack import (
+    SERVE_CONFIG,
     MemoryWatch,
     Server,
     count_events,
@@ -158,7 +159,8 @@ def start_service(
         "LOGIN_RATE_LIMIT_PER_ADDRESS": LIMIT_OFF,
         "REGISTER_RATE_LIMIT": LIMIT_OFF,
     }
-    server = Server(name, "entrypoints.flask_app:create_app()", env, workdir, port)
+    app = "entrypoints.flask_app:create_app()"
+    server = Server(name, app, env, workdir, port, config=SERVE_CONFIG)
     server.start(ready_path="/login")
     subscriber = subscribe(server.url, emulator.url, f"subscriber-{name}@example.com", engine)
     emulator.delivery.wait_idle(10)

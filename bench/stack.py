@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 2
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 POSTGRES_BENCH_DATABASE = "premium_notes_bench"
+# What `make serve` runs with: the service is measured with its logging and metrics.
+SERVE_CONFIG = "python:entrypoints.gunicorn_config"
 
 
 def free_port() -> int:
@@ -60,7 +62,8 @@ def count_events(engine: Engine, prefix: str) -> dict[str, int]:
 
 @dataclass
 class Server:
-    """gunicorn with WORKERS sync workers on 127.0.0.1, serving `app`."""
+    """gunicorn with WORKERS sync workers on 127.0.0.1, serving `app`, with the
+    configuration module `config` (`make serve`'s) under the flags below, if given."""
 
     name: str
     app: str
@@ -68,6 +71,7 @@ class Server:
     workdir: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    config: str | None = None
 
     @property
     def url(self) -> str:
@@ -90,6 +94,7 @@ class Server:
             "warning",
             "--pythonpath",
             str(ROOT),
+            *(("--config", self.config) if self.config else ()),
             self.app,
         ]
         log = (self.workdir / f"{self.name}.log").open("ab")

@@ -1,4 +1,5 @@
-"""Fixtures shared by every test folder: databases for the adapter tests.
+"""Fixtures shared by every test folder: databases for the adapter tests, and the local
+mail server.
 
 PostgreSQL: `TEST_POSTGRES_URL` (default postgresql://postgres@127.0.0.1:5432/test).
 When the server cannot be reached the tests that need it are skipped, unless
@@ -23,11 +24,13 @@ from adapters.sqlalchemy.database import (
     create_session_factory,
     migrate,
 )
+from local_mail import MailServer
+from tests.support.local_inbox import LocalInbox
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 CONNECT_TIMEOUT_SECONDS = 3
 # Child tables first, so that TRUNCATE works without relying on CASCADE.
-TABLES = ("subscriptions", "billing_events", "users")
+TABLES = ("subscriptions", "billing_events", "users", "outbox")
 
 
 def postgres_url() -> str:
@@ -110,3 +113,18 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
 @pytest.fixture
 def sqlite_session_factory(sqlite_engine: Engine) -> sessionmaker[Session]:
     return create_session_factory(sqlite_engine)
+
+
+@pytest.fixture(scope="session")
+def mail_server() -> Iterator[MailServer]:
+    """The local mail server (`make run`'s), on free ports, for the whole run."""
+    with MailServer(smtp_port=0, web_port=0) as server:
+        yield server
+
+
+@pytest.fixture
+def local_inbox(mail_server: MailServer) -> LocalInbox:
+    """The mail server's inbox, emptied for the test."""
+    inbox = LocalInbox(mail_server.web_url)
+    inbox.clear()
+    return inbox

@@ -6,6 +6,9 @@ import enum
 import re
 from dataclasses import dataclass
 
+from . import objects
+from .objects import Json
+
 
 class CardBehaviour(enum.Enum):
     PAYS = "pays"
@@ -83,7 +86,9 @@ def check_expiry_and_cvc(expiry: str | None, cvc: str | None, *, year: int, mont
 
 @dataclass
 class PaymentMethod:
-    """A card saved on a customer (internal; not exposed as an API resource)."""
+    """A card saved on a customer. Kept in a side table (its number and how many times
+    it was charged decide what the next charge does); the API shows it as a
+    ``payment_method`` (:meth:`as_object`), by id or expanded."""
 
     id: str
     number: str
@@ -91,6 +96,7 @@ class PaymentMethod:
     exp_month: int = 12
     exp_year: int = 2034
     charges: int = 0
+    created: int = 0  # older state files lack it
 
     @property
     def behaviour(self) -> CardBehaviour:
@@ -99,6 +105,17 @@ class PaymentMethod:
     @property
     def last4(self) -> str:
         return self.number[-4:]
+
+    def as_object(self) -> Json:
+        """The ``payment_method`` object Stripe shows for this card (never its number)."""
+        return objects.payment_method(
+            method_id=self.id,
+            number=self.number,
+            customer=self.customer,
+            exp_month=self.exp_month,
+            exp_year=self.exp_year,
+            created=self.created,
+        )
 
     def charge(self) -> bool:
         """Attempt one charge; True when it succeeds."""

@@ -40,6 +40,13 @@ class _RequestLog(WSGIRequestHandler):
         level = logging.WARNING if type == "error" else logging.DEBUG
         logging.getLogger("stripe_emulator.http").log(level, message, *args)
 
+    def send_response(self, code: int, message: str | None = None) -> None:
+        """As http.server's, without its own `Date`: the app sends the emulator clock's
+        (two Date headers would read as the machine's time to a client)."""
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header("Server", self.version_string())
+
 
 def _listen(host: str, port: int) -> socket.socket:
     """A listening socket; raises OSError (werkzeug would exit the process instead)."""

@@ -1,5 +1,5 @@
-"""The hosted pages: Checkout (``/checkout/{cs_id}``), the billing portal
-(``/portal/{bps_id}``) and invoices (``/i/{token}``, ``/i/{token}/pdf``).
+"""The hosted pages: Checkout (``/checkout/{cs_id}``) and invoices (``/i/{token}``,
+``/i/{token}/pdf``); the billing portal's (``/portal/{bps_id}``) are in :mod:`.portal_pages`.
 
 Server-rendered HTML forms, no JavaScript. Form fields: ``email``,
 ``card_number``, ``card_expiry`` (``MM / YY``) and ``card_cvc``; the expiry and
@@ -7,8 +7,6 @@ CVC are checked only when given.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
@@ -19,15 +17,8 @@ from .services import Services
 
 pages = Blueprint("stripe_emulator_pages", __name__)
 
-PORTAL_MESSAGES = {
-    "scheduled": "Your subscription will be canceled at the end of the current period.",
-    "resumed": "Your subscription will continue.",
-    "canceled": "Your subscription has been canceled.",
-    "card": "Your card has been updated.",
-}
 
-
-def _services() -> Services:
+def services() -> Services:
     return current_app.extensions["stripe_emulator"]  # type: ignore[no-any-return]
 
 
@@ -42,7 +33,7 @@ pages.add_app_template_filter(formatting.interval, "interval")
 pages.add_app_template_filter(formatting.date, "date")
 
 
-def _page_error(error: PageError) -> Response:
+def page_error(error: PageError) -> Response:
     html = render_template("message.html", title="Not available", message=error.message)
     return Response(html, status=error.status)
 
@@ -52,11 +43,20 @@ def index() -> str:
     return render_template("index.html")
 
 
+def card_entry() -> CardEntry:
+    form = request.form
+    return CardEntry(
+        number=form.get("card_number", ""),
+        expiry=form.get("card_expiry") or None,
+        cvc=form.get("card_cvc") or None,
+    )
+
+
 # -- checkout -------------------------------------------------------------------
 
 
 def _checkout_page(session_id: str, *, error: str | None = None, status: int = 200) -> Response:
-    view = _services().checkout.page(session_id)
+    view = services().checkout.page(session_id)
     session, email = view.session, view.email
     if session["status"] == "complete":
         html = render_template(
@@ -94,112 +94,32 @@ def checkout_page(session_id: str) -> Response:
     try:
         return _checkout_page(session_id)
     except PageError as error:
-        return _page_error(error)
+        return page_error(error)
 
 
 @pages.post("/checkout/<session_id>")
 def checkout_pay(session_id: str) -> BaseResponse:
-    card = _card_entry()
+    card = card_entry()
     try:
-        session = _services().checkout.pay(
+        session = services().checkout.pay(
             session_id,
             email=request.form.get("email"),
             card=card,
             promotion_code=request.form.get("promotion_code"),
         )
     except NotFound as error:
-        return _page_error(error)
+        return page_error(error)
     except PageError as error:
         return _checkout_page(session_id, error=error.message, status=error.status)
     target = session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"])
     return redirect(target, code=303)
 
 
-# -- billing portal -------------------------------------------------------------
-
-
-def _portal_page(session_id: str, *, error: str | None = None, status: int = 200) -> Response:
-    view = _services().portal.page(session_id)
-    html = render_template(
-        "portal.html",
-        session=view.session,
-        customer=view.customer,
-        subscriptions=view.subscriptions,
-        card_last4=view.card_last4,
-        product_names=view.product_names,
-        message=PORTAL_MESSAGES.get(request.args.get("done", "")),
-        error=error,
-    )
-    return Response(html, status=status)
-
-
-@pages.get("/portal/<session_id>")
-def portal_page(session_id: str) -> Response:
-    try:
-        return _portal_page(session_id)
-    except PageError as error:
-        return _page_error(error)
-
-
-def _card_entry() -> CardEntry:
-    form = request.form
-    return CardEntry(
-        number=form.get("card_number", ""),
-        expiry=form.get("card_expiry") or None,
-        cvc=form.get("card_cvc") or None,
-    )
-
-
-def _portal_action(session_id: str, done: str, action: Callable[[], None]) -> BaseResponse:
-    try:
-        action()
-    except NotFound as error:
-        return _page_error(error)
-    except PageError as error:
-        try:
-            return _portal_page(session_id, error=error.message, status=error.status)
-        except PageError as missing:
-            return _page_error(missing)
-    target = url_for("stripe_emulator_pages.portal_page", session_id=session_id, done=done)
-    return redirect(target, code=303)
-
-
-@pages.post("/portal/<session_id>/subscriptions/<subscription_id>/cancel-at-period-end")
-def portal_cancel_at_period_end(session_id: str, subscription_id: str) -> BaseResponse:
-    portal = _services().portal
-    return _portal_action(
-        session_id,
-        "scheduled",
-        lambda: portal.cancel_at_period_end(session_id, subscription_id),
-    )
-
-
-@pages.post("/portal/<session_id>/subscriptions/<subscription_id>/resume")
-def portal_resume(session_id: str, subscription_id: str) -> BaseResponse:
-    portal = _services().portal
-    return _portal_action(session_id, "resumed", lambda: portal.resume(session_id, subscription_id))
-
-
-@pages.post("/portal/<session_id>/subscriptions/<subscription_id>/cancel")
-def portal_cancel_now(session_id: str, subscription_id: str) -> BaseResponse:
-    portal = _services().portal
-    return _portal_action(
-        session_id, "canceled", lambda: portal.cancel_now(session_id, subscription_id)
-    )
-
-
-@pages.post("/portal/<session_id>/card")
-def portal_update_card(session_id: str) -> BaseResponse:
-    card = _card_entry()
-    portal = _services().portal
-    return _portal_action(session_id, "card", lambda: portal.update_card(session_id, card))
-
-
 # -- invoices -------------------------------------------------------------------
 
 
 def _invoice_page(token: str, *, error: str | None = None, status: int = 200) -> Response:
-    view = _services().invoice_pages.view(token)
+    view = services().invoice_pages.view(token)
     message = "Thank you: this invoice is paid." if request.args.get("done") == "paid" else None
     html = render_template(
         "invoice.html", invoice=view.invoice, token=view.token, message=message, error=error
@@ -212,16 +132,16 @@ def invoice_page(token: str) -> Response:
     try:
         return _invoice_page(token)
     except PageError as error:
-        return _page_error(error)
+        return page_error(error)
 
 
 @pages.post("/i/<token>")
 def invoice_pay(token: str) -> BaseResponse:
-    card = _card_entry()
+    card = card_entry()
     try:
-        _services().invoice_pages.pay(token, card)
+        services().invoice_pages.pay(token, card)
     except NotFound as error:
-        return _page_error(error)
+        return page_error(error)
     except PageError as error:
         return _invoice_page(token, error=error.message, status=error.status)
     target = url_for("stripe_emulator_pages.invoice_page", token=token, done="paid")
@@ -231,9 +151,9 @@ def invoice_pay(token: str) -> BaseResponse:
 @pages.get("/i/<token>/pdf")
 def invoice_pdf(token: str) -> Response:
     try:
-        name, content = _services().invoice_pages.pdf(token)
+        name, content = services().invoice_pages.pdf(token)
     except PageError as error:
-        return _page_error(error)
+        return page_error(error)
     response = Response(content, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{name}"'
     return response

@@ -17,7 +17,12 @@ class PaymentMethods:
 
     def add_card(self, customer_id: str | None, number: str) -> PaymentMethod:
         """Save a test card (digits only) for ``customer_id``."""
-        method = PaymentMethod(id=new_id("pm_"), number=number, customer=customer_id)
+        method = PaymentMethod(
+            id=new_id("pm_"),
+            number=number,
+            customer=customer_id,
+            created=self.store.now_for_customer(customer_id),
+        )
         self.store.payment_methods[method.id] = method
         return method
 

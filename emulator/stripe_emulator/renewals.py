@@ -110,6 +110,8 @@ class Renewals:
             if invoice["next_payment_attempt"] is not None:
                 return
             # The last retry failed.
+            if self.store.settings.after_retries == "past_due":
+                return  # left past due, the invoice open: the next renewal bills all the same
             if self.store.settings.after_retries == "unpaid":
                 subscription["status"] = "unpaid"
                 return

@@ -1,7 +1,7 @@
 """The Flask application: authentication, idempotency keys, errors, and the blueprints.
 
 ``/v1/...`` is Stripe's API (:mod:`.api`), ``/checkout/...`` and ``/portal/...``
-are the hosted pages (:mod:`.pages`), ``/_emulator/...`` the control endpoints
+are the hosted pages (:mod:`.pages`, :mod:`.portal_pages`), ``/_emulator/...`` the control endpoints
 for tests (:mod:`.control`).
 """
 
@@ -25,6 +25,7 @@ from .forms import Params, decode_form
 from .ids import new_id
 from .objects import API_VERSION
 from .pages import pages
+from .portal_pages import portal_pages
 from .services import Services
 from .store import RequestContext, current_request
 
@@ -187,4 +188,5 @@ def create_app(services: Services) -> Flask:
     app.register_blueprint(api)
     app.register_blueprint(control)
     app.register_blueprint(pages)
+    app.register_blueprint(portal_pages)
     return app

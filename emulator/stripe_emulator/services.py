@@ -18,6 +18,7 @@ from .invoicing import Invoicing
 from .lifecycle import SubscriptionLifecycle
 from .objects import Json
 from .payment_methods import PaymentMethods
+from .plan_switches import PlanSwitches
 from .portal import Portal
 from .prorations import PlanChanges
 from .renewals import Renewals
@@ -66,10 +67,11 @@ class Services:
         self.lifecycle = SubscriptionLifecycle(store, self.cards, self.invoicing, self.plans)
         self.customers = Customers(store, self.lifecycle)
         self.checkout = Checkout(store, self.customers, self.cards, self.lifecycle)
-        self.portal = Portal(store, self.cards, self.lifecycle)
+        self.schedules = Schedules(store, self.lifecycle)
+        switches = PlanSwitches(store, self.cards, self.invoicing, self.lifecycle, self.schedules)
+        self.portal = Portal(store, self.cards, self.lifecycle, switches)
         self.invoice_pages = InvoicePages(store, self.cards, self.invoicing, self.lifecycle)
         self.renewals = Renewals(store, self.cards, self.invoicing, self.lifecycle)
-        self.schedules = Schedules(store, self.lifecycle)
         self.engine = Engine(
             store, self.invoicing, self.lifecycle, self.renewals, self.checkout, self.schedules
         )

@@ -7,7 +7,7 @@ from typing import Any
 
 from .errors import StripeError
 
-AFTER_RETRIES = ("canceled", "unpaid")
+AFTER_RETRIES = ("canceled", "unpaid", "past_due")
 
 
 @dataclass
@@ -17,7 +17,8 @@ class Settings:
     retry_days: tuple[int, ...] = (3, 5, 7)
     """Payment retries after the first failure, in days after that failure."""
     after_retries: str = "canceled"
-    """What a subscription becomes when the last retry fails: ``canceled`` or ``unpaid``."""
+    """What a subscription becomes when the last retry fails: ``canceled``, ``unpaid``, or
+    ``past_due`` (Stripe's "leave the subscription past due": it renews and bills on)."""
     incomplete_expiry_seconds: int = 23 * 3600
 
     def to_json(self) -> dict[str, Any]:
@@ -41,7 +42,8 @@ class Settings:
         after_retries = data.get("after_retries", self.after_retries)
         if after_retries not in AFTER_RETRIES:
             raise StripeError(
-                "after_retries must be 'canceled' or 'unpaid'.", param="after_retries"
+                "after_retries must be 'canceled', 'unpaid' or 'past_due'.",
+                param="after_retries",
             )
         days = data.get("retry_days", list(self.retry_days))
         if not isinstance(days, list | tuple) or not all(_positive(day) for day in days):

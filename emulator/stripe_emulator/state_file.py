@@ -72,6 +72,7 @@ _CODECS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
             "events",
             "webhook_endpoints",
             "portal_sessions",
+            "portal_configurations",
             "test_clocks",
         )
     },

@@ -22,6 +22,7 @@ from .cards import PaymentMethod
 from .errors import StripeError, resource_missing
 from .ids import new_id
 from .objects import Json
+from .objects.portal_configuration import built_in_features
 from .settings import Settings
 
 
@@ -72,6 +73,7 @@ _KINDS: dict[str, tuple[str, str]] = {
     "evt_": ("events", "event"),
     "we_": ("webhook_endpoints", "webhook_endpoint"),
     "bps_": ("portal_sessions", "billing_portal.session"),
+    "bpc_": ("portal_configurations", "billing_portal.configuration"),
     "clock_": ("test_clocks", "test_helpers.test_clock"),
 }
 
@@ -98,6 +100,7 @@ class Store:
     events: dict[str, Json] = field(default_factory=dict)
     webhook_endpoints: dict[str, Json] = field(default_factory=dict)
     portal_sessions: dict[str, Json] = field(default_factory=dict)
+    portal_configurations: dict[str, Json] = field(default_factory=dict)
     test_clocks: dict[str, Json] = field(default_factory=dict)
     payment_methods: dict[str, PaymentMethod] = field(default_factory=dict)
     webhook_secrets: dict[str, str] = field(default_factory=dict)
@@ -114,6 +117,7 @@ class Store:
     base_url: str = "http://127.0.0.1"
     """Where the emulator is served, for the URLs of its hosted pages."""
     portal_configuration: str = field(default_factory=lambda: new_id("bpc_"))
+    """The id of the default billing-portal configuration (:meth:`default_portal_configuration`)."""
 
     # -- clocks ---------------------------------------------------------------
 
@@ -130,10 +134,28 @@ class Store:
         customer = self.customers.get(customer_id) if customer_id else None
         return self.now(customer["test_clock"] if customer else None)
 
+    def default_portal_configuration(self) -> Json:
+        """The default billing-portal configuration, made on first need under its id (an
+        older state file kept only the id)."""
+        configuration = self.portal_configurations.get(self.portal_configuration)
+        if configuration is None:
+            configuration = objects.portal_configuration(
+                configuration_id=self.portal_configuration,
+                created=self.now(),
+                features=built_in_features(),
+                is_default=True,
+            )
+            self.portal_configurations[self.portal_configuration] = configuration
+        return configuration
+
     # -- lookups --------------------------------------------------------------
 
     def find(self, object_id: str) -> Json | None:
-        """Any stored object by id, whatever its kind."""
+        """Any stored object by id, whatever its kind (a saved card as its
+        ``payment_method``)."""
+        if object_id.startswith("pm_"):
+            method = self.payment_methods.get(object_id)
+            return method.as_object() if method is not None else None
         for prefix, (attribute, _) in _KINDS.items():
             if object_id.startswith(prefix):
                 collection: dict[str, Json] = getattr(self, attribute)

@@ -328,3 +328,10 @@ def test_the_date_header_is_the_emulators_clock_moved_by_time_travel(
     )
     stamped = parsedate_to_datetime(answer.headers["date"]).timestamp()
     assert abs(stamped - (time.time() + 86400 * 3)) < 60
+    # One Date only: the Stripe SDK joins repeated headers ("<machine's>, <emulator's>"),
+    # and a client reading that one gets the machine's time.
+    client = stripe.StripeClient("sk_test_x", base_addresses={"api": own_emulator.url})
+    listed = client.v1.customers.list()
+    assert listed.last_response is not None
+    joined = listed.last_response.headers["Date"]
+    assert abs(parsedate_to_datetime(joined).timestamp() - stamped) < 60, joined

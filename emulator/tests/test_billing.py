@@ -182,6 +182,28 @@ def test_with_after_retries_unpaid_the_subscription_becomes_unpaid(
     assert event_types(own_emulator, subscription_id)[-1] == "customer.subscription.updated"
 
 
+def test_with_after_retries_past_due_it_stays_past_due_and_bills_the_next_period_too(
+    own_client: stripe.StripeClient, own_emulator: Emulator
+) -> None:
+    with own_emulator.state.lock:
+        own_emulator.settings.after_retries = "past_due"
+    subscription_id, renewal = _failing_subscription(own_client, own_emulator)
+    own_emulator.advance(8 * DAY)  # every retry failed: left as it is
+    assert own_client.v1.subscriptions.retrieve(subscription_id).status == "past_due"
+    next_renewal = _renewal_moment(own_client, subscription_id)
+    assert next_renewal > renewal
+    own_emulator.advance(next_renewal - own_emulator.now() + 60)
+
+    assert own_client.v1.subscriptions.retrieve(subscription_id).status == "past_due"
+    open_invoices = own_client.v1.invoices.list(
+        params={"subscription": subscription_id, "status": "open"}
+    ).data
+    assert len(open_invoices) == 2
+    first, second = sorted(i.status_transitions.finalized_at for i in open_invoices)
+    assert first < renewal + 3600 <= next_renewal <= second
+    assert all(invoice.attempt_count >= 1 for invoice in open_invoices)
+
+
 def test_retry_days_can_be_configured(
     own_client: stripe.StripeClient, own_emulator: Emulator
 ) -> None:

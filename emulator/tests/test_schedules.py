@@ -125,3 +125,26 @@ def test_release_and_cancel(client: stripe.StripeClient, emulator: Emulator) -> 
     ]
     listed = client.v1.subscription_schedules.list(params={"customer": subscription.customer})
     assert [s.id for s in listed.data] == [again.id, schedule.id]
+
+
+def test_a_scheduled_subscription_refuses_cancellation_changes_until_released(
+    client: stripe.StripeClient,
+) -> None:
+    """As Stripe: "The subscription is managed by the subscription schedule ..., and
+    updating any cancelation behavior directly is not allowed"; other updates go on."""
+    price, cheaper = new_price(client), new_price(client, amount=500)
+    _, subscription = _subscribed(client, price)
+    schedule = _downgrade_at_period_end(client, subscription, cheaper)
+    for params in ({"cancel_at_period_end": True}, {"cancel_at": START + 5 * DAY}):
+        with pytest.raises(stripe.InvalidRequestError) as refused:
+            client.v1.subscriptions.update(subscription.id, params=params)  # type: ignore[arg-type]
+        assert f"managed by the subscription schedule `{schedule.id}`" in str(refused.value)
+        assert refused.value.param == next(iter(params))
+    assert client.v1.subscriptions.retrieve(subscription.id).cancel_at_period_end is False
+    client.v1.subscriptions.update(subscription.id, params={"metadata": {"note": "kept"}})
+
+    client.v1.subscription_schedules.release(schedule.id)
+    canceling = client.v1.subscriptions.update(
+        subscription.id, params={"cancel_at_period_end": True}
+    )
+    assert canceling.cancel_at_period_end is True

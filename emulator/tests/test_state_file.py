@@ -148,3 +148,36 @@ def test_a_state_file_without_the_newer_tables_still_loads(tmp_path: Path) -> No
     path.write_text(json.dumps(data))
     with Emulator(port=0, state_file=str(path), tick_interval=None) as emu:
         assert emu.now() > 0
+
+
+def test_portal_configurations_and_the_default_survive_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    with restarted(path) as first:
+        client = client_for(first)
+        made = client.v1.billing_portal.configurations.create(
+            params={"features": {"invoice_history": {"enabled": True}}, "metadata": {"k": "v"}}
+        )
+        [default] = client.v1.billing_portal.configurations.list(params={"is_default": True}).data
+
+    with restarted(path) as second:
+        client = client_for(second)
+        kept = client.v1.billing_portal.configurations.retrieve(made.id)
+        assert kept.to_dict() == made.to_dict()
+        [again] = client.v1.billing_portal.configurations.list(params={"is_default": True}).data
+        assert again.id == default.id
+
+
+def test_a_state_file_from_before_configurations_keeps_its_default_id(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    with restarted(path) as first:
+        customer, _ = subscribe(client_for(first))
+        session = client_for(first).v1.billing_portal.sessions.create(params={"customer": customer})
+    data = json.loads(path.read_text())
+    del data["store"]["portal_configurations"]  # as an older emulator wrote it
+    path.write_text(json.dumps(data))
+
+    with restarted(path) as second:
+        client = client_for(second)
+        [default] = client.v1.billing_portal.configurations.list(params={"is_default": True}).data
+        assert default.id == session.configuration
+        assert client.v1.billing_portal.configurations.retrieve(default.id).is_default is True

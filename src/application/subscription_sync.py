@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 from application.ports import PaymentGateway, UnitOfWork
 from domain.access import AccessPolicy
+from domain.errors import PaymentProviderError
 from domain.provider_events import BillingEvent, BillingEventKind
 from domain.subscription import Subscription
 from domain.user import SnapshotOutcome, User
@@ -130,12 +131,25 @@ def _apply_subscription(
 
 
 def apply_snapshot(user: User, gateway: PaymentGateway, snapshot: Subscription) -> SnapshotOutcome:
+    """Store an event's copy of a subscription, asking the provider when it cannot decide:
+    at a tie with a different stored state, and when it owes without saying since when
+    (the grace counts from the oldest unpaid invoice, which only a fetch tells)."""
     outcome = user.observe(snapshot)
     if outcome is SnapshotOutcome.UNDECIDED:
         current = gateway.get_subscription(snapshot.id)
         if current is None:
             return SnapshotOutcome.STALE
-        outcome = user.record_fetched(replace(current, as_of=max(current.as_of, snapshot.as_of)))
+        return user.record_fetched(replace(current, as_of=max(current.as_of, snapshot.as_of)))
+    if outcome is SnapshotOutcome.APPLIED and snapshot.lacks_unpaid_since:
+        try:
+            current = gateway.get_subscription(snapshot.id)
+        except PaymentProviderError as error:
+            # The state the event carries is stored all the same; until the next event
+            # or reconcile says since when, grace counts from the period's start.
+            log.warning("since when %s owes stays unknown: %s", snapshot.id, error.message)
+        else:
+            if current is not None:
+                user.record_fetched(replace(current, as_of=max(current.as_of, snapshot.as_of)))
     return outcome
 
 

@@ -59,6 +59,16 @@ class AccessPolicy:
     def grants(self, user: User, entitlement: str, now: datetime) -> bool:
         return entitlement in self.entitlements(user, now)
 
+    def plan_in_force(self, user: User, now: datetime) -> Plan | None:
+        """The plan whose access the user holds now; of several, the highest ranked."""
+        held = [
+            plan
+            for subscription in self._sold(user)
+            if subscription.grants_premium(now, self.past_due_grace)
+            and (plan := self.plan_of(subscription)) is not None
+        ]
+        return max(held, key=lambda plan: plan.rank) if held else None
+
     def grants_premium(self, user: User, now: datetime) -> bool:
         """Whether any paid access is granted now (some plan, whichever)."""
         return bool(self.entitlements(user, now))

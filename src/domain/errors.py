@@ -47,6 +47,16 @@ class UnknownPlan(DomainError):
     message = "That plan is not on sale. Choose one on the pricing page."
 
 
+class PlanChangeRefused(DomainError):
+    """A change of plan the policy does not allow now; the message says why and what to do."""
+
+    message = "That plan change is not possible now."
+
+
+class PlanChangeExpired(DomainError):
+    message = "What you confirmed was priced a while ago. Please look at the change again."
+
+
 class NoBillingAccount(DomainError):
     message = "You have no billing account yet. Subscribe first."
 
@@ -76,3 +86,29 @@ class CustomerMissing(PaymentProviderError):
     dashboard, keys of another account or mode, a local emulator that lost its state)."""
 
     message = "We could not find your billing account. Please try again."
+
+
+class EmailDeliveryFailed(DomainError):
+    """The mail server could not be reached, or refused the message.
+
+    `detail` says why, for the log (it never holds a credential). `permanent` is True
+    when sending the same message again cannot work (the server refused the recipient
+    or the content, 5xx), False when a later try may (unreachable, timed out, 4xx, a
+    log-in refused until the setting is fixed).
+    """
+
+    message = "The email could not be sent. Please try again in a moment."
+
+    def __init__(self, detail: str = "", *, permanent: bool = False) -> None:
+        super().__init__()
+        self.detail = detail
+        self.permanent = permanent
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.detail})" if self.detail else self.message
+
+
+class CancellationRefused(DomainError):
+    """Cancelling or resuming is not possible now; the message says why."""
+
+    message = "You have no subscription to cancel."

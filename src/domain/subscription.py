@@ -50,6 +50,9 @@ class Subscription:
     cancel_at_period_end: bool = False
     cancel_at: datetime | None = None
     ended_at: datetime | None = None
+    # When the oldest invoice still unpaid first failed (past_due and unpaid only): grace
+    # counts from it. Subscription events do not carry it; a fetch from the provider does.
+    unpaid_since: datetime | None = None
 
     def __post_init__(self) -> None:
         for name in ("id", "customer_id", "price_id"):
@@ -77,12 +80,24 @@ class Subscription:
             return self.current_period_end
         return None
 
+    @property
+    def owes(self) -> bool:
+        """Whether an invoice of it is unpaid (past_due, or unpaid after the retries)."""
+        return self.status in (SubscriptionStatus.PAST_DUE, SubscriptionStatus.UNPAID)
+
+    @property
+    def lacks_unpaid_since(self) -> bool:
+        """It owes, but nobody told us since when: ask the provider (an event's copy of a
+        subscription never says)."""
+        return self.owes and self.unpaid_since is None
+
     def grants_premium(self, now: datetime, grace: timedelta = DEFAULT_PAST_DUE_GRACE) -> bool:
         """The access rule.
 
         - active and trialing grant access, until the moment a scheduled cancellation ends it;
-        - past_due grants it for `grace` after the failed payment (the start of the unpaid
-          period: a renewal that fails opens the new period all the same);
+        - past_due grants it for `grace` after the oldest unpaid invoice failed: a renewal
+          that fails while an older invoice is still unpaid (Stripe's "leave the
+          subscription past due") opens no new grace;
         - everything else (incomplete, unpaid, paused, canceled, ...) denies.
         """
         ends_at = self.ends_at
@@ -95,9 +110,13 @@ class Subscription:
         return False
 
     def grace_ends(self, grace: timedelta = DEFAULT_PAST_DUE_GRACE) -> datetime:
-        """When a past-due subscription's access ends: `grace` after the failed payment
-        (the start of the unpaid period), or its scheduled end if that comes first."""
-        failed_at = self.current_period_start or self.as_of
+        """When a past-due subscription's access ends: `grace` after the oldest unpaid
+        invoice failed, or its scheduled end if that comes first.
+
+        Without `unpaid_since` (the provider could not say), the start of the unpaid
+        period stands in: a renewal that fails opens the new period all the same.
+        """
+        failed_at = self.unpaid_since or self.current_period_start or self.as_of
         ends = failed_at + grace
         return min(ends, self.ends_at) if self.ends_at else ends
 

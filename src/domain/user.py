@@ -69,6 +69,7 @@ class User:
         """
         stored = self.subscriptions.get(snapshot.id)
         if stored is not None:
+            snapshot = _still_owing_since(stored, snapshot)
             newer = snapshot.is_newer_than(stored)
             if newer is None:
                 return SnapshotOutcome.UNDECIDED
@@ -86,9 +87,20 @@ class User:
         """
         stored = self.subscriptions.get(current.id)
         if stored is not None:
+            current = _still_owing_since(stored, current)
             if current.is_newer_than(stored) is False:
                 return SnapshotOutcome.STALE
             if current.as_of < stored.as_of:  # same second: never move as_of backwards
                 current = replace(current, as_of=stored.as_of)
         self.subscriptions[current.id] = current
         return SnapshotOutcome.APPLIED
+
+
+def _still_owing_since(stored: Subscription, new: Subscription) -> Subscription:
+    """`new`, knowing since when it owes when it does not say and the stored state did:
+    a state that still owes is the same unpaid debt until a state that owes nothing comes
+    between (a copy that omits it, or a fetch that failed, never starts the grace again;
+    a fetch that says since when is believed)."""
+    if new.lacks_unpaid_since and stored.owes and stored.unpaid_since is not None:
+        return replace(new, unpaid_since=stored.unpaid_since)
+    return new

@@ -8,38 +8,53 @@ Nothing happens at import time: providers build their objects on first use, afte
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 
 from dependency_injector import containers, providers
+from sqlalchemy import Engine
 
 from adapters.argon2_hasher import Argon2PasswordHasher
+from adapters.broker import broker_problem
 from adapters.catalog_file import load_catalog
 from adapters.emulator_clock import EmulatorClock
+from adapters.mail import JinjaEmailRenderer, SmtpEmailSender
 from adapters.note_files import FolderNoteLibrary
 from adapters.sqlalchemy.database import create_database_engine, create_session_factory
+from adapters.sqlalchemy.inbox_backlog import read_inbox_backlog
+from adapters.sqlalchemy.outbox_backlog import read_outbox_backlog
+from adapters.sqlalchemy.schema_state import schema_problem
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.stripe import StripePaymentGateway, StripeSettings
 from adapters.system_clock import SystemClock
-from application.ports import Clock, PaymentGateway
+from application.ports import Clock, EmailSender, PaymentGateway
 from application.use_cases.access_content import AccessContent
 from application.use_cases.authenticate_user import (
     AuthenticateUser,
     FailureFloor,
     make_dummy_hash,
 )
+from application.use_cases.cancel_subscription import CancelSubscription
+from application.use_cases.change_plan import ChangePlan
 from application.use_cases.confirm_checkout import ConfirmCheckout
+from application.use_cases.deliver_outbox import DeliverOutbox
 from application.use_cases.get_account import GetAccount
+from application.use_cases.get_plan_in_force import GetPlanInForce
 from application.use_cases.handle_billing_event import HandleBillingEvent
+from application.use_cases.keep_current_plan import KeepCurrentPlan
 from application.use_cases.list_notes import ListNotes
 from application.use_cases.log_out import LogOut
 from application.use_cases.open_billing_portal import OpenBillingPortal
+from application.use_cases.preview_plan_change import PreviewPlanChange
 from application.use_cases.read_note import ReadNote
 from application.use_cases.reconcile_subscriptions import ReconcileSubscriptions
 from application.use_cases.register_user import RegisterUser
 from application.use_cases.replay_events import ReplayEvents
+from application.use_cases.resume_subscription import ResumeSubscription
 from application.use_cases.start_subscription import StartSubscription
 from domain.access import AccessPolicy
 from domain.catalog import Catalog, CatalogError, single_plan
-from domain.errors import PaymentProviderError
+from domain.errors import EmailDeliveryFailed, PaymentProviderError
+from entrypoints.metrics import CountedBillingEvents, ScrapeGauge, inbox_gauges, outbox_gauges
 from entrypoints.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -56,6 +71,13 @@ def build_payment_gateway(settings: Settings) -> PaymentGateway:
             tolerance_seconds=settings.webhook_tolerance_seconds,
         )
     )
+
+
+def build_email_sender(settings: Settings) -> EmailSender:
+    """The SMTP adapter at SMTP_URL (in `make run`, its local mail server)."""
+    if settings.smtp_server is None:
+        raise EmailDeliveryFailed("email is not configured on this server: set SMTP_URL")
+    return SmtpEmailSender(settings.smtp_server, settings.mail_from)
 
 
 def build_catalog(settings: Settings, gateway: Callable[[], PaymentGateway]) -> Catalog:
@@ -89,6 +111,45 @@ def build_catalog(settings: Settings, gateway: Callable[[], PaymentGateway]) -> 
     return resolved
 
 
+def gateway_if_configured(gateway: Callable[[], PaymentGateway]) -> PaymentGateway | None:
+    """The gateway, or None on a server without payments (pages that merely show billing
+    details do without them)."""
+    try:
+        return gateway()
+    except PaymentProviderError:
+        return None
+
+
+def build_portal_configuration(
+    settings: Settings, gateway: Callable[[], PaymentGateway], catalog: Catalog
+) -> str | None:
+    """The billing-portal configuration portal sessions are opened with.
+
+    Under a catalog file: the one `flask stripe-provision` made for it, found once at
+    start-up (as the prices are) and checked to offer exactly the catalog's prices. One
+    missing, or offering other prices, is a `CatalogError` naming the fix: Stripe's
+    default configuration would let subscribers switch as the Dashboard says (to any
+    price, or not at all, downgrades charged at once), so falling back to it would break
+    the plan-change policy quietly. A one-price setup (STRIPE_PRICE_ID) and a server
+    without payments open the provider's default: there is nothing to switch between.
+    """
+    if settings.catalog_file is None or not settings.stripe_secret_key:
+        return None
+    found = gateway().find_portal_configuration()
+    if found is None:
+        raise CatalogError(
+            "the payment provider has no billing-portal configuration for the catalog "
+            "(run `flask stripe-provision`)"
+        )
+    sold = {price.price_id for plan in catalog.plans for price in plan.prices}
+    if found.price_ids != sold:
+        raise CatalogError(
+            f"the billing-portal configuration {found.id} offers switches between prices "
+            "that are not the catalog's prices (run `flask stripe-provision`)"
+        )
+    return found.id
+
+
 def build_access_policy(settings: Settings, catalog: Catalog) -> AccessPolicy:
     """Who reads what: the catalog's plans and the past-due grace."""
     return AccessPolicy(catalog, settings.past_due_grace)
@@ -102,6 +163,26 @@ def build_clock(settings: Settings) -> Clock:
     return SystemClock()
 
 
+def build_readiness_checks(
+    settings: Settings, engine: Engine
+) -> tuple[Callable[[], str | None], ...]:
+    """What /readyz asks, in order: each answers None (fine) or a short reason. The
+    database and its schema; the broker when one is configured."""
+    checks: list[Callable[[], str | None]] = [partial(schema_problem, engine)]
+    if settings.broker_url:
+        checks.append(partial(broker_problem, settings.broker_url))
+    return tuple(checks)
+
+
+def build_scrape_gauges(engine: Engine, clock: Clock) -> tuple[ScrapeGauge, ...]:
+    """What /metrics reads from the database at each scrape: the event inbox's backlog
+    and the email outbox's."""
+    return (
+        inbox_gauges(partial(read_inbox_backlog, engine), clock),
+        outbox_gauges(partial(read_outbox_backlog, engine), clock),
+    )
+
+
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
 
@@ -113,8 +194,20 @@ class Container(containers.DeclarativeContainer):
     gateway = providers.Singleton(build_payment_gateway, settings)
     # The gateway's provider, not the gateway: a server without payments has a catalog.
     catalog = providers.Singleton(build_catalog, settings, gateway.provider)
+    portal_configuration = providers.Singleton(
+        build_portal_configuration, settings, gateway.provider, catalog
+    )
     policy = providers.Singleton(build_access_policy, settings, catalog)
     notes = providers.Singleton(FolderNoteLibrary, settings.provided.notes_dir)
+    email_sender = providers.Singleton(build_email_sender, settings)
+    email_renderer = providers.Singleton(JinjaEmailRenderer)
+    deliver_outbox = providers.Factory(
+        DeliverOutbox,
+        uow=uow,
+        sender=email_sender,
+        clock=clock,
+        message_id_domain=settings.provided.mail_domain,
+    )
 
     register_user = providers.Factory(RegisterUser, uow=uow, hasher=hasher, clock=clock)
     dummy_hash = providers.Singleton(make_dummy_hash, hasher)
@@ -124,22 +217,49 @@ class Container(containers.DeclarativeContainer):
     )
     log_out = providers.Factory(LogOut, uow=uow)
     access_content = providers.Factory(AccessContent, clock=clock, policy=policy)
+    get_plan_in_force = providers.Factory(GetPlanInForce, clock=clock, policy=policy)
     read_note = providers.Factory(ReadNote, notes=notes, uow=uow, clock=clock, policy=policy)
     list_notes = providers.Factory(ListNotes, notes=notes, uow=uow, clock=clock, policy=policy)
-    get_account = providers.Factory(GetAccount, uow=uow, clock=clock, policy=policy)
+    get_account = providers.Factory(
+        GetAccount,
+        uow=uow,
+        clock=clock,
+        policy=policy,
+        gateway=providers.Callable(gateway_if_configured, gateway.provider),
+    )
+    preview_plan_change = providers.Factory(
+        PreviewPlanChange, uow=uow, gateway=gateway, clock=clock, policy=policy
+    )
+    change_plan = providers.Factory(
+        ChangePlan, uow=uow, gateway=gateway, clock=clock, policy=policy
+    )
+    keep_current_plan = providers.Factory(KeepCurrentPlan, uow=uow, gateway=gateway, policy=policy)
+    cancel_subscription = providers.Factory(
+        CancelSubscription, uow=uow, gateway=gateway, policy=policy
+    )
+    resume_subscription = providers.Factory(
+        ResumeSubscription, uow=uow, gateway=gateway, policy=policy
+    )
     start_subscription = providers.Factory(
         StartSubscription, uow=uow, gateway=gateway, clock=clock, policy=policy
     )
     confirm_checkout = providers.Factory(
         ConfirmCheckout, uow=uow, gateway=gateway, clock=clock, policy=policy
     )
-    open_billing_portal = providers.Factory(OpenBillingPortal, uow=uow, gateway=gateway)
-    handle_billing_event = providers.Factory(
+    open_billing_portal = providers.Factory(
+        OpenBillingPortal, uow=uow, gateway=gateway, portal_configuration=portal_configuration
+    )
+    apply_billing_event = providers.Factory(
         HandleBillingEvent, uow=uow, gateway=gateway, clock=clock, policy=policy
     )
+    # What /webhook calls: the same use case, its outcomes counted for /metrics.
+    handle_billing_event = providers.Factory(CountedBillingEvents, apply_billing_event)
     reconcile_subscriptions = providers.Factory(
         ReconcileSubscriptions, uow=uow, gateway=gateway, clock=clock
     )
     replay_events = providers.Factory(
-        ReplayEvents, uow=uow, gateway=gateway, handler=handle_billing_event
+        ReplayEvents, uow=uow, gateway=gateway, handler=apply_billing_event
     )
+
+    readiness_checks = providers.Singleton(build_readiness_checks, settings, engine)
+    scrape_gauges = providers.Singleton(build_scrape_gauges, engine, clock)

@@ -2,22 +2,27 @@
 
 A missing or malformed setting stops start-up with a message naming the variable.
 
-`make run` writes the Stripe settings of the emulator it started to
-`instance/local-run.env`; an app built from the environment without
-STRIPE_SECRET_KEY (the Flask CLI next to a running `make run`) reads them there.
+`make run` writes the Stripe settings of the emulator it started, and the SMTP_URL of
+the local mail server it started, to `instance/local-run.env`; an app built from the
+environment without STRIPE_SECRET_KEY (or without SMTP_URL) reads them there: the Flask
+CLI next to a running `make run` uses the same emulator and mail server.
 """
 
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from email.utils import getaddresses
 from pathlib import Path
 
 from dotenv import dotenv_values
 from limits import parse_many
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from adapters.mail.smtp_server import SmtpServer
 
 DEFAULT_DATABASE_URL = f"sqlite:///{Path('instance') / 'app.db'}"
 # The notes shipped in the project's folder (src/entrypoints/settings.py is two below it),
@@ -35,9 +40,19 @@ LOCAL_RUN_VARIABLES = (
     "STRIPE_WEBHOOK_SECRET",
     "STRIPE_EMULATOR_CLOCK_URL",
 )
+# ...and the local mail server it started, read when SMTP_URL is not set.
+LOCAL_MAIL_VARIABLES = ("SMTP_URL",)
+# The sender of the embedded default's mail, and of a server whose SMTP_URL is on this
+# machine; any other needs MAIL_FROM (a made-up domain would fail SPF and DMARC).
+LOCAL_MAIL_FROM = "Premium Notes <notes@localhost>"
+DEFAULT_MAIL_SMTP_PORT = 1025
+DEFAULT_MAIL_WEB_PORT = 8025
+_MAILBOX = re.compile(r"^[^@\s]+@[^@\s]+$")
 # Only for the embedded local default; start-up refuses it anywhere else.
 LOCAL_SECRET_KEY = "local-development-only-secret-key-not-for-production"  # noqa: S105
 MIN_SECRET_KEY_LENGTH = 32
+MIN_METRICS_TOKEN_LENGTH = 16
+LOG_FORMATS = ("json", "text")
 
 
 class ConfigurationError(RuntimeError):
@@ -72,12 +87,31 @@ class Settings:
     emulator_clock_url: str | None = None
     """The Stripe emulator's clock (`.../_emulator/clock`): the app's time follows it.
     Set by `make run` in the embedded default; unset, the app reads the system clock."""
+    smtp_server: SmtpServer | None = None
+    """Where email goes (SMTP_URL); None: email is not configured, sending fails."""
+    mail_from: str = LOCAL_MAIL_FROM
+    broker_url: str | None = None
+    """The task queue's broker (BROKER_URL, Redis) for `make worker` and `make beat`;
+    None: `make run` runs the scheduled jobs in its own process."""
+    reconcile_interval: timedelta = timedelta(hours=1)
+    log_format: str = "text"
+    """How log lines look: `json` (one object a line, for a log search) or `text`."""
+    metrics_enabled: bool = True
+    metrics_token: str = ""
+    """A bearer token that /metrics asks for; empty: /metrics answers loopback only."""
     local_default: bool = False
+
+    @property
+    def mail_domain(self) -> str:
+        """The domain of MAIL_FROM's address (for the Message-IDs of outbox emails)."""
+        return getaddresses([self.mail_from])[0][1].rpartition("@")[2] or "localhost"
 
     def __repr__(self) -> str:  # secrets never reach a log line
         return (
             f"Settings(database_url={_redact_url(self.database_url)!r}, "
-            f"stripe_api_base={self.stripe_api_base!r}, local_default={self.local_default})"
+            f"stripe_api_base={self.stripe_api_base!r}, "
+            f"smtp_server={str(self.smtp_server) if self.smtp_server else None!r}, "
+            f"local_default={self.local_default})"
         )
 
     @classmethod
@@ -142,6 +176,19 @@ class Settings:
         base_url = env.get("BASE_URL") or None
         if base_url and not base_url.startswith(("http://", "https://")):
             raise ConfigurationError("BASE_URL must start with http:// or https://.")
+        smtp_server = _smtp_server(env)
+        broker_url = env.get("BROKER_URL") or None
+        if broker_url and not broker_url.startswith(("redis://", "rediss://")):
+            raise ConfigurationError(
+                "BROKER_URL must be a Redis URL (redis://HOST:6379/1), "
+                f"not {_redact_url(broker_url)!r}."
+            )
+        metrics_token = env.get("METRICS_TOKEN", "")
+        if metrics_token and len(metrics_token) < MIN_METRICS_TOKEN_LENGTH:
+            raise ConfigurationError(
+                f"METRICS_TOKEN is too short: use at least {MIN_METRICS_TOKEN_LENGTH} "
+                "random characters."
+            )
         return cls(
             secret_key=secret_key,
             database_url=_database_url(env),
@@ -170,8 +217,28 @@ class Settings:
             max_content_length=_int(env, "MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1024),
             notes_dir=Path(env["NOTES_DIR"]) if env.get("NOTES_DIR") else DEFAULT_NOTES_DIR,
             emulator_clock_url=emulator_clock_url,
+            smtp_server=smtp_server,
+            mail_from=_mail_from(env, smtp_server),
+            broker_url=broker_url,
+            reconcile_interval=timedelta(
+                minutes=_float(env, "RECONCILE_INTERVAL_MINUTES", 60, minimum=0.05)
+            ),
+            log_format=log_format_of(env, local_default=local_default),
+            metrics_enabled=_bool(env, "METRICS_ENABLED", True),
+            metrics_token=metrics_token,
             local_default=local_default,
         )
+
+
+def log_format_of(env: Mapping[str, str], *, local_default: bool = False) -> str:
+    """LOG_FORMAT: `json` or `text`; by default text for the embedded local default (a
+    person reads it) and json anywhere else (a log search reads it)."""
+    raw = env.get("LOG_FORMAT", "").strip().lower()
+    if not raw:
+        return "text" if local_default else "json"
+    if raw not in LOG_FORMATS:
+        raise ConfigurationError(f"LOG_FORMAT must be json or text, not {raw!r}.")
+    return raw
 
 
 def catalog_file_of(env: Mapping[str, str]) -> Path | None:
@@ -197,26 +264,41 @@ def settings_for_app(
     catalog, whatever STRIPE_PRICE_ID says.
     """
     env = os.environ if env is None else env
-    if env.get("STRIPE_SECRET_KEY") or not local_run_env.is_file():
+    wanted = not env.get("STRIPE_SECRET_KEY") or not env.get("SMTP_URL")
+    if not wanted or not local_run_env.is_file():
         return Settings.from_env(env)
     try:
         written = dotenv_values(local_run_env)
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigurationError(f"{local_run_env} cannot be read: {error}") from None
+    mail = {
+        name: value
+        for name in LOCAL_MAIL_VARIABLES
+        if not env.get(name) and (value := written.get(name))
+    }
+    if env.get("STRIPE_SECRET_KEY") or not written.get("STRIPE_SECRET_KEY"):
+        return Settings.from_env({**env, **mail})
     embedded = {name: written.get(name) or "" for name in LOCAL_RUN_VARIABLES}
-    return Settings.from_env({**env, **embedded, "STRIPE_PRICE_ID": ""}, local_default=True)
+    return Settings.from_env({**env, **mail, **embedded, "STRIPE_PRICE_ID": ""}, local_default=True)
 
 
 def write_local_run_env(values: Mapping[str, str], path: Path = LOCAL_RUN_ENV) -> None:
-    """Write the embedded default's Stripe settings where `settings_for_app` finds them.
+    """Write the embedded default's settings where `settings_for_app` finds them: the
+    Stripe emulator's (LOCAL_RUN_VARIABLES) and the local mail server's
+    (LOCAL_MAIL_VARIABLES), each group when `values` has it.
 
     Only the owner may read the file (it holds the emulator's webhook secret); it is
     replaced atomically, so a command never reads half of it.
     """
     lines = [
-        "# Written by `make run` for the Flask CLI: the Stripe emulator it started.",
-        "# Read only when STRIPE_SECRET_KEY is not set; rewritten at each start.",
-        *(f"{name}={values[name]}" for name in LOCAL_RUN_VARIABLES),
+        "# Written by `make run` for the Flask CLI: the Stripe emulator and the local mail",
+        "# server it started. Read only when STRIPE_SECRET_KEY (SMTP_URL) is not set;",
+        "# rewritten at each start.",
+        *(
+            f"{name}={values[name]}"
+            for name in LOCAL_RUN_VARIABLES + LOCAL_MAIL_VARIABLES
+            if name in values
+        ),
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -229,6 +311,58 @@ def write_local_run_env(values: Mapping[str, str], path: Path = LOCAL_RUN_ENV) -
         raise
 
 
+def mail_ports(env: Mapping[str, str]) -> tuple[int, int]:
+    """Where `make run` starts the local mail server: MAIL_SMTP_PORT, MAIL_WEB_PORT."""
+    smtp = port_setting(env, "MAIL_SMTP_PORT", DEFAULT_MAIL_SMTP_PORT)
+    web = port_setting(env, "MAIL_WEB_PORT", DEFAULT_MAIL_WEB_PORT)
+    if smtp == web != 0:
+        raise ConfigurationError(f"MAIL_SMTP_PORT and MAIL_WEB_PORT are both {smtp}: pick two.")
+    return smtp, web
+
+
+def port_setting(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name) or str(default)
+    try:
+        port = int(raw)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise ConfigurationError(f"{name} must be a port number (0-65535), not {raw!r}.")
+    return port
+
+
+def _smtp_server(env: Mapping[str, str]) -> SmtpServer | None:
+    url = env.get("SMTP_URL", "").strip()
+    if not url:
+        return None
+    try:
+        return SmtpServer.from_url(url)
+    except ValueError as error:  # its message never repeats the URL: it may hold a password
+        raise ConfigurationError(
+            f"SMTP_URL is malformed: {error} (smtp://user:password@host:587 for STARTTLS, "
+            "smtps://user:password@host:465 for TLS, smtp://127.0.0.1:1025 on this machine)."
+        ) from None
+
+
+def _mail_from(env: Mapping[str, str], smtp_server: SmtpServer | None) -> str:
+    raw = env.get("MAIL_FROM", "").strip()
+    if not raw:
+        if smtp_server is not None and smtp_server.security != "none":
+            raise ConfigurationError(
+                "MAIL_FROM must be set with SMTP_URL: the sender of every email, such as "
+                "'Premium Notes <notes@example.com>'."
+            )
+        return LOCAL_MAIL_FROM
+    parsed = getaddresses([raw])
+    address = parsed[0][1] if len(parsed) == 1 else ""
+    if not (_MAILBOX.match(address) and address.isascii()) or any(c in raw for c in "\r\n\0"):
+        raise ConfigurationError(
+            "MAIL_FROM must be an address, optionally with a name: "
+            f"'Premium Notes <notes@example.com>', not {raw!r}."
+        )
+    return raw
+
+
 def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -238,6 +372,19 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> in
     except ValueError:
         raise ConfigurationError(f"{name} must be a whole number, not {raw!r}.") from None
     if value < minimum:
+        raise ConfigurationError(f"{name} must be at least {minimum}.")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, *, minimum: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a number, not {raw!r}.") from None
+    if not value >= minimum:  # also refuses nan
         raise ConfigurationError(f"{name} must be at least {minimum}.")
     return value
 

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 import pytest
 import requests
+import stripe
 
 from adapters.catalog_file import load_catalog
 from adapters.memory import FakePaymentGateway, ManualClock
@@ -30,6 +31,8 @@ from stripe_emulator import Emulator
 from tests.support import stripe_events as se
 
 KEY = "sk_test_contract"
+CARD = "4242424242424242"
+CARD_THAT_PAYS_ONCE = "4000000000000341"  # pays its first charge, declines the later ones
 HOOK = "http://127.0.0.1:9/webhook"
 REPO_CATALOG = Path(__file__).resolve().parents[2] / "catalog.toml"
 
@@ -41,7 +44,19 @@ class Provider(Protocol):
     def price_id(self) -> str:
         """A price checkouts are made for."""
 
-    def pay(self, session_id: str, url: str) -> None: ...
+    def pay(
+        self, session_id: str, url: str, *, card: str = CARD, promotion_code: str | None = None
+    ) -> None:
+        """Pay on the checkout page with `card` (a test card number), typing the code."""
+
+    def add_promotion_code(self, code: str, *, percent_off: float, months: int, name: str) -> None:
+        """A coupon (`repeating` for `months`) and its promotion code, made in the dashboard."""
+
+    def charges(self, subscription_id: str) -> list[int]:
+        """The amounts charged to the subscription's card, oldest first."""
+
+    def end_period(self, subscription_id: str) -> None:
+        """Time passes until just after the subscription's current period ends."""
 
     def can_pay(self, session_id: str, url: str) -> bool: ...
 
@@ -61,8 +76,32 @@ class FakeProvider:
     def price_id(self) -> str:
         return self.gateway.price_id
 
-    def pay(self, session_id: str, url: str) -> None:
-        self.gateway.pay_checkout(session_id)
+    def pay(
+        self, session_id: str, url: str, *, card: str = CARD, promotion_code: str | None = None
+    ) -> None:
+        self.gateway.pay_checkout(
+            session_id,
+            card=bool(card),  # no number: a trial that asks for no card
+            card_declines_later=card == CARD_THAT_PAYS_ONCE,
+            promotion_code=promotion_code,
+        )
+
+    def add_promotion_code(self, code: str, *, percent_off: float, months: int, name: str) -> None:
+        self.gateway.add_promotion_code(code, percent_off=percent_off, months=months, name=name)
+
+    def charges(self, subscription_id: str) -> list[int]:
+        return [amount for s, amount in self.gateway.charges if s == subscription_id]
+
+    def end_period(self, subscription_id: str) -> None:
+        subscription = self.gateway.subscriptions[subscription_id]
+        assert subscription.current_period_end is not None
+        clock = self.gateway.clock
+        assert isinstance(clock, ManualClock)
+        clock.advance(subscription.current_period_end - clock.now() + timedelta(seconds=60))
+        if self.gateway.would_decline(subscription.customer_id):
+            self.gateway.fail_renewal(subscription_id)
+        else:
+            self.gateway.renew(subscription_id)
 
     def can_pay(self, session_id: str, url: str) -> bool:
         try:
@@ -87,13 +126,62 @@ class EmulatedStripe:
     secret: str
     price_id: str
 
-    def pay(self, session_id: str, url: str) -> None:
-        assert self.can_pay(session_id, url)
+    def pay(
+        self, session_id: str, url: str, *, card: str = CARD, promotion_code: str | None = None
+    ) -> None:
+        assert self.can_pay(session_id, url, card=card, promotion_code=promotion_code)
 
-    def can_pay(self, session_id: str, url: str) -> bool:
-        card = {"card_number": "4242424242424242", "card_expiry": "12/34", "card_cvc": "123"}
-        response = requests.post(url, data=card, allow_redirects=False, timeout=10)
+    def can_pay(
+        self, session_id: str, url: str, *, card: str = CARD, promotion_code: str | None = None
+    ) -> bool:
+        fields = {"card_number": card, "card_expiry": "12/34", "card_cvc": "123"}
+        if promotion_code:
+            fields["promotion_code"] = promotion_code
+        response = requests.post(url, data=fields, allow_redirects=False, timeout=10)
         return response.status_code == 303
+
+    def add_promotion_code(self, code: str, *, percent_off: float, months: int, name: str) -> None:
+        coupon = self._post(
+            "coupons",
+            {
+                "percent_off": str(percent_off),
+                "duration": "repeating",
+                "duration_in_months": str(months),
+                "name": name,
+            },
+        )
+        self._post(
+            "promotion_codes",
+            {"promotion[type]": "coupon", "promotion[coupon]": coupon["id"], "code": code},
+        )
+
+    def charges(self, subscription_id: str) -> list[int]:
+        invoices = self._get(f"invoices?subscription={subscription_id}&limit=100")["data"]
+        paid = [i for i in reversed(invoices) if i["status"] == "paid" and i["amount_paid"] > 0]
+        return [int(i["amount_paid"]) for i in paid]
+
+    def end_period(self, subscription_id: str) -> None:
+        item = self._get(f"subscriptions/{subscription_id}")["items"]["data"][0]
+        self.emulator.advance(item["current_period_end"] - self.emulator.now() + 60)
+
+    def _get(self, path: str) -> Any:
+        response = requests.get(
+            f"{self.emulator.url}/v1/{path}",
+            headers={"Authorization": f"Bearer {KEY}"},
+            timeout=10,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def _post(self, path: str, data: dict[str, str]) -> Any:
+        response = requests.post(
+            f"{self.emulator.url}/v1/{path}",
+            data=data,
+            headers={"Authorization": f"Bearer {KEY}"},
+            timeout=10,
+        )
+        response.raise_for_status()
+        return response.json()
 
     def sign(self, payload: bytes) -> str:
         return se.sign(payload, self.secret)
@@ -118,6 +206,12 @@ def emulator() -> Iterator[Emulator]:
 
 @pytest.fixture(params=["fake", "stripe-emulator"])
 def pair(request: pytest.FixtureRequest) -> tuple[PaymentGateway, Provider]:
+    return make_pair(request)
+
+
+def make_pair(request: pytest.FixtureRequest) -> tuple[PaymentGateway, Provider]:
+    """The gateway and its provider for `request.param`; "stripe-emulator" uses the
+    requesting module's `emulator` fixture."""
     if request.param == "fake":
         fake = FakePaymentGateway(ManualClock(datetime.now(UTC)))
         return fake, FakeProvider(fake)
@@ -375,3 +469,47 @@ def test_find_prices_of_no_key_or_unknown_keys_is_empty(
     gateway, _ = pair
     assert dict(gateway.find_prices([])) == {}
     assert dict(gateway.find_prices(["nobody_sells_this"])) == {}
+
+
+def test_the_catalogs_portal_configuration_is_found_and_used_once_provisioned(
+    pair: tuple[PaymentGateway, Provider],
+) -> None:
+    """`stripe-provision` makes one billing-portal configuration offering switches between
+    the catalog's prices; the gateway finds it (its id, its prices) and opens the portal
+    with it. Provisioning again updates that one, never a second."""
+    gateway, provider = pair
+    catalog = load_catalog(REPO_CATALOG)
+    provider.stock(catalog)
+    found = gateway.find_portal_configuration()
+    assert found is not None
+    resolved = catalog.resolved(gateway.find_prices(catalog.lookup_keys))
+    assert found.price_ids == {price.price_id for plan in resolved.plans for price in plan.prices}
+    provider.stock(catalog)
+    assert gateway.find_portal_configuration() == found
+
+    customer, _ = _checkout(pair, "user-portal")
+    url = gateway.create_portal_session(customer, "http://127.0.0.1:9/account", found.id)
+    assert url.startswith("http")
+    with pytest.raises(PaymentProviderError):
+        gateway.create_portal_session(customer, "http://127.0.0.1:9/account", "bpc_nothing")
+
+
+@pytest.fixture(params=["fake", "stripe-emulator"])
+def unprovisioned(request: pytest.FixtureRequest) -> Iterator[PaymentGateway]:
+    """A provider account nobody provisioned: in the emulator, its default portal
+    configuration and one made by hand, neither marked as the catalog's."""
+    if request.param == "fake":
+        yield FakePaymentGateway(ManualClock(datetime.now(UTC)))
+        return
+    with Emulator(port=0, tick_interval=None) as fresh:
+        client = stripe.StripeClient(KEY, base_addresses={"api": fresh.url})
+        client.v1.billing_portal.configurations.create(
+            params={"features": {"invoice_history": {"enabled": True}}}
+        )
+        yield StripePaymentGateway(StripeSettings(KEY, (), api_base=fresh.url))
+
+
+def test_an_account_never_provisioned_has_no_portal_configuration_of_ours(
+    unprovisioned: PaymentGateway,
+) -> None:
+    assert unprovisioned.find_portal_configuration() is None

@@ -46,7 +46,11 @@ def stripe_stack(
     with emulator, serve_later() as (url, install):
         catalog = load_catalog(catalog_file) if catalog_file else ONE_PRICE
         made = provision(
-            STRIPE_KEY, webhook_url=f"{url}/webhook", api_base=emulator.url, catalog=catalog
+            STRIPE_KEY,
+            webhook_url=f"{url}/webhook",
+            api_base=emulator.url,
+            catalog=catalog,
+            portal=catalog_file is not None,
         )
         app = create_app(
             sqlite_settings(

@@ -3,6 +3,7 @@ failed renewals and the past-due grace, a card fixed in the portal, cancellation
 period end, and reconciliation after lost webhooks."""
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -96,6 +97,57 @@ def test_a_failed_renewal_keeps_premium_for_the_grace_then_refuses_until_the_car
     assert "Active" in browser.get("/account").text
 
 
+def test_a_renewal_failing_while_an_older_invoice_is_unpaid_opens_no_new_grace(
+    stack: StripeStack, browser: Browser
+) -> None:
+    """Stripe's "leave the subscription past due": it renews and bills on while unpaid.
+    The grace counts from the oldest unpaid invoice, not from each new period."""
+    with stack.emulator.state.lock:
+        stack.emulator.settings.after_retries = "past_due"
+    paid = subscribe(browser, card="4000 0000 0000 0341")  # pays now, fails later
+    browser.get(paid.headers["Location"])
+    assert stack.emulator.delivery.wait_idle(10)
+
+    first_failure = period_end(stack)
+    advance_to(stack, first_failure + 3600)
+    assert premium(browser) == 200  # inside the grace
+    advance_to(stack, first_failure + 3.5 * DAY)
+    assert premium(browser) == 403
+
+    next_failure = period_end(stack)  # every retry failed; the next period bills anyway
+    assert next_failure > first_failure + 20 * DAY
+    advance_to(stack, next_failure + 3600)
+    with stack.server.container.uow() as uow:
+        [user] = uow.users.list_billed()
+    [subscription] = user.subscriptions.values()
+    assert subscription.status == "past_due"
+    assert subscription.current_period_start is not None
+    assert subscription.current_period_start.timestamp() == pytest.approx(next_failure, abs=5)
+    assert subscription.unpaid_since is not None
+    assert subscription.unpaid_since.timestamp() == pytest.approx(first_failure, abs=3600)
+    assert premium(browser) == 403  # still the first invoice's grace: long over
+    assert "Payment failed" in browser.get("/account").text
+
+    # A row stored before the column existed counts from its period's start, as before,
+    # until reconcile (or the next event) fetches when the oldest invoice failed.
+    with stack.server.container.uow() as uow:
+        [user] = uow.users.list_billed()
+        user.subscriptions[subscription.id] = replace(subscription, unpaid_since=None)
+        uow.users.save(user)
+        uow.commit()
+    assert premium(browser) == 200
+    reconciled = stack.server.app.test_cli_runner().invoke(args=["reconcile"])
+    assert reconciled.exit_code == 0, reconciled.output
+    assert "changed 1" in reconciled.output
+    assert premium(browser) == 403
+
+    portal = open_portal(browser)
+    fixed = portal_action(browser, portal, "Update card", card_number="4242 4242 4242 4242")
+    assert fixed.status_code in (302, 303)
+    assert stack.emulator.delivery.wait_idle(10)
+    assert premium(browser) == 200  # both invoices paid: active
+
+
 def test_canceling_at_period_end_keeps_premium_until_then(
     stack: StripeStack, browser: Browser
 ) -> None:
@@ -106,7 +158,7 @@ def test_canceling_at_period_end_keeps_premium_until_then(
     assert portal_action(browser, portal, "Cancel at period end").status_code in (302, 303)
     assert stack.emulator.delivery.wait_idle(10)
     assert premium(browser) == 200
-    assert "Access ends" in browser.get("/account").text
+    assert "Cancels on" in browser.get("/account").text
 
     end = period_end(stack)
     advance_to(stack, end - 3600)
@@ -114,7 +166,8 @@ def test_canceling_at_period_end_keeps_premium_until_then(
 
     advance_to(stack, end + 60)  # past the period end: Stripe ends it
     assert premium(browser) == 403
-    assert "Canceled" in browser.get("/account").text
+    account = browser.get("/account").text
+    assert "Ended on" in account and "Cancels on" not in account
 
 
 def test_resuming_in_the_portal_undoes_the_scheduled_cancellation(
@@ -127,7 +180,7 @@ def test_resuming_in_the_portal_undoes_the_scheduled_cancellation(
     assert stack.emulator.delivery.wait_idle(10)
     advance_to(stack, period_end(stack) + 2 * DAY)  # renewed, not ended
     assert premium(browser) == 200
-    assert "Access ends" not in browser.get("/account").text
+    assert "Cancels on" not in browser.get("/account").text
 
 
 def test_reconcile_brings_users_right_when_every_webhook_was_dropped(

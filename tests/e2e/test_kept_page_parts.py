@@ -76,16 +76,3 @@ def test_a_token_is_signed_again_after_half_its_time_limit(
 
     assert again != first  # a new timestamp
     assert ann.post("/logout", data={"csrf_token": again}).status_code == 303
-
-
-def test_the_kept_navigation_follows_the_visitor_signing_in_and_out(app: Flask) -> None:
-    visitor = app.test_client()
-    assert "Log in" in visitor.get("/").get_data(as_text=True)
-    ann = signed_in(app, "ann@example.com")
-    page = ann.get("/").get_data(as_text=True)
-    assert "Log out" in page and "Log in" not in page
-
-    assert ann.post("/logout", data={"csrf_token": logout_token(ann)}).status_code == 303
-
-    page = ann.get("/").get_data(as_text=True)
-    assert "Log in" in page and "Log out" not in page

@@ -163,7 +163,7 @@ def test_a_basic_trial_without_a_card_ends_canceled_and_the_next_has_no_trial(
     assert isinstance(trial_end, int)
     advance(stack, trial_end - stack.emulator.now() + 60)
     assert the_subscription(stack)["status"] == "canceled"
-    assert "Canceled" in browser.get("/account").text
+    assert "Ended on" in browser.get("/account").text
     assert browser.get("/notes/the-weekly-review").status_code == 403
 
     again = browser.get("/pricing")

@@ -370,13 +370,26 @@ def test_every_page_carries_the_security_headers(app: Flask, client: FlaskClient
             assert headers.get("Referrer-Policy") == "strict-origin-when-cross-origin", path
 
 
-def test_no_page_has_an_inline_script(app: Flask, client: FlaskClient) -> None:
+def test_no_page_has_an_inline_script_or_style(app: Flask, client: FlaskClient) -> None:
+    """Scripts only as files of our own (`<script src="/static/...">`, nothing inside),
+    no `<style>`, no `style=` or `on...=` attribute: what the strict CSP would refuse."""
     register(client)
     log_in(client)
-    for path in _get_routes(app):
-        text = client.get(path).get_data(as_text=True)
-        assert "<script" not in text.lower(), path
-        assert " onclick=" not in text.lower(), path
+    anonymous = app.test_client()
+    for who in (anonymous, client):
+        for path in _get_routes(app):
+            response = who.get(path)
+            if response.mimetype != "text/html":
+                continue
+            text = response.get_data(as_text=True)
+            for attributes, body in re.findall(
+                r"<script\b([^>]*)>(.*?)</script>", text, re.S | re.I
+            ):
+                assert re.search(r'\ssrc="/static/[\w.-]+\.js"', attributes), (path, attributes)
+                assert body.strip() == "", path
+            assert text.lower().count("<script") == text.lower().count("</script>"), path
+            assert "<style" not in text.lower(), path
+            assert not re.search(r"<[^>]*\s(style|on\w+)\s*=", text, re.I), path
 
 
 def test_a_body_above_max_content_length_gets_413(client: FlaskClient) -> None:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import stripe
@@ -167,3 +168,104 @@ def test_flask_stripe_provision_creates_the_catalog_before_the_app_can_sell_it(
     assert "STRIPE_PRICE_ID" not in result.stdout  # a catalog needs none
     app = create_app(settings(tmp_path, emulator))  # now it starts
     assert app.extensions["container"].catalog().from_provider
+
+
+def _ours(client: stripe.StripeClient) -> list[Any]:
+    listed = client.v1.billing_portal.configurations.list(params={"limit": 100}).data
+    return [c for c in listed if c.to_dict()["metadata"].get("premium_notes_catalog") == "1"]
+
+
+def test_provisioning_makes_one_portal_configuration_offering_the_catalogs_switches(
+    emulator: Emulator,
+) -> None:
+    """The billing portal switches plans between the catalog's prices only, by the same
+    policy as the app: an upgrade now, charged at once; a downgrade (a cheaper price, or
+    a shorter interval) at the period's end; a trial goes on."""
+    catalog = load_catalog(CATALOG)
+    made = provision(KEY, webhook_url=HOOK, api_base=emulator.url, catalog=catalog)
+    again = provision(KEY, webhook_url=HOOK, api_base=emulator.url, catalog=catalog)
+    client = stripe.StripeClient(KEY, base_addresses={"api": emulator.url})
+    [configuration] = _ours(client)
+    assert made.portal_configuration_id == again.portal_configuration_id == configuration.id
+    update = configuration.features.subscription_update
+    assert (update.enabled, update.default_allowed_updates) == (True, ["price"])
+    offered = {p.product: sorted(p.prices) for p in update.products or []}
+    assert offered == {
+        "premium_notes_basic": sorted([made.prices["basic_monthly"], made.prices["basic_yearly"]]),
+        "premium_notes_pro": sorted([made.prices["pro_monthly"], made.prices["pro_yearly"]]),
+    }
+    assert update.proration_behavior == "always_invoice"
+    assert {c.type for c in update.schedule_at_period_end.conditions} == {
+        "decreasing_item_amount",
+        "shortening_interval",
+    }
+    assert update.trial_update_behavior == "end_trial"
+    cancel = configuration.features.subscription_cancel
+    assert (cancel.enabled, cancel.mode) == (True, "at_period_end")
+    assert configuration.features.payment_method_update.enabled is True
+    assert configuration.features.invoice_history.enabled is True
+    assert configuration.business_profile.headline
+    assert configuration.is_default is False
+
+
+def test_provisioning_a_grown_catalog_updates_the_same_configuration(emulator: Emulator) -> None:
+    catalog = load_catalog(CATALOG)
+    first = provision(
+        KEY, webhook_url=HOOK, api_base=emulator.url, catalog=Catalog(catalog.plans[:1])
+    )
+    grown = provision(KEY, webhook_url=HOOK, api_base=emulator.url, catalog=catalog)
+    assert grown.portal_configuration_id == first.portal_configuration_id
+    client = stripe.StripeClient(KEY, base_addresses={"api": emulator.url})
+    [configuration] = _ours(client)
+    products = configuration.features.subscription_update.products or []
+    assert sorted(p.product for p in products) == ["premium_notes_basic", "premium_notes_pro"]
+
+
+def test_the_app_opens_the_portal_with_the_catalogs_configuration(
+    tmp_path: Path, emulator: Emulator
+) -> None:
+    made = provision(KEY, webhook_url=HOOK, api_base=emulator.url, catalog=load_catalog(CATALOG))
+    app = create_app(settings(tmp_path, emulator))
+    assert app.extensions["container"].portal_configuration() == made.portal_configuration_id
+
+
+def test_a_missing_portal_configuration_stops_start_up_naming_the_fix(
+    tmp_path: Path, emulator: Emulator
+) -> None:
+    """The prices are there but not the portal's configuration (a deployment from before
+    portal switches): the portal would offer whatever Stripe's default allows, so the app
+    refuses to start, naming the command that makes it."""
+    made = provision(KEY, webhook_url=HOOK, api_base=emulator.url, catalog=load_catalog(CATALOG))
+    client = stripe.StripeClient(KEY, base_addresses={"api": emulator.url})
+    assert made.portal_configuration_id is not None
+    client.v1.billing_portal.configurations.update(
+        made.portal_configuration_id, params={"active": False}
+    )
+    with pytest.raises(ConfigurationError, match="billing-portal configuration") as error:
+        create_app(settings(tmp_path, emulator))
+    assert "flask stripe-provision" in str(error.value)
+
+
+def test_a_portal_configuration_offering_other_prices_stops_start_up(
+    tmp_path: Path, emulator: Emulator
+) -> None:
+    made = provision(KEY, webhook_url=HOOK, api_base=emulator.url, catalog=load_catalog(CATALOG))
+    client = stripe.StripeClient(KEY, base_addresses={"api": emulator.url})
+    assert made.portal_configuration_id is not None
+    client.v1.billing_portal.configurations.update(
+        made.portal_configuration_id,
+        params={
+            "features": {
+                "subscription_update": {
+                    "products": [
+                        {"product": "premium_notes_pro", "prices": [made.prices["pro_monthly"]]}
+                    ]
+                }
+            }
+        },
+    )
+    with pytest.raises(ConfigurationError, match="not the catalog's prices") as error:
+        create_app(settings(tmp_path, emulator))
+    assert "flask stripe-provision" in str(error.value)
+    provision(KEY, webhook_url=HOOK, api_base=emulator.url, catalog=load_catalog(CATALOG))
+    create_app(settings(tmp_path, emulator))  # provisioning again puts it right

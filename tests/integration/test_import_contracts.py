@@ -55,7 +55,9 @@ def _toml(contracts: dict[str, object]) -> str:
 
 
 def test_our_tree_keeps_every_import_contract() -> None:
-    result = _lint_imports(ROOT / "pyproject.toml", ROOT / "src", ROOT / "emulator")
+    result = _lint_imports(
+        ROOT / "pyproject.toml", ROOT / "src", ROOT / "emulator", ROOT / "mailserver"
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "BROKEN" not in result.stdout
 
@@ -95,3 +97,22 @@ def test_the_emulator_importing_the_launcher_breaks_the_build(tmp_path: Path) ->
     result = _lint_imports(config, tmp_path / "src")
     assert result.returncode != 0
     assert "stripe_emulator.leaky -> local_run" in result.stdout
+
+
+def test_the_app_importing_the_local_mail_server_breaks_the_build(tmp_path: Path) -> None:
+    config = _tree_with(tmp_path, "adapters/leaky", "import local_mail\n")
+    result = _lint_imports(config, tmp_path / "src")
+    assert result.returncode != 0
+    assert "The app never imports the local mail server BROKEN" in result.stdout
+    assert "adapters.leaky -> local_mail" in result.stdout
+
+
+def test_the_local_mail_server_importing_the_app_breaks_the_build(tmp_path: Path) -> None:
+    config = _tree_with(tmp_path, "local_mail/leaky", "import application\n")
+    result = _lint_imports(config, tmp_path / "src")
+    assert result.returncode != 0
+    assert (
+        "The local mail server imports nothing of the app, the launcher or the emulator BROKEN"
+        in result.stdout
+    )
+    assert "local_mail.leaky -> application" in result.stdout

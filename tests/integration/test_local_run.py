@@ -5,16 +5,20 @@ import json
 import signal
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import requests
 
+from local_mail import MailServer
 from tests.e2e.stripe_stack import open_portal, subscribe
 from tests.e2e.support import Browser
-from tests.support.local_run import LocalRun, free_port, run_launcher, wait_until
+from tests.support.local_inbox import LocalInbox
+from tests.support.local_run import LocalRun, free_port, launcher_env, run_launcher, wait_until
 
 DAY = 24 * 3600
+FLASK_CLI = [str(Path(sys.executable).with_name("flask")), "--app", "entrypoints.flask_app"]
 
 
 def launch(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -58,14 +62,20 @@ def test_restarting_make_run_keeps_billing(tmp_path: Path) -> None:
     assert first_stop == 0, first.output
 
 
-@pytest.mark.parametrize("variable", ["PORT", "STRIPE_EMULATOR_PORT"])
+@pytest.mark.parametrize(
+    "variable", ["PORT", "STRIPE_EMULATOR_PORT", "MAIL_SMTP_PORT", "MAIL_WEB_PORT"]
+)
 def test_a_taken_port_is_one_line_naming_it_and_its_variable(tmp_path: Path, variable: str) -> None:
-    """Issue 8, item 12: no traceback, no "Serving on" line first, exit status 2."""
+    """Issue 8, item 12 (and issue 12's mail server): no traceback, no "Serving on" line
+    first, exit status 2."""
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        ports = {"PORT": str(free_port()), "STRIPE_EMULATOR_PORT": str(free_port())}
+        ports = {
+            name: str(free_port())
+            for name in ("PORT", "STRIPE_EMULATOR_PORT", "MAIL_SMTP_PORT", "MAIL_WEB_PORT")
+        }
         result = launch(tmp_path, **{**ports, variable: str(port)})
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
@@ -136,3 +146,93 @@ def test_a_state_the_emulator_cannot_provision_again_is_one_line(tmp_path: Path)
     assert "Traceback" not in result.stderr
     [line] = [line for line in result.stderr.splitlines() if "provisioning failed" in line]
     assert "stripe-emulator.json" in line
+
+
+def _send_test_email(cwd: Path, address: str) -> subprocess.CompletedProcess[str]:
+    """`flask send-test-email` next to the running `make run`, as an operator runs it."""
+    return subprocess.run(
+        [*FLASK_CLI, "send-test-email", address],
+        capture_output=True,
+        text=True,
+        env=launcher_env(),
+        cwd=cwd,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_make_run_starts_the_local_mail_server_and_the_app_mails_through_it(
+    tmp_path: Path,
+) -> None:
+    """Issue 12: without SMTP_URL, `make run` starts the local mail server, says where its
+    inbox is, and the app's SMTP adapter sends to it; the mail outlives a restart."""
+    ports = {"MAIL_SMTP_PORT": str(free_port()), "MAIL_WEB_PORT": str(free_port())}
+    inbox_url = f"http://127.0.0.1:{ports['MAIL_WEB_PORT']}"
+    with LocalRun(tmp_path, **ports) as run:
+        assert f"read it at {inbox_url}" in run.output
+        sent = _send_test_email(tmp_path, "Ann@Example.com")
+        assert sent.returncode == 0, sent.stderr
+        assert f"sent to ann@example.com through smtp://127.0.0.1:{ports['MAIL_SMTP_PORT']}" in (
+            sent.stdout
+        )
+        [message] = LocalInbox(inbox_url).wait_for(1)
+        assert message["to"] == "ann@example.com"
+        assert message["subject"] == "Test email from Premium Notes"
+        assert message["html"] is not None
+        assert requests.get(inbox_url, timeout=10).status_code == 200
+        assert run.stop() == 0
+    assert "Traceback" not in run.output
+
+    with LocalRun(tmp_path, **ports):
+        assert [m["subject"] for m in LocalInbox(inbox_url).messages()] == [message["subject"]]
+
+
+def test_with_smtp_url_set_no_mail_server_starts_and_the_app_uses_that_url(
+    tmp_path: Path, mail_server: MailServer, local_inbox: LocalInbox
+) -> None:
+    ports = {"MAIL_SMTP_PORT": str(free_port()), "MAIL_WEB_PORT": str(free_port())}
+    with LocalRun(tmp_path, SMTP_URL=mail_server.smtp_url, **ports) as run:
+        assert "local mail server" not in run.output
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", int(ports["MAIL_WEB_PORT"])), timeout=1)
+        # The CLI reads SMTP_URL from the environment, as the server did.
+        env = launcher_env(SMTP_URL=mail_server.smtp_url)
+        sent = subprocess.run(
+            [*FLASK_CLI, "send-test-email", "bob@example.com"],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=60,
+            check=False,
+        )
+        assert sent.returncode == 0, sent.stderr
+    assert [m["to"] for m in local_inbox.wait_for(1)] == ["bob@example.com"]
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"MAIL_SMTP_PORT": "smtp"}, "MAIL_SMTP_PORT must be a port number"),
+        ({"MAIL_WEB_PORT": "70000"}, "MAIL_WEB_PORT must be a port number"),
+        ({"MAIL_SMTP_PORT": "2025", "MAIL_WEB_PORT": "2025"}, "both 2025"),
+        ({"SMTP_URL": "smtp://u:hunter2@mail.example.com:x"}, "SMTP_URL is malformed"),
+    ],
+)
+def test_a_malformed_mail_setting_is_one_line_and_nothing_starts(
+    tmp_path: Path, env: dict[str, str], message: str
+) -> None:
+    result = launch(tmp_path, **env)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()[-1:]
+    assert message in line
+    assert "hunter2" not in result.stderr
+
+
+def test_make_run_reconciles_on_its_schedule_in_its_own_process(tmp_path: Path) -> None:
+    """Issue 13: no broker, no beat, yet reconcile runs every RECONCILE_INTERVAL_MINUTES."""
+    ports = {"PORT": str(free_port()), "STRIPE_EMULATOR_PORT": str(free_port())}
+    with LocalRun(tmp_path, **ports, RECONCILE_INTERVAL_MINUTES="0.05") as run:
+        assert "Reconcile runs in this process every 0.05 minute(s)" in run.output
+        assert wait_until(lambda: "reconcile checked" in run.output, timeout=60), run.output

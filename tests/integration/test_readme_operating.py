@@ -16,6 +16,7 @@ import pytest
 
 from tests.e2e.stripe_stack import subscribe
 from tests.e2e.support import Browser
+from tests.support.local_inbox import LocalInbox
 from tests.support.local_run import LocalRun, free_port, launcher_env, wait_until
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -58,10 +59,15 @@ def test_the_readme_lists_the_operating_commands() -> None:
     assert time_travel_commands(), "the README shows how to move the emulator's clock"
     [emulator] = [command for command in commands if "stripe_emulator" in command]
     assert "12111" not in emulator  # `make run`'s emulator listens there
+    [mail] = [command for command in commands if "local_mail" in command]
+    assert "1025" not in mail.split() and "8025" not in mail.split()  # nor its mail server
 
 
 def test_every_operating_command_works_next_to_make_run(tmp_path: Path) -> None:
-    ports = {"PORT": str(free_port()), "STRIPE_EMULATOR_PORT": str(free_port())}
+    ports = {
+        name: str(free_port())
+        for name in ("PORT", "STRIPE_EMULATOR_PORT", "MAIL_SMTP_PORT", "MAIL_WEB_PORT")
+    }
     with LocalRun(tmp_path, **ports) as run:
         browser = Browser(run.url).sign_up("ops@example.com", "a fine passphrase")
         assert subscribe(browser, price="basic_monthly").status_code == 303
@@ -69,6 +75,9 @@ def test_every_operating_command_works_next_to_make_run(tmp_path: Path) -> None:
             args = runnable(command)
             if "stripe_emulator" in args:
                 check_standalone_emulator(args)
+                continue
+            if "local_mail" in args:
+                check_standalone_mail_server(args)
                 continue
             result = subprocess.run(
                 args,
@@ -84,6 +93,9 @@ def test_every_operating_command_works_next_to_make_run(tmp_path: Path) -> None:
             assert "Traceback" not in result.stderr, shown
             if "reconcile" in args:  # it reached the emulator and found the subscriber
                 assert "checked 1 user(s)" in result.stdout, result.stdout
+            if "send-test-email" in args:  # it reached make run's mail server
+                inbox = LocalInbox(f"http://127.0.0.1:{ports['MAIL_WEB_PORT']}")
+                assert [m["to"] for m in inbox.messages()] == ["you@example.com"]
 
         emulator = f"127.0.0.1:{ports['STRIPE_EMULATOR_PORT']}"
         # stripe-provision had nothing to do there: the emulator still sends every
@@ -121,11 +133,26 @@ def check_standalone_emulator(args: list[str]) -> None:
         assert b"Traceback" not in errors
 
 
-def healthy(port: str) -> bool:
+def check_standalone_mail_server(args: list[str]) -> None:
+    """`python -m local_mail --port N --web-port M` on free ports: its inbox answers, then
+    it stops on SIGINT and SIGTERM with exit status 0."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        web_port = str(free_port())
+        moved = {"--port": str(free_port()), "--web-port": web_port}
+        args = [moved.get(before, arg) for before, arg in zip(["", *args[:-1]], args, strict=True)]
+        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            assert wait_until(partial(healthy, web_port, "/api/health"), timeout=20), args
+        finally:
+            process.send_signal(signum)
+            _, errors = process.communicate(timeout=20)
+        assert process.returncode == 0, errors.decode()
+        assert b"Traceback" not in errors
+
+
+def healthy(port: str, path: str = "/_emulator/health") -> bool:
     try:
-        with urllib.request.urlopen(
-            f"http://127.0.0.1:{port}/_emulator/health", timeout=1
-        ) as answer:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=1) as answer:
             return bool(json.load(answer) == {"ok": True})
     except OSError:
         return False

@@ -7,9 +7,11 @@ import pytest
 from application.ports import PaymentGateway
 from domain.access import AccessPolicy
 from entrypoints.settings import (
+    LOCAL_MAIL_FROM,
     LOCAL_SECRET_KEY,
     ConfigurationError,
     Settings,
+    mail_ports,
     settings_for_app,
     write_local_run_env,
 )
@@ -51,6 +53,13 @@ def test_the_local_default_gets_a_development_key_only_there() -> None:
         ({"LOGIN_RATE_LIMIT": "often"}, "LOGIN_RATE_LIMIT"),
         ({"REGISTER_RATE_LIMIT": "5 a day"}, "REGISTER_RATE_LIMIT"),
         ({"TRUSTED_PROXY_HOPS": "x"}, "TRUSTED_PROXY_HOPS"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
+        ({"BROKER_URL": "amqp://guest@rabbit//"}, "BROKER_URL"),
+        ({"RECONCILE_INTERVAL_MINUTES": "hourly"}, "RECONCILE_INTERVAL_MINUTES"),
+        ({"RECONCILE_INTERVAL_MINUTES": "0"}, "RECONCILE_INTERVAL_MINUTES"),
+        ({"RECONCILE_INTERVAL_MINUTES": "nan"}, "RECONCILE_INTERVAL_MINUTES"),
+        ({"METRICS_TOKEN": "short"}, "METRICS_TOKEN"),
+        ({"METRICS_ENABLED": "perhaps"}, "METRICS_ENABLED"),
         ({"STRIPE_EMULATOR_CLOCK_URL": "127.0.0.1:12111"}, "STRIPE_EMULATOR_CLOCK_URL"),
         (
             {
@@ -82,9 +91,19 @@ def test_an_https_base_url_makes_cookies_secure() -> None:
 
 def test_settings_never_print_their_secrets() -> None:
     env = {"SECRET_KEY": GOOD_KEY, **STRIPE, "DATABASE_URL": "postgresql://u:hunter2@db/x"}
+    env["METRICS_TOKEN"] = "metrics-token-abcdef0123"
+    env["BROKER_URL"] = "redis://:broker-password@redis:6379/1"
     text = repr(Settings.from_env(env))
-    for secret in (GOOD_KEY, "sk_test_abc", "whsec_test_1", "hunter2"):
+    secrets = (GOOD_KEY, "sk_test_abc", "whsec_test_1", "hunter2", "metrics-token", "broker-pass")
+    for secret in secrets:
         assert secret not in text
+
+
+def test_logs_are_json_in_production_and_text_for_the_local_default() -> None:
+    assert Settings.from_env({"SECRET_KEY": GOOD_KEY}).log_format == "json"
+    assert Settings.from_env({}, local_default=True).log_format == "text"
+    assert Settings.from_env({"LOG_FORMAT": "JSON"}, local_default=True).log_format == "json"
+    assert Settings.from_env({"SECRET_KEY": GOOD_KEY, "LOG_FORMAT": "text"}).log_format == "text"
 
 
 def test_without_stripe_keys_the_app_joins_the_emulator_make_run_wrote_down(
@@ -203,3 +222,100 @@ def test_a_grandfathered_price_under_a_catalog_gives_the_plan_it_names(tmp_path:
         )
     with pytest.raises(ConfigurationError, match="=PLAN"):
         Settings.from_env({"SECRET_KEY": "k" * 40, "STRIPE_GRANDFATHERED_PRICE_IDS": "price_x=a=b"})
+
+
+def test_without_smtp_url_email_is_not_configured_and_the_sender_is_local() -> None:
+    settings = Settings.from_env({"SECRET_KEY": GOOD_KEY})
+    assert settings.smtp_server is None
+    assert settings.mail_from == LOCAL_MAIL_FROM
+
+
+def test_smtp_url_and_mail_from_are_read() -> None:
+    settings = Settings.from_env(
+        {
+            "SECRET_KEY": GOOD_KEY,
+            "SMTP_URL": "smtp://apikey:hunter2@smtp.example.com:587",
+            "MAIL_FROM": '"Premium Notes" <notes@example.com>',
+        }
+    )
+    assert settings.smtp_server is not None
+    assert (settings.smtp_server.host, settings.smtp_server.security) == (
+        "smtp.example.com",
+        "starttls",
+    )
+    assert settings.mail_from == '"Premium Notes" <notes@example.com>'
+    assert "hunter2" not in repr(settings)
+    assert "smtp://apikey:***@smtp.example.com:587" in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"SMTP_URL": "mail.example.com:587"}, "SMTP_URL"),
+        ({"SMTP_URL": "smtp://u:hunter2@mail.example.com:99999"}, "SMTP_URL"),
+        ({"SMTP_URL": "smtp://u:hunter2@mail.example.com/x?y"}, "SMTP_URL"),
+        ({"SMTP_URL": "smtp://u:hunter2@mail.example.com"}, "MAIL_FROM must be set"),
+        ({"MAIL_FROM": "notes"}, "MAIL_FROM"),
+        ({"MAIL_FROM": "a@example.com, b@example.com"}, "MAIL_FROM"),
+        ({"MAIL_FROM": "Notes <notes@example.com>\r\nBcc: x@example.com"}, "MAIL_FROM"),
+        ({"MAIL_FROM": "nötes@exämple.com"}, "MAIL_FROM"),
+    ],
+)
+def test_a_malformed_mail_setting_is_one_line_naming_it_without_the_password(
+    env: dict[str, str], variable: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=variable) as raised:
+        Settings.from_env({"SECRET_KEY": GOOD_KEY, **env})
+    assert "hunter2" not in str(raised.value)
+    assert "\n" not in str(raised.value)  # one line
+
+
+def test_a_loopback_smtp_url_needs_no_mail_from() -> None:
+    settings = Settings.from_env({"SECRET_KEY": GOOD_KEY, "SMTP_URL": "smtp://127.0.0.1:1025"})
+    assert settings.smtp_server is not None and settings.smtp_server.security == "none"
+    assert settings.mail_from == LOCAL_MAIL_FROM
+
+
+def test_the_local_mail_server_ports_default_to_1025_and_8025() -> None:
+    assert mail_ports({}) == (1025, 8025)
+    assert mail_ports({"MAIL_SMTP_PORT": "2525", "MAIL_WEB_PORT": "0"}) == (2525, 0)
+    assert mail_ports({"MAIL_SMTP_PORT": "0", "MAIL_WEB_PORT": "0"}) == (0, 0)  # any two
+    for env in ({"MAIL_SMTP_PORT": "x"}, {"MAIL_WEB_PORT": "-1"}, {"MAIL_WEB_PORT": "1025"}):
+        with pytest.raises(ConfigurationError, match=next(iter(env))):
+            mail_ports(env)
+
+
+def test_without_smtp_url_the_app_joins_the_mail_server_make_run_wrote_down(
+    tmp_path: Path,
+) -> None:
+    """The Flask CLI next to `make run` sends to its local mail server, whichever Stripe
+    it uses; its own SMTP_URL wins."""
+    written = tmp_path / "local-run.env"
+    write_local_run_env({"SMTP_URL": "smtp://127.0.0.1:2025"}, written)
+    alone = settings_for_app({"SECRET_KEY": GOOD_KEY}, local_run_env=written)
+    assert str(alone.smtp_server) == "smtp://127.0.0.1:2025"
+    assert alone.local_default is False  # no emulator written down: no development key
+    with pytest.raises(ConfigurationError, match="SECRET_KEY is not set"):
+        settings_for_app({}, local_run_env=written)
+
+    with_stripe = settings_for_app({"SECRET_KEY": GOOD_KEY, **STRIPE}, local_run_env=written)
+    assert str(with_stripe.smtp_server) == "smtp://127.0.0.1:2025"
+    own = settings_for_app(
+        {"SECRET_KEY": GOOD_KEY, "SMTP_URL": "smtp://127.0.0.1:3025"}, local_run_env=written
+    )
+    assert str(own.smtp_server) == "smtp://127.0.0.1:3025"
+
+    write_local_run_env(
+        {
+            "STRIPE_SECRET_KEY": "sk_test_local",
+            "STRIPE_API_BASE": "http://127.0.0.1:12111",
+            "STRIPE_WEBHOOK_SECRET": "whsec_local",
+            "STRIPE_EMULATOR_CLOCK_URL": "http://127.0.0.1:12111/_emulator/clock",
+            "SMTP_URL": "smtp://127.0.0.1:2025",
+        },
+        written,
+    )
+    both = settings_for_app({}, local_run_env=written)
+    assert both.local_default is True
+    assert str(both.smtp_server) == "smtp://127.0.0.1:2025"
+    assert both.stripe_api_base == "http://127.0.0.1:12111"

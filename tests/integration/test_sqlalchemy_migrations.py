@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from adapters.sqlalchemy.database import MIGRATIONS, create_database_engine, migrate
 from adapters.sqlalchemy.tables import Base
 
-TABLES = {"users", "subscriptions", "billing_events"}
+TABLES = {"users", "subscriptions", "billing_events", "outbox"}
 
 
 def head() -> str:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from adapters.stripe import StripePaymentGateway, StripeSettings
+from adapters.stripe.translate import oldest_failure
 from domain.errors import InvalidWebhook
 from domain.provider_events import BillingEventKind
 from domain.subscription import SubscriptionStatus
@@ -143,3 +144,22 @@ def test_a_live_event_is_refused_on_a_test_key_and_a_test_event_on_a_live_key() 
     test = json.dumps(se.event("customer.subscription.updated", se.subscription()))
     with pytest.raises(InvalidWebhook, match="mode"):
         gateway("sk_live_translation").parse_webhook(test.encode(), se.sign(test.encode(), SECRET))
+
+
+def test_the_oldest_failure_is_the_first_tried_open_invoice_finalized() -> None:
+    def invoice(created: int, finalized: int | None, attempts: int) -> dict[str, object]:
+        return {
+            "object": "invoice",
+            "created": created,
+            "attempt_count": attempts,
+            "status_transitions": {"finalized_at": finalized},
+        }
+
+    older_untried = invoice(1_000, 1_000, 0)  # sent to pay by hand: never charged
+    first = invoice(2_000, 5_600, 4)  # finalized an hour after it was made, then charged
+    second = invoice(9_000, 12_600, 1)
+    at = oldest_failure([second, older_untried, first])
+    assert at == datetime.fromtimestamp(5_600, UTC)
+    assert oldest_failure([older_untried]) == datetime.fromtimestamp(1_000, UTC)
+    assert oldest_failure([invoice(3_000, None, 1)]) == datetime.fromtimestamp(3_000, UTC)
+    assert oldest_failure([]) is None

@@ -31,19 +31,21 @@ def free_port() -> int:
 # directory is the test's own, which has none.
 REPO_CATALOG = Path(__file__).resolve().parents[2] / "catalog.toml"
 # Settings of the caller's own that would change what the launcher does.
-_NOT_INHERITED = {"SECRET_KEY", "DATABASE_URL", "HOST", "PORT", "BASE_URL"}
+_NOT_INHERITED = {"SECRET_KEY", "DATABASE_URL", "HOST", "PORT", "BASE_URL", "SMTP_URL"}
 
 
 def launcher_env(**env: str) -> dict[str, str]:
-    """The test process's environment without its Stripe keys, SECRET_KEY, database or
-    addresses (the embedded default in the working directory, selling the project's
-    catalog), plus `env`."""
+    """The test process's environment without its Stripe keys, SECRET_KEY, database,
+    mail settings or addresses (the embedded default in the working directory, selling
+    the project's catalog, its local mail server on free ports), plus `env`."""
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in _NOT_INHERITED and not k.startswith("STRIPE_")
+        if k not in _NOT_INHERITED and not k.startswith(("STRIPE_", "MAIL_"))
     }
-    return {**clean, "CATALOG_FILE": str(REPO_CATALOG), **env}
+    # Free ports, not 1025 and 8025: launchers of tests running side by side never meet.
+    mail = {"MAIL_SMTP_PORT": str(free_port()), "MAIL_WEB_PORT": str(free_port())}
+    return {**clean, "CATALOG_FILE": str(REPO_CATALOG), **mail, **env}
 
 
 def run_launcher(cwd: Path, timeout: float = 60, **env: str) -> subprocess.CompletedProcess[str]:

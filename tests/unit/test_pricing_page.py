@@ -21,8 +21,8 @@ YEARLY = PlanPrice("pro_yearly", Interval.YEAR, 12000, "usd", "price_y")
         (500, "usd", "$5.00"),
         (123456, "eur", "€1,234.56"),
         (5, "gbp", "£0.05"),
-        (500, "jpy", "500 JPY"),
-        (1250, "CHF", "12.50 CHF"),
+        (500, "jpy", "¥500"),
+        (1250, "CHF", "CHF\u00a012.50"),
     ],
 )
 def test_money_is_shown_in_the_prices_currency(amount: int, currency: str, shown: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response
 
-from ..errors import resource_missing
+from ..errors import StripeError, resource_missing
 from .common import params, respond, route, services, url_param
 
 
@@ -17,11 +17,23 @@ def create_portal_session() -> Response:
     customer = s.store.get_param(
         s.store.customers, p.required_string("customer"), "customer", "customer"
     )
-    configuration = p.string("configuration")
-    if configuration not in (None, s.store.portal_configuration):
-        # The emulator has one configuration, its default (the id on every session).
-        raise resource_missing("billing_portal.configuration", configuration, param="configuration")
+    configuration = s.store.default_portal_configuration()
+    configuration_id = p.string("configuration")
+    if configuration_id is not None:
+        found = s.store.portal_configurations.get(configuration_id)
+        if found is None:
+            raise resource_missing(
+                "billing_portal.configuration", configuration_id, param="configuration"
+            )
+        if not found["active"]:
+            raise StripeError(
+                f"The configuration {configuration_id} is not active.", param="configuration"
+            )
+        configuration = found
     session = s.portal.create(
-        customer, return_url=url_param(p, "return_url"), locale=p.string("locale")
+        customer,
+        configuration=configuration,
+        return_url=url_param(p, "return_url") or configuration["default_return_url"],
+        locale=p.string("locale"),
     )
     return respond(session)

@@ -154,6 +154,14 @@ def update_subscription(subscription_id: str) -> Response:
                 "You may only specify one of these parameters: cancel_at, cancel_at_period_end.",
                 param="cancel_at",
             )
+    if change.touches_cancellation() and subscription["schedule"] is not None:
+        # As Stripe: a schedule decides what happens at the phase's end, cancellation too.
+        raise StripeError(
+            f"The subscription is managed by the subscription schedule "
+            f"`{subscription['schedule']}`, and updating any cancelation behavior directly "
+            "is not allowed. Please update the schedule instead.",
+            param="cancel_at" if p.has("cancel_at") else "cancel_at_period_end",
+        )
     if p.has("description"):
         change.description = p.string("description") or ""
     if p.has("pause_collection"):

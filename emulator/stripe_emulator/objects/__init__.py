@@ -14,6 +14,8 @@ from .customer import customer
 from .discount import coupon, discount, promotion_code
 from .event import event
 from .invoice import invoice, invoice_line
+from .payment_method import payment_method
+from .portal_configuration import portal_configuration, portal_product
 from .portal_session import portal_session
 from .subscription import subscription, subscription_item
 from .subscription_schedule import schedule_phase, subscription_schedule
@@ -34,7 +36,10 @@ __all__ = [
     "invoice",
     "invoice_line",
     "list_object",
+    "payment_method",
     "plan_from_price",
+    "portal_configuration",
+    "portal_product",
     "portal_session",
     "price",
     "product",

@@ -6,6 +6,7 @@ cases in milliseconds.
 """
 
 from adapters.memory.clock import ManualClock
+from adapters.memory.email_sender import InMemoryEmailSender, SentEmail
 from adapters.memory.hasher import FakePasswordHasher
 from adapters.memory.note_library import InMemoryNoteLibrary
 from adapters.memory.payment_gateway import FakePaymentGateway
@@ -14,8 +15,10 @@ from adapters.memory.unit_of_work import InMemoryStore, InMemoryUnitOfWork
 __all__ = [
     "FakePasswordHasher",
     "FakePaymentGateway",
+    "InMemoryEmailSender",
     "InMemoryNoteLibrary",
     "InMemoryStore",
     "InMemoryUnitOfWork",
     "ManualClock",
+    "SentEmail",
 ]

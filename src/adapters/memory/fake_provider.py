@@ -1,60 +1,34 @@
 """The provider side of the in-memory payment gateway: what a provider's dashboard,
-clock and webhooks do, for tests; and the fake's own event payloads."""
+clock and webhooks do, for tests (its objects and event payloads: fake_objects.py)."""
 
 import hashlib
 import hmac
 import itertools
 import json
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
 
-from adapters.stripe_event_types import KIND_OF_TYPE
-from application.ports import CheckoutOffer, Clock
+from adapters.memory.fake_billing import FakeInvoiceBook
+from adapters.memory.fake_objects import (
+    FakeCheckout,
+    FakeCustomer,
+    event_from_payload,
+    subscription_to_json,
+)
+from application.ports import Clock, PortalConfiguration
 from domain.catalog import Catalog, Interval, PlanPrice
-from domain.errors import CustomerMissing, PaymentProviderError
-from domain.provider_events import BillingEvent, BillingEventKind
+from domain.errors import CustomerMissing, PaymentDeclined, PaymentProviderError
+from domain.plan_change import Discount, PendingChange
+from domain.provider_events import BillingEvent
 from domain.subscription import Subscription, SubscriptionStatus
 
 PERIOD = timedelta(days=30)
-_checkout_numbers = itertools.count(1)  # creation order, for ties of requested_at
-
-
-@dataclass
-class FakeCheckout:
-    id: str
-    user_id: str
-    customer_id: str
-    success_url: str
-    cancel_url: str
-    requested_at: datetime
-    offer: CheckoutOffer
-    subscription_id: str | None = None
-    expired: bool = False
-    # Promotion codes are accepted on every checkout (`allow_promotion_codes`).
-    allow_promotion_codes: bool = True
-    number: int = field(default_factory=lambda: next(_checkout_numbers))
-
-    @property
-    def is_open(self) -> bool:
-        return self.subscription_id is None and not self.expired
-
-    @property
-    def url(self) -> str:
-        return f"https://checkout.fake/{self.id}"
-
-
-@dataclass
-class FakeCustomer:
-    id: str
-    user_id: str
-    email: str
-    subscriptions: list[str] = field(default_factory=list)
 
 
 class FakeProvider:
     """A payment provider's state and what it does on its own: `add_price`, `stock`,
-    `pay_checkout`, `renew`,
+    `add_promotion_code`, `pay_checkout`, `renew` (a change scheduled for the period's
+    end happens then),
     `fail_renewal`, `recover`, `schedule_cancel`, `resume`, `cancel_now`,
     `delete_customer`, `subscribe_directly`, `lose_state`. Each returns the events the
     provider would send; `signed` turns one into the (payload, signature) pair a webhook
@@ -77,10 +51,21 @@ class FakeProvider:
         self.checkouts: dict[str, FakeCheckout] = {}
         self.subscriptions: dict[str, Subscription] = {}
         self.events: list[BillingEvent] = []
-        self.portal_sessions: list[tuple[str, str]] = []
+        self.portal_sessions: list[tuple[str, str, str | None]] = []  # with the configuration
+        self.portal_configuration: PortalConfiguration | None = None  # what `stock` made
         self.trial_cards: dict[str, bool] = {}  # trialing subscription id: a card given
+        # Subscription id: when each of its open invoices failed, oldest first.
+        self.unpaid_invoices: dict[str, list[datetime]] = {}
         self.prices: dict[str, PlanPrice] = {}  # by lookup key, as `find_prices` finds them
         self._customer_keys: dict[tuple[str, str | None], str] = {}
+        self.pending: dict[str, PendingChange] = {}  # subscription id: its scheduled change
+        self.discounts: dict[str, Discount] = {}  # subscription id: its discount
+        self.promotion_codes: dict[str, tuple[Discount, int | None]] = {}  # code: (it, months)
+        self.cards: dict[str, str] = {}  # customer id: "pays", "first_only" or "declines"
+        self.charges: list[tuple[str, int]] = []  # (subscription id, amount) paid, in order
+        self.balances: dict[str, int] = {}  # customer id: balance (negative: a credit)
+        self.invoice_book = FakeInvoiceBook()  # every charge and failed renewal, invoiced
+        self._changes_done: dict[tuple[str, str | None, str, int], Subscription] = {}
         self.fail_next: Exception | None = None
         self._ids = itertools.count(1)
 
@@ -95,13 +80,46 @@ class FakeProvider:
         return price
 
     def stock(self, catalog: Catalog) -> Catalog:
-        """Every price of `catalog` created here, as the file says; returns the catalog
-        resolved against them (what the app sells at start-up)."""
+        """Every price of `catalog` created here, as the file says, and the billing portal's
+        configuration switching between them (one, updated); returns the catalog resolved
+        against them (what the app sells at start-up)."""
         for plan in catalog.plans:
             for price in plan.prices:
                 if price.lookup_key not in self.prices:
                     self.add_price(price.lookup_key, price.interval, price.amount, price.currency)
-        return catalog.resolved(self.prices)
+        resolved = catalog.resolved(self.prices)
+        price_ids = frozenset(
+            p.price_id for plan in resolved.plans for p in plan.prices if p.price_id
+        )
+        known = self.portal_configuration
+        self.portal_configuration = PortalConfiguration(
+            known.id if known else self._id("bpc"), price_ids
+        )
+        return resolved
+
+    def add_promotion_code(
+        self,
+        code: str,
+        *,
+        percent_off: float | None = None,
+        amount_off: int | None = None,
+        currency: str = "usd",
+        name: str | None = None,
+        months: int | None = None,
+    ) -> None:
+        """A coupon and its promotion code, typed at checkout (`pay_checkout`); `months`:
+        the discount lasts that long (`repeating`), else for ever."""
+        discount = Discount(
+            name=name,
+            code=code,
+            percent_off=percent_off,
+            amount_off=amount_off,
+            currency=currency if amount_off is not None else None,
+        )
+        self.promotion_codes[code.lower()] = (discount, months)
+
+    def price_by_id(self, price_id: str | None) -> PlanPrice | None:
+        return next((p for p in self.prices.values() if p.price_id == price_id), None)
 
     def signed(self, event: BillingEvent) -> tuple[bytes, str]:
         payload = event.payload.encode()
@@ -111,19 +129,39 @@ class FakeProvider:
         """The fake's webhook signature: HMAC-SHA256 of the body with the secret."""
         return hmac.new(self.webhook_secret.encode(), payload, hashlib.sha256).hexdigest()
 
-    def pay_checkout(self, session_id: str, *, card: bool = True) -> list[BillingEvent]:
+    def pay_checkout(
+        self,
+        session_id: str,
+        *,
+        card: bool = True,
+        card_declines_later: bool = False,
+        promotion_code: str | None = None,
+    ) -> list[BillingEvent]:
         """The person completes the checkout: pays, or starts its trial (`card=False`:
-        without a card, which only a no-card trial allows)."""
+        without a card, which only a no-card trial allows). `card_declines_later`: the
+        card pays its first charge only (Stripe's 4000 0000 0000 0341); `promotion_code`:
+        one made by `add_promotion_code`, typed on the page."""
         checkout = self.checkouts[session_id]
         if not checkout.is_open:
             raise PaymentProviderError("This checkout is no longer open.")
         offer = checkout.offer
         if not card and not offer.trial_without_card:
             raise PaymentProviderError("This checkout needs a card.")
+        promotion = None
+        if promotion_code is not None:
+            promotion = self.promotion_codes.get(promotion_code.strip().lower())
+            if promotion is None:
+                raise PaymentProviderError("This code is invalid.")
+        if card:
+            self.cards[checkout.customer_id] = "first_only" if card_declines_later else "pays"
         if offer.trial_days:
-            return self._start_trial(checkout, card=card)
+            events = self._start_trial(checkout, card=card)
+            self._give_discount(checkout.subscription_id, promotion)
+            return events
         subscription = self._new_subscription(checkout.customer_id, offer.price_id)
         checkout.subscription_id = subscription.id
+        self._give_discount(subscription.id, promotion)
+        self._paid(subscription.id, self._renewal_amount(subscription.id, offer.price_id))
         # As Stripe: created incomplete, its first invoice paid, then updated to active,
         # all in the same second (a tie the service settles by asking).
         incomplete = replace(subscription, status=SubscriptionStatus.INCOMPLETE)
@@ -141,10 +179,17 @@ class FakeProvider:
 
     def end_trial(self, subscription_id: str) -> list[BillingEvent]:
         """The trial's end: with a card, the first period is charged (active); without
-        one, the subscription is canceled (`missing_payment_method=cancel`)."""
+        one, the subscription is canceled (`missing_payment_method=cancel`); set to
+        cancel, it ends."""
+        if self.subscriptions[subscription_id].cancel_at_period_end:
+            self.trial_cards.pop(subscription_id, None)
+            return self.cancel_now(subscription_id)
         if not self.trial_cards.pop(subscription_id, False):
             return self.cancel_now(subscription_id)
-        return self._next_period(subscription_id, SubscriptionStatus.ACTIVE, "invoice.paid")
+        events = self._next_period(subscription_id, SubscriptionStatus.ACTIVE, "invoice.paid")
+        current = self.subscriptions[subscription_id]
+        self._paid(subscription_id, self._renewal_amount(subscription_id, current.price_id))
+        return events
 
     def trial_will_end(self, subscription_id: str) -> list[BillingEvent]:
         """The notice the provider sends days before a trial ends; nothing changes."""
@@ -162,6 +207,7 @@ class FakeProvider:
         self.subscriptions[subscription.id] = subscription
         self.trial_cards[subscription.id] = card
         checkout.subscription_id = subscription.id
+        self._invoice(subscription.id, 0, paid=True)  # as Stripe: a free first invoice
         return [
             self._emit(
                 "checkout.session.completed",
@@ -185,19 +231,43 @@ class FakeProvider:
         ]
 
     def renew(self, subscription_id: str) -> list[BillingEvent]:
-        """The period ends and the renewal is paid (ends it if set to cancel)."""
+        """The period ends and the renewal is paid (ends it if set to cancel); a change
+        scheduled for the period's end moves it to its price first."""
         if self.subscriptions[subscription_id].cancel_at_period_end:
             return self.cancel_now(subscription_id)
-        return self._next_period(subscription_id, SubscriptionStatus.ACTIVE, "invoice.paid")
+        self.unpaid_invoices.pop(subscription_id, None)  # the card works: all are paid
+        self.invoice_book.settle(self._customer_of(subscription_id) or "")
+        pending = self.pending.pop(subscription_id, None)
+        if pending is not None:
+            self._change(subscription_id, price_id=pending.price_id)
+        events = self._next_period(subscription_id, SubscriptionStatus.ACTIVE, "invoice.paid")
+        current = self.subscriptions[subscription_id]
+        self._paid(subscription_id, self._renewal_amount(subscription_id, current.price_id))
+        return events
 
     def fail_renewal(self, subscription_id: str) -> list[BillingEvent]:
-        """The period ends and its payment fails: past_due in the new period."""
-        return self._next_period(
+        """The period ends and its payment fails: past_due in the new period. Failing
+        again while past_due is Stripe's "leave the subscription past due": a new
+        invoice fails, the older one stays open."""
+        events = self._next_period(
             subscription_id, SubscriptionStatus.PAST_DUE, "invoice.payment_failed"
         )
+        self.unpaid_invoices.setdefault(subscription_id, []).append(self.clock.now())
+        price_id = self.subscriptions[subscription_id].price_id
+        self._invoice(subscription_id, self._renewal_amount(subscription_id, price_id), paid=False)
+        return events
+
+    def owing_since(self, subscription: Subscription) -> Subscription:
+        """What a fetch says (events never do): when its oldest open invoice failed."""
+        failures = self.unpaid_invoices.get(subscription.id)
+        if not subscription.owes or not failures:
+            return subscription
+        return replace(subscription, unpaid_since=failures[0])
 
     def recover(self, subscription_id: str) -> list[BillingEvent]:
-        """The customer fixed the card and the open invoice is paid."""
+        """The customer fixed the card and the open invoices are paid."""
+        self.unpaid_invoices.pop(subscription_id, None)
+        self.invoice_book.settle(self._customer_of(subscription_id) or "")
         recovered = self._change(subscription_id, status=SubscriptionStatus.ACTIVE)
         return self._invoice_then_update("invoice.paid", recovered)
 
@@ -250,6 +320,66 @@ class FakeProvider:
         self._customer(customer_id).subscriptions.append(subscription.id)
         self.subscriptions[subscription.id] = subscription
         return subscription
+
+    def _give_discount(
+        self, subscription_id: str | None, promotion: tuple[Discount, int | None] | None
+    ) -> None:
+        if subscription_id is None or promotion is None:
+            return
+        discount, months = promotion
+        ends_at = self.clock.now() + months * PERIOD if months else None
+        self.discounts[subscription_id] = replace(discount, ends_at=ends_at)
+
+    def current_discount(self, subscription_id: str) -> Discount | None:
+        discount = self.discounts.get(subscription_id)
+        if discount is None or (discount.ends_at and discount.ends_at <= self.clock.now()):
+            return None
+        return discount
+
+    def _renewal_amount(self, subscription_id: str, price_id: str | None) -> int:
+        price = self.price_by_id(price_id)
+        amount = price.amount if price else 0
+        discount = self.current_discount(subscription_id)
+        if discount is None:
+            return amount
+        if discount.percent_off is not None:
+            return amount - round(amount * discount.percent_off / 100)
+        return max(0, amount - (discount.amount_off or 0))
+
+    def would_decline(self, customer_id: str | None) -> bool:
+        behaviour = self.cards.get(customer_id or "")
+        if behaviour == "first_only":
+            return any(self._customer_of(s) == customer_id for s, _ in self.charges)
+        return behaviour in (None, "declines")
+
+    def _charge(self, subscription_id: str, amount: int) -> None:
+        """Charge the subscription's card now; `PaymentDeclined` when it declines."""
+        if amount > 0 and self.would_decline(self._customer_of(subscription_id)):
+            raise PaymentDeclined("Your card was declined.")
+        self._paid(subscription_id, amount)
+
+    def _paid(self, subscription_id: str, amount: int) -> None:
+        """A payment the provider's own flows made (their failures are `fail_renewal`),
+        on an invoice of its own."""
+        if amount > 0:
+            self.charges.append((subscription_id, amount))
+        self._invoice(subscription_id, amount, paid=True)
+
+    def _invoice(self, subscription_id: str, amount: int, *, paid: bool) -> None:
+        subscription = self.subscriptions[subscription_id]
+        price = self.price_by_id(subscription.price_id)
+        self.invoice_book.issue(
+            subscription.customer_id or "",
+            self._id("in"),
+            at=self.clock.now(),
+            total=amount,
+            currency=price.currency if price else "usd",
+            paid=paid,
+        )
+
+    def _customer_of(self, subscription_id: str) -> str | None:
+        subscription = self.subscriptions.get(subscription_id)
+        return subscription.customer_id if subscription else None
 
     def _customer(self, customer_id: str) -> FakeCustomer:
         customer = self.customers.get(customer_id)
@@ -316,48 +446,3 @@ class FakeProvider:
         if self.fail_next is not None:
             error, self.fail_next = self.fail_next, None
             raise error
-
-
-def event_from_payload(payload: str) -> BillingEvent:
-    """The fake's event payload (JSON of its own, not Stripe's) as a `BillingEvent`."""
-    data = json.loads(payload)
-    snapshot = data.get("snapshot")
-    return BillingEvent(
-        id=data["id"],
-        kind=KIND_OF_TYPE.get(data["type"], BillingEventKind.UNHANDLED),
-        provider_type=data["type"],
-        occurred_at=datetime.fromisoformat(data["occurred_at"]),
-        livemode=bool(data.get("livemode", False)),
-        user_ref=data.get("user_ref"),
-        customer_id=data.get("customer_id"),
-        subscription_id=data.get("subscription_id"),
-        snapshot=subscription_from_json(snapshot) if snapshot else None,
-        payload=payload,
-    )
-
-
-def subscription_to_json(subscription: Subscription) -> dict[str, object]:
-    """Every field of `Subscription`; datetimes in ISO format, the status by its value."""
-    out: dict[str, object] = {}
-    for name in SUBSCRIPTION_FIELDS:
-        value = getattr(subscription, name)
-        if isinstance(value, datetime):
-            value = value.isoformat()
-        out[name] = value.value if isinstance(value, SubscriptionStatus) else value
-    return out
-
-
-def subscription_from_json(data: dict[str, Any]) -> Subscription:
-    values: dict[str, Any] = {name: data.get(name) for name in SUBSCRIPTION_FIELDS}
-    for name in _DATETIME_FIELDS:
-        value = values[name]
-        values[name] = datetime.fromisoformat(value) if isinstance(value, str) else None
-    if values["as_of"] is None:
-        raise ValueError("snapshot without as_of")
-    values["status"] = SubscriptionStatus(str(values["status"]))
-    values["cancel_at_period_end"] = bool(values["cancel_at_period_end"])
-    return Subscription(**values)
-
-
-SUBSCRIPTION_FIELDS = tuple(f.name for f in fields(Subscription))
-_DATETIME_FIELDS = tuple(f.name for f in fields(Subscription) if "datetime" in str(f.type))

@@ -2,6 +2,7 @@ import copy
 import threading
 from collections.abc import Callable, Sequence
 
+from adapters.memory.outbox import InMemoryOutbox
 from application.ports import (
     ConcurrentUpdate,
     DataConflict,
@@ -9,6 +10,7 @@ from application.ports import (
     EventInbox,
     EventStatus,
     InboxRecord,
+    OutboxEntry,
     UnitOfWork,
     UserRepository,
 )
@@ -23,6 +25,7 @@ class InMemoryStore:
     def __init__(self) -> None:
         self.users: dict[str, User] = {}
         self.events: dict[str, InboxRecord] = {}
+        self.outbox: dict[str, OutboxEntry] = {}
         self.lock = threading.Lock()  # held by a commit
         self.writer = threading.RLock()  # held by a `writing()` transaction from start to end
 
@@ -111,9 +114,10 @@ class InMemoryUnitOfWork(UnitOfWork):
     """A transaction over an `InMemoryStore`: changes are private until `commit`.
 
     Commit checks what the database checks: a unique email and billing customer, that no
-    other transaction recorded one of our new events since we looked (a unique key), and
-    that no other transaction saved a user we save since we loaded it (the optimistic
-    version). A `writing()` transaction holds the store's writer lock until it ends.
+    other transaction recorded one of our new events since we looked (a unique key), that
+    no other transaction saved a user we save since we loaded it (the optimistic
+    version), nor an outbox entry we change (a claim). A `writing()` transaction holds the
+    store's writer lock until it ends.
     """
 
     def __init__(self, store: InMemoryStore | None = None) -> None:
@@ -126,6 +130,7 @@ class InMemoryUnitOfWork(UnitOfWork):
     def _begin(self) -> None:
         self.users = self._users = InMemoryUserRepository(self.store)
         self.events = self._events = InMemoryEventInbox(self.store)
+        self.outbox = self._outbox = InMemoryOutbox(self.store)
 
     def __enter__(self) -> "InMemoryUnitOfWork":
         writing = self._take_writing()
@@ -173,9 +178,14 @@ class InMemoryUnitOfWork(UnitOfWork):
                 if event_id in self._events.pending and self.store.events.get(event_id) != seen:
                     self._begin()
                     raise EventAlreadyRecorded(event_id)
-            if self._users.pending or self._events.pending:
+            changed_entries = self._outbox.conflicts()
+            if changed_entries:
+                self._begin()
+                raise ConcurrentUpdate(f"outbox entry {changed_entries[0]}")
+            if self._users.pending or self._events.pending or self._outbox.pending:
                 self.store.users.update(self._users.pending)
                 self.store.events.update(self._events.pending)
+                self.store.outbox.update(self._outbox.to_store())
                 self.commits += 1  # commits that stored something
         self._begin()
 

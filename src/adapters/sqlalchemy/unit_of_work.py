@@ -3,6 +3,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from adapters.sqlalchemy.outbox import SqlAlchemyOutbox
 from adapters.sqlalchemy.repository import (
     SqlAlchemyEventInbox,
     SqlAlchemyUserRepository,
@@ -62,6 +63,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
             self._session, lock=writing, read_only=self._read_only, connection=self._connection
         )
         self.events = SqlAlchemyEventInbox(self._session, read_only=self._read_only)
+        self.outbox = SqlAlchemyOutbox(self._session, read_only=self._read_only)
         return self
 
     def __exit__(self, *args: object) -> None:

@@ -1,31 +1,39 @@
 import json
 import logging
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import stripe
 
+from adapters.stripe.account_billing import read_account_billing, set_cancel_at_period_end
+from adapters.stripe.errors import NotFound, translated_errors
+from adapters.stripe.plan_change_calls import StripePlanChanges
+from adapters.stripe.portal_configuration import ours, portal_configuration_of
 from adapters.stripe.translate import (
     NotAnEvent,
     event_from_json,
     id_of,
+    oldest_failure,
     subscription_from_stripe,
 )
-from application.ports import CheckoutOffer, CheckoutRedirect, PaymentGateway
+from application.ports import (
+    INVOICES_SHOWN,
+    AccountBilling,
+    ChangePreview,
+    CheckoutOffer,
+    CheckoutRedirect,
+    PaymentGateway,
+    PortalConfiguration,
+    SubscriptionBilling,
+)
 from domain.catalog import Interval, PlanPrice
 from domain.email import EmailAddress
-from domain.errors import (
-    CheckoutNotFound,
-    CustomerMissing,
-    InvalidWebhook,
-    PaymentDeclined,
-    PaymentProviderError,
-)
+from domain.errors import CheckoutNotFound, InvalidWebhook, PaymentProviderError
+from domain.plan_change import PendingChange
 from domain.provider_events import BillingEvent, CheckoutSession
 from domain.subscription import Subscription
 
@@ -86,13 +94,14 @@ class StripePaymentGateway(PaymentGateway):
             # database's) waits for Stripe at most this long per try.
             http_client=stripe.RequestsClient(timeout=settings.timeout_seconds),
         )
+        self._plans = StripePlanChanges(self._client, self._seen_at)
 
     def find_prices(self, lookup_keys: Sequence[str]) -> Mapping[str, PlanPrice]:
         found: dict[str, PlanPrice] = {}
         keys = list(dict.fromkeys(lookup_keys))
         for start in range(0, len(keys), LOOKUP_KEYS_PER_LIST):
             chunk = keys[start : start + LOOKUP_KEYS_PER_LIST]
-            with _translated_errors():
+            with translated_errors():
                 page = self._client.v1.prices.list(
                     params={"lookup_keys": chunk, "active": True, "limit": 100}
                 )
@@ -108,7 +117,7 @@ class StripePaymentGateway(PaymentGateway):
         key = f"customer-for-user-{user_id}"
         if replacing:  # a replay of the first request would answer with the lost customer
             key += f"-replacing-{replacing}"
-        with _translated_errors():
+        with translated_errors():
             customer = self._client.v1.customers.create(
                 params={"email": email.value, "metadata": {"user_id": user_id}},
                 options={"idempotency_key": key},
@@ -145,7 +154,7 @@ class StripePaymentGateway(PaymentGateway):
             subscription_data["trial_settings"] = {
                 "end_behavior": {"missing_payment_method": "cancel"}
             }
-        with _translated_errors():
+        with translated_errors():
             session = self._client.v1.checkout.sessions.create(
                 params=params,  # type: ignore[arg-type]
                 options={"idempotency_key": f"checkout-{uuid.uuid4()}"},
@@ -155,7 +164,7 @@ class StripePaymentGateway(PaymentGateway):
         return CheckoutRedirect(session_id=str(session.id), url=str(session.url))
 
     def settle_open_checkouts(self, customer_id: str) -> CheckoutRedirect | None:
-        with _translated_errors():
+        with translated_errors():
             page = self._client.v1.checkout.sessions.list(
                 params={"customer": customer_id, "status": "open", "limit": 100}
             )
@@ -169,7 +178,7 @@ class StripePaymentGateway(PaymentGateway):
             if session.id == keep.id:
                 continue
             try:
-                with _translated_errors():
+                with translated_errors():
                     self._client.v1.checkout.sessions.expire(
                         session.id, options={"idempotency_key": f"expire-{session.id}"}
                     )
@@ -182,9 +191,9 @@ class StripePaymentGateway(PaymentGateway):
 
     def get_checkout_session(self, session_id: str) -> CheckoutSession:
         try:
-            with _translated_errors():
+            with translated_errors():
                 session = self._client.v1.checkout.sessions.retrieve(session_id)
-        except _NotFound as error:
+        except NotFound as error:
             raise CheckoutNotFound() from error
         data = session.to_dict()
         return CheckoutSession(
@@ -199,36 +208,100 @@ class StripePaymentGateway(PaymentGateway):
 
     def get_subscription(self, subscription_id: str) -> Subscription | None:
         try:
-            with _translated_errors():
+            with translated_errors():
                 subscription = self._client.v1.subscriptions.retrieve(subscription_id)
-        except _NotFound:
+        except NotFound:
             return None
-        return subscription_from_stripe(subscription.to_dict(), as_of=self._seen_at(subscription))
+        return self._owing_since(
+            subscription_from_stripe(subscription.to_dict(), as_of=self._seen_at(subscription))
+        )
 
     def list_subscriptions(self, customer_id: str) -> Sequence[Subscription]:
-        with _translated_errors():
+        with translated_errors():
             page = self._client.v1.subscriptions.list(
                 params={"customer": customer_id, "status": "all", "limit": 100}
             )
             now = self._seen_at(page)
             return [
-                subscription_from_stripe(s.to_dict(), as_of=now) for s in page.auto_paging_iter()
+                self._owing_since(subscription_from_stripe(s.to_dict(), as_of=now))
+                for s in page.auto_paging_iter()
             ]
 
+    def _owing_since(self, subscription: Subscription) -> Subscription:
+        """A subscription that owes, with when its oldest open invoice failed (one more
+        request, for past_due and unpaid ones only)."""
+        if not subscription.owes:
+            return subscription
+        with translated_errors():
+            page = self._client.v1.invoices.list(
+                params={"subscription": subscription.id, "status": "open", "limit": 100}
+            )
+            invoices = [invoice.to_dict() for invoice in page.auto_paging_iter()]
+        return replace(subscription, unpaid_since=oldest_failure(invoices))
+
     def cancel_subscription(self, subscription_id: str) -> Subscription:
-        with _translated_errors():
+        with translated_errors():
             subscription = self._client.v1.subscriptions.cancel(
                 subscription_id, options={"idempotency_key": f"cancel-{subscription_id}"}
             )
         return subscription_from_stripe(subscription.to_dict(), as_of=self._seen_at(subscription))
 
-    def create_portal_session(self, customer_id: str, return_url: str) -> str:
-        with _translated_errors():
+    def find_portal_configuration(self) -> PortalConfiguration | None:
+        with translated_errors():
+            page = self._client.v1.billing_portal.configurations.list(
+                params={"active": True, "limit": 100}
+            )
+            found = ours(configuration.to_dict() for configuration in page.auto_paging_iter())
+        return portal_configuration_of(found) if found is not None else None
+
+    def create_portal_session(
+        self, customer_id: str, return_url: str, configuration: str | None = None
+    ) -> str:
+        params: dict[str, Any] = {"customer": customer_id, "return_url": return_url}
+        if configuration is not None:
+            params["configuration"] = configuration
+        with translated_errors():
             session = self._client.v1.billing_portal.sessions.create(
-                params={"customer": customer_id, "return_url": return_url},
+                params=params,  # type: ignore[arg-type]
                 options={"idempotency_key": f"portal-{uuid.uuid4()}"},
             )
         return str(session.url)
+
+    def get_account_billing(
+        self, customer_id: str, subscription_id: str | None, *, invoices: int = INVOICES_SHOWN
+    ) -> AccountBilling:
+        return read_account_billing(
+            self._client, self._seen_at, customer_id, subscription_id, invoices
+        )
+
+    def set_cancel_at_period_end(self, subscription_id: str, cancel: bool) -> Subscription:
+        return set_cancel_at_period_end(self._client, self._seen_at, subscription_id, cancel)
+
+    # -- plan changes: adapters/stripe/plan_change_calls.py ----------------------------
+
+    def get_subscription_billing(self, subscription_id: str) -> SubscriptionBilling | None:
+        return self._plans.billing(subscription_id)
+
+    def preview_plan_change(
+        self, subscription_id: str, price_id: str, proration_date: datetime
+    ) -> ChangePreview:
+        return self._plans.preview(subscription_id, price_id, proration_date)
+
+    def change_price_now(
+        self,
+        subscription_id: str,
+        price_id: str,
+        proration_date: datetime,
+        *,
+        bill_now: bool = True,
+    ) -> Subscription:
+        return self._plans.change_now(subscription_id, price_id, proration_date, bill_now=bill_now)
+
+    def schedule_price_change(self, subscription_id: str, price_id: str) -> PendingChange:
+        return self._plans.schedule(subscription_id, price_id)
+
+    def release_scheduled_change(self, subscription_id: str) -> None:
+        self._plans.release(subscription_id)
 
     def parse_webhook(self, payload: bytes, signature: str | None) -> BillingEvent:
         if not signature:
@@ -308,28 +381,3 @@ def _plan_price(data: Mapping[str, object]) -> PlanPrice | None:
         currency=str(data.get("currency", "")).lower(),
         price_id=str(data["id"]),
     )
-
-
-class _NotFound(PaymentProviderError):
-    message = "The payment provider does not know that object."
-
-
-@contextmanager
-def _translated_errors() -> Iterator[None]:
-    try:
-        yield
-    except stripe.CardError as error:
-        raise PaymentDeclined(error.user_message or PaymentDeclined.message) from error
-    except stripe.InvalidRequestError as error:
-        log.warning("Stripe refused a request: %s (%s)", error.code, error.http_status)
-        if error.code == "resource_missing" and getattr(error, "param", None) == "customer":
-            raise CustomerMissing() from error
-        if error.http_status == 404:
-            raise _NotFound() from error
-        raise PaymentProviderError("The payment provider refused the request.") from error
-    except stripe.AuthenticationError as error:
-        log.error("Stripe rejected the API key (check STRIPE_SECRET_KEY)")
-        raise PaymentProviderError() from error
-    except stripe.StripeError as error:
-        log.warning("Stripe call failed: %s", type(error).__name__)
-        raise PaymentProviderError() from error

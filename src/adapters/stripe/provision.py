@@ -1,10 +1,13 @@
 """Create what the service needs in a Stripe account: a product per plan of the catalog,
-each price by its lookup_key, and a webhook endpoint. Used by the local run against the
-emulator, and usable against a real test account (`flask stripe-provision`).
+each price by its lookup_key, the billing portal's configuration for the catalog, and a
+webhook endpoint. Used by the local run against the emulator, and usable against a real
+test account (`flask stripe-provision`).
 
 Idempotent: a price whose lookup_key the account already has is left as it is (its
 amount too: the pages show what Stripe charges), a plan's product is made once (its id
-is derived from the plan's key), and one endpoint is made per webhook URL.
+is derived from the plan's key), one portal configuration is kept (found by its
+metadata, updated to the catalog's prices each time), and one endpoint is made per
+webhook URL.
 """
 
 import logging
@@ -13,6 +16,7 @@ from dataclasses import dataclass, field
 
 import stripe
 
+from adapters.stripe.portal_configuration import configuration_params, ours
 from domain.catalog import Catalog, Interval, Plan, PlanPrice
 
 log = logging.getLogger(__name__)
@@ -55,6 +59,7 @@ class Provisioned:
     webhook_secret: str
     webhook_endpoint_id: str
     prices: Mapping[str, str] = field(default_factory=dict)  # price id by lookup key
+    portal_configuration_id: str | None = None
 
     def __repr__(self) -> str:  # the signing secret stays out of logs
         return f"Provisioned(prices={dict(self.prices)!r}, webhook_endpoint_id=...)"
@@ -66,30 +71,54 @@ def provision(
     webhook_url: str,
     api_base: str | None = None,
     catalog: Catalog = ONE_PRICE,
+    portal: bool = True,
 ) -> Provisioned:
+    """`portal=False` leaves the billing portal's configurations alone (a one-price setup
+    keeps Stripe's default one: there is nothing to switch between)."""
     client = stripe.StripeClient(secret_key, base_addresses={"api": api_base} if api_base else None)
     existing = client.v1.prices.list(params={"lookup_keys": list(catalog.lookup_keys)[:10]})
-    found = {str(p.lookup_key): str(p.id) for p in existing.auto_paging_iter() if p.lookup_key}
+    found = {str(p.lookup_key): p for p in existing.auto_paging_iter() if p.lookup_key}
     for key in catalog.lookup_keys[10:]:  # Stripe lists at most 10 lookup keys at once
         more = client.v1.prices.list(params={"lookup_keys": [key], "limit": 1}).data
         if more:
-            found[key] = str(more[0].id)
+            found[key] = more[0]
     prices: dict[str, str] = {}
+    products: dict[str, list[str]] = {}  # each price's product, for the portal
     for plan in catalog.plans:
         product_id: str | None = None
         for price in plan.prices:
             if price.lookup_key in found:
-                prices[price.lookup_key] = found[price.lookup_key]
+                made = found[price.lookup_key]
+                prices[price.lookup_key] = str(made.id)
+                products.setdefault(str(made.product), []).append(str(made.id))
                 continue
             product_id = product_id or _product(client, plan)
             prices[price.lookup_key] = _create_price(client, product_id, price)
+            products.setdefault(product_id, []).append(prices[price.lookup_key])
+    configuration = _portal_configuration(client, products) if portal else None
     endpoint_id, secret = _webhook_endpoint(client, webhook_url)
     return Provisioned(
         price_id=prices[catalog.lookup_keys[0]],
         webhook_secret=secret,
         webhook_endpoint_id=endpoint_id,
         prices=prices,
+        portal_configuration_id=configuration,
     )
+
+
+def _portal_configuration(client: stripe.StripeClient, products: dict[str, list[str]]) -> str:
+    """The billing portal's configuration for the catalog: the one marked as ours,
+    updated to `products`' prices, or a new one."""
+    params = configuration_params(products)
+    listed = client.v1.billing_portal.configurations.list(params={"active": True, "limit": 100})
+    existing = ours(configuration.to_dict() for configuration in listed.auto_paging_iter())
+    if existing is None:
+        made = client.v1.billing_portal.configurations.create(params=params)  # type: ignore[arg-type]
+        log.info("created billing-portal configuration %s", made.id)
+        return str(made.id)
+    configuration_id = str(existing["id"])
+    client.v1.billing_portal.configurations.update(configuration_id, params=params)  # type: ignore[arg-type]
+    return configuration_id
 
 
 def product_id_of(plan: Plan) -> str:

@@ -6,7 +6,7 @@ subscription in `parent.subscription_details.subscription`. Older shapes (period
 the subscription, `invoice.subscription`) are read as a fallback.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -92,6 +92,20 @@ def subscription_from_stripe(obj: Mapping[str, Any], *, as_of: datetime) -> Subs
         cancel_at=_moment(obj.get("cancel_at")),
         ended_at=_moment(obj.get("ended_at")),
     )
+
+
+def oldest_failure(open_invoices: Sequence[Mapping[str, Any]]) -> datetime | None:
+    """When the oldest of a subscription's open invoices failed: its finalization, when
+    the first charge was tried. Invoices never tried (a draft just finalized, one sent to
+    pay by hand) count only when no invoice was tried."""
+    tried = [i for i in open_invoices if (i.get("attempt_count") or 0) > 0] or open_invoices
+    moments = [
+        _moment((invoice.get("status_transitions") or {}).get("finalized_at"))
+        or _moment(invoice.get("created"))
+        for invoice in tried
+    ]
+    known = [moment for moment in moments if moment is not None]
+    return min(known) if known else None
 
 
 def invoice_subscription_id(invoice: Mapping[str, Any]) -> str | None:

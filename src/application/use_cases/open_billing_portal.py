@@ -19,12 +19,17 @@ class OpenBillingPortal:
     Rules: only a user who has a billing customer (has been through checkout) can open
     it; `NoBillingAccount` otherwise. A customer the provider no longer knows is
     unlinked (`forget_customer`), and the user is told, as a user without one, to
-    subscribe.
+    subscribe. The portal is shown with `portal_configuration`, the provider's
+    configuration made for the catalog (its plan switches are the catalog's prices
+    only); None (a one-price setup) leaves the provider's default.
     """
 
-    def __init__(self, uow: UnitOfWork, gateway: PaymentGateway) -> None:
+    def __init__(
+        self, uow: UnitOfWork, gateway: PaymentGateway, portal_configuration: str | None = None
+    ) -> None:
         self._uow = uow
         self._gateway = gateway
+        self._configuration = portal_configuration
 
     def execute(self, command: OpenBillingPortalCommand) -> str:
         with self._uow as uow:
@@ -32,7 +37,9 @@ class OpenBillingPortal:
         if user.customer_id is None:
             raise NoBillingAccount()
         try:
-            return self._gateway.create_portal_session(user.customer_id, command.return_url)
+            return self._gateway.create_portal_session(
+                user.customer_id, command.return_url, self._configuration
+            )
         except CustomerMissing:
             write(
                 self._uow, partial(forget_customer, user_id=user.id, customer_id=user.customer_id)

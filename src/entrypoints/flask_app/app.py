@@ -19,20 +19,26 @@ from domain.notes import NoteError
 from entrypoints.container import Container
 from entrypoints.flask_app import (
     auth,
+    cancel_views,
     checkout_views,
     cli,
     content,
     notes_views,
+    operations_views,
     page_parts,
+    plan_change_views,
     pricing_views,
     webhook,
 )
 from entrypoints.flask_app.errors import register_error_handlers
+from entrypoints.flask_app.layout import install_layout
 from entrypoints.flask_app.rate_limit import install_rate_limits, warn_if_per_process_limits
 from entrypoints.flask_app.redirects import safe_next
+from entrypoints.flask_app.request_log import install_request_log
 from entrypoints.flask_app.security import add_security_headers
 from entrypoints.flask_app.session_cookie import HttpsAwareSessionInterface
 from entrypoints.flask_app.session_user import SessionUser, parse_session_id
+from entrypoints.logs import configure_logging
 from entrypoints.settings import ConfigurationError, Settings, settings_for_app
 
 log = logging.getLogger(__name__)
@@ -48,9 +54,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     loaders would show it as a traceback. Built from given settings, those are a
     `ConfigurationError` naming what is wrong.
 
-    The catalog's prices are found at the provider here, once for the process; not for
-    a Flask CLI command (`stripe-provision` creates them; the others find them when they
-    need them).
+    The catalog's prices, and the billing portal's configuration for it, are found at
+    the provider here, once for the process; not for a Flask CLI command
+    (`stripe-provision` creates them; the others find them when they need them).
     """
     from_env = settings is None
     if settings is None:
@@ -59,6 +65,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             settings = settings_for_app()
         except ConfigurationError as error:
             _stop(error)
+        configure_logging(settings.log_format)  # the process's own: a WSGI server's worker
     container = container or Container()
     container.settings.override(settings)
     try:
@@ -70,6 +77,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     if not (from_env and click.get_current_context(silent=True)):
         try:
             container.catalog()
+            container.portal_configuration()
         except (CatalogError, PaymentProviderError) as error:
             problem = ConfigurationError(_catalog_problem(error))
             if from_env:
@@ -77,6 +85,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             raise problem from None
 
     app = ServiceFlask(__name__)
+    install_request_log(app)  # first: a request that a later hook refuses is logged too
     app.session_interface = HttpsAwareSessionInterface()
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -100,14 +109,24 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     csrf = CSRFProtect(app)
     csrf.exempt(webhook.bp)
+    csrf.exempt(operations_views.bp)
     _set_up_login(app, container)
     register_error_handlers(app)
+    install_layout(app)
     api_base = settings.stripe_api_base
     extra = (_origin(api_base),) if api_base else ()
     add_security_headers(app, extra)
 
-    blueprints = (auth.bp, checkout_views.bp, content.bp, notes_views.bp, pricing_views.bp)
-    for blueprint in (*blueprints, webhook.bp):
+    blueprints = (
+        auth.bp,
+        cancel_views.bp,
+        checkout_views.bp,
+        content.bp,
+        notes_views.bp,
+        plan_change_views.bp,
+        pricing_views.bp,
+    )
+    for blueprint in (*blueprints, webhook.bp, operations_views.bp):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["one_price_on_sale"] = lambda: _one_price(container)
     page_parts.install(app)
@@ -151,7 +170,7 @@ def _one_price(container: Container) -> bool:
 def _catalog_problem(error: CatalogError | PaymentProviderError) -> str:
     if isinstance(error, CatalogError):
         return str(error)
-    return f"the catalog's prices could not be read from the payment provider: {error.message}"
+    return f"the catalog could not be read from the payment provider: {error.message}"
 
 
 def _stop(error: Exception) -> NoReturn:

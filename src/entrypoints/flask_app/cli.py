@@ -12,11 +12,13 @@ from adapters.catalog_file import load_catalog
 from adapters.sqlalchemy.availability import first_line
 from adapters.sqlalchemy.database import migrate as run_migrations
 from adapters.stripe.provision import ONE_PRICE, provision
-from application.ports import EventStatus
+from application.ports import EventStatus, OutboxStatus
+from application.use_cases.deliver_outbox import DeliverOutboxCommand
 from application.use_cases.reconcile_subscriptions import ReconcileSubscriptionsCommand
 from application.use_cases.replay_events import ReplayEventsCommand
 from domain.catalog import CatalogError
-from domain.errors import DomainError
+from domain.email import EmailAddress
+from domain.errors import DomainError, EmailDeliveryFailed, InvalidEmail
 from entrypoints.flask_app.deps import container
 
 
@@ -26,8 +28,8 @@ def _readable_errors() -> Iterator[None]:
     does not match as one line, no traceback."""
     try:
         yield
-    except DomainError as error:
-        raise click.ClickException(error.message) from error
+    except DomainError as error:  # str(): the message, and what failed where it says more
+        raise click.ClickException(str(error)) from error
     except CatalogError as error:
         raise click.ClickException(str(error)) from error
 
@@ -37,6 +39,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(migrate)
     app.cli.add_command(reconcile)
     app.cli.add_command(events)
+    app.cli.add_command(send_test_email)
+    app.cli.add_command(outbox)
 
 
 @click.command()
@@ -108,16 +112,17 @@ def replay(event_ids: tuple[str, ...], all_failed: bool) -> None:
 @click.option("--webhook-url", required=True, help="Public URL of this service's /webhook.")
 def stripe_provision(webhook_url: str) -> None:
     """Create the catalog's products and prices (by lookup_key; those that exist are
-    kept) and the webhook endpoint in the Stripe account of STRIPE_SECRET_KEY, and print
-    what to put in the environment."""
+    kept), the billing portal's configuration for the catalog (one, updated) and the
+    webhook endpoint in the Stripe account of STRIPE_SECRET_KEY, and print what to put
+    in the environment."""
     settings = container().settings()
     if settings.local_default:
         # The emulator of `make run` is provisioned by `make run`; an endpoint for
         # another URL there would be sent every event forever.
         click.echo(
-            "make run has provisioned its Stripe emulator already (the catalog's prices "
-            "and its webhook); set STRIPE_SECRET_KEY to provision a Stripe test account "
-            "instead. Nothing was created."
+            "make run has provisioned its Stripe emulator already (the catalog's prices, "
+            "the billing portal's configuration and its webhook); set STRIPE_SECRET_KEY "
+            "to provision a Stripe test account instead. Nothing was created."
         )
         return
     if not settings.stripe_secret_key:
@@ -129,9 +134,81 @@ def stripe_provision(webhook_url: str) -> None:
         webhook_url=webhook_url,
         api_base=settings.stripe_api_base,
         catalog=catalog,
+        portal=settings.catalog_file is not None,
     )
     for lookup_key, price_id in made.prices.items():
         click.echo(f"# {lookup_key}: {price_id}")
+    if made.portal_configuration_id:
+        click.echo(f"# billing portal: {made.portal_configuration_id}")
     if settings.catalog_file is None:
         click.echo(f"STRIPE_PRICE_ID={made.price_id}")
     click.echo(f"STRIPE_WEBHOOK_SECRET={made.webhook_secret}")
+
+
+@click.command("send-test-email")
+@with_appcontext
+@click.argument("address")
+def send_test_email(address: str) -> None:
+    """Send a test email to ADDRESS through SMTP_URL (next to `make run`: to its local
+    mail server), to check the email settings."""
+    try:
+        to = EmailAddress(address)
+    except InvalidEmail as error:
+        raise click.BadParameter(error.message, param_hint="ADDRESS") from None
+    settings = container().settings()
+    message = (
+        container()
+        .email_renderer()
+        .render(
+            "test_email",
+            to,
+            {
+                "sent_at": f"{container().clock().now():%Y-%m-%d %H:%M:%S} UTC",
+                "site_url": settings.base_url,
+            },
+        )
+    )
+    try:
+        container().email_sender().send(message)
+    except EmailDeliveryFailed as error:
+        raise click.ClickException(error.detail or error.message) from None
+    click.echo(f"sent to {to} through {settings.smtp_server}")
+
+
+@click.group(cls=AppGroup)
+def outbox() -> None:
+    """Emails waiting to be sent, sent, or given up."""
+
+
+@outbox.command("list")
+@click.option("--status", type=click.Choice([s.value for s in OutboxStatus]), default=None)
+def list_outbox(status: str | None) -> None:
+    """List outbox entries, oldest first."""
+    with container().uow().reading() as uow:
+        entries = uow.outbox.list(OutboxStatus(status) if status else None)
+    for entry in entries:
+        when = entry.sent_at or entry.next_attempt_at or entry.created_at
+        click.echo(
+            f"{entry.created_at:%Y-%m-%d %H:%M:%S}  {entry.id}  {entry.message.to}  "
+            f"{entry.status.value}  attempts={entry.attempts}  {when:%Y-%m-%d %H:%M:%S}  "
+            f"{entry.last_error or ''}".rstrip()
+        )
+
+
+@outbox.command("deliver")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True)
+def deliver_outbox(limit: int) -> None:
+    """Send the due emails now (each once; failures are retried later)."""
+    with _readable_errors():
+        report = container().deliver_outbox().execute(DeliverOutboxCommand(limit))
+    for entry_id in report.sent:
+        click.echo(f"sent      {entry_id}")
+    for entry_id, reason in report.retrying.items():
+        click.echo(f"retrying  {entry_id}: {reason}")
+    for entry_id, reason in report.given_up.items():
+        click.echo(f"given up  {entry_id}: {reason}")
+    click.echo(
+        f"sent {len(report.sent)}, retrying {len(report.retrying)}, given up {len(report.given_up)}"
+    )
+    if report.retrying or report.given_up:
+        raise SystemExit(1)

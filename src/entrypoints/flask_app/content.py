@@ -10,13 +10,19 @@ from application.use_cases.list_notes import ListNotesCommand
 from domain.errors import SubscriptionRequired
 from entrypoints.flask_app.account_page import AccountPage
 from entrypoints.flask_app.deps import container
+from entrypoints.flask_app.landing_page import LandingPage
+from entrypoints.flask_app.pricing_views import choose_url
 
 bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
 def home() -> str:
-    return render_template("home.html")
+    signed_in = current_user.is_authenticated
+    reader = current_user.account if signed_in else None
+    index = container().list_notes().execute(ListNotesCommand(user=reader))
+    page = LandingPage.of(container().catalog(), index)
+    return render_template("home.html", page=page, signed_in=signed_in, choose=choose_url)
 
 
 # /free and /premium take POST only because the seed tutorial's pages post forms there;

@@ -1,13 +1,11 @@
-"""What pages render the same way again and again, made once: links, CSRF tokens and
-the navigation.
+"""What pages render the same way again and again, made once: links and CSRF tokens.
 
 Every page's navigation builds the same half-dozen links through the URL map, and its
 log-out form signs the session's CSRF token anew (a timestamp, a MAC): each costs more
 than looking up the one made before. The links are kept per endpoint, arguments, host
 and script root; a signed token per session token and key, for as long as Flask-WTF
-would accept it (half its time limit; for ever when there is none, as here); the
-navigation per request root, signed-in state and that token. The caches are bounded:
-full, they start again.
+would accept it (half its time limit; for ever when there is none, as here). Both caches
+are bounded: full, they start again.
 """
 
 import time
@@ -15,9 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request, session
-from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
 
 KEPT = 4096  # entries a cache holds before it starts again
 
@@ -91,41 +87,9 @@ def kept_csrf_token() -> str:
     return token
 
 
-_navigations: dict[tuple[Any, ...], Markup] = {}
-
-
-def kept_navigation(bare: bool = False) -> Markup:
-    """The site's navigation (`_nav.html`), rendered once per request root, signed-in
-    state and log-out token. `bare` (a page for a 5xx): the user is not loaded."""
-    bare = bool(bare)  # a page that does not set it passes Jinja's Undefined
-    signed_in = False if bare else bool(current_user.is_authenticated)
-    token = kept_csrf_token() if signed_in else ""
-    environ = request.environ
-    key = (
-        environ.get("SCRIPT_NAME"),
-        environ.get("HTTP_HOST"),
-        environ.get("SERVER_NAME"),
-        environ.get("SERVER_PORT"),
-        environ.get("wsgi.url_scheme"),
-        bare,
-        signed_in,
-        token,
-    )
-    html = _navigations.get(key)
-    if html is None:
-        template = current_app.jinja_env.get_template("_nav.html")
-        # An autoescaping template's output: safe as it is.
-        html = Markup(template.render(bare=bare, signed_in=signed_in, token=token))  # noqa: S704
-        if len(_navigations) >= KEPT:
-            _navigations.clear()
-        _navigations[key] = html
-    return html
-
-
 def install(app: Flask) -> None:
     """Templates use the kept versions (the views' own `url_for` is Flask's). After
     CSRFProtect: its context processor offers its own `csrf_token`, this one wins."""
     app.jinja_env.globals["url_for"] = kept_links(app)
     app.jinja_env.globals["csrf_token"] = kept_csrf_token
-    app.jinja_env.globals["navigation"] = kept_navigation
     app.context_processor(lambda: {"csrf_token": kept_csrf_token})

@@ -5,6 +5,7 @@ nothing here is a price of its own."""
 from dataclasses import dataclass
 
 from domain.catalog import Catalog, Interval, Plan, PlanPrice
+from entrypoints.flask_app.formatting import money as money  # re-exported: pages import it here
 
 # What each entitlement means to a reader; an entitlement without a label is shown by
 # its name. A new entitlement in catalog.toml gets its words here.
@@ -14,26 +15,21 @@ ENTITLEMENT_LABELS = {
     "notes.premium": "Every premium note",
 }
 INTERVAL_WORD = {Interval.MONTH: "month", Interval.YEAR: "year"}
-CURRENCY_SYMBOL = {"usd": "$", "eur": "€", "gbp": "£", "cad": "CA$", "aud": "A$"}
-# Currencies Stripe counts in whole units (no cents).
-ZERO_DECIMAL = frozenset(
-    "bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split()  # noqa: SIM905
-)
-
-
-def money(amount: int, currency: str) -> str:
-    """`$5.00`, `€50.00`, `500 JPY`, `12.00 CHF`: an amount in minor units, in its
-    currency."""
-    code = currency.lower()
-    whole = code in ZERO_DECIMAL
-    number = f"{amount:,}" if whole else f"{amount // 100:,}.{amount % 100:02d}"
-    symbol = CURRENCY_SYMBOL.get(code)
-    return f"{symbol}{number}" if symbol else f"{number} {code.upper()}"
 
 
 def price_label(price: PlanPrice) -> str:
     """`$5.00 / month`."""
     return f"{money(price.amount, price.currency)} / {INTERVAL_WORD[price.interval]}"
+
+
+def per_interval(price: PlanPrice) -> str:
+    """`$5.00 a month`."""
+    return f"{money(price.amount, price.currency)} a {INTERVAL_WORD[price.interval]}"
+
+
+def price_name(plan: Plan, price: PlanPrice) -> str:
+    """`Basic (monthly)`."""
+    return f"{plan.name} ({INTERVAL_WORD[price.interval]}ly)"
 
 
 def trial_text(plan: Plan) -> str | None:

@@ -16,7 +16,7 @@ bp = Blueprint("pricing", __name__)
 def show() -> str:
     page = PricingPage.of(container().catalog())
     return render_template(
-        "pricing.html", page=page, signed_in=current_user.is_authenticated, choose=_choose_url
+        "pricing.html", page=page, signed_in=current_user.is_authenticated, choose=choose_url
     )
 
 
@@ -30,6 +30,6 @@ def confirm(lookup_key: str) -> str:
     return render_template("pricing_confirm.html", card=card, option=option)
 
 
-def _choose_url(lookup_key: str) -> str:
+def choose_url(lookup_key: str) -> str:
     """Where a signed-out visitor's button leads: register, then this price."""
     return url_for("auth.register", next=url_for("pricing.confirm", lookup_key=lookup_key))

@@ -73,10 +73,15 @@ def policy(gateway: FakePaymentGateway) -> AccessPolicy:
     return AccessPolicy.selling(gateway.price_id)
 
 
+CHECKOUTS = ["pay_checkout", "start_trial_with_card", "start_trial_without_card"]
+
+
 def legal_operations(current: Subscription | None) -> list[str]:
     if current is None or current.status.is_terminal:
-        return ["pay_checkout"]
+        return CHECKOUTS
     legal = ["cancel_now", "resume" if current.cancel_at_period_end else "schedule_cancel"]
+    if current.status is S.TRIALING:
+        return [*legal, "trial_will_end", "end_trial"]  # its end is its first renewal
     if current.status is S.PAST_DUE:
         legal.append("recover")
     legal.append("renew")  # ends the subscription when it is set to cancel
@@ -87,16 +92,20 @@ def legal_operations(current: Subscription | None) -> list[str]:
 
 def run(lifecycle: Lifecycle, operation: str) -> None:
     gateway, current = lifecycle.gateway, lifecycle.current()
-    if operation == "pay_checkout":
+    if operation in CHECKOUTS:
+        trial = operation != "pay_checkout"
+        card = operation != "start_trial_without_card"
         checkout = gateway.create_checkout_session(
             user_id=lifecycle.user.id,
             customer_id=lifecycle.user.customer_id or "",
-            offer=CheckoutOffer(gateway.price_id),
+            offer=CheckoutOffer(
+                gateway.price_id, trial_days=14 if trial else 0, trial_without_card=not card
+            ),
             success_url="https://app.test/success",
             cancel_url="https://app.test/cancel",
             requested_at=lifecycle.clock.now(),
         )
-        gateway.pay_checkout(checkout.session_id)
+        gateway.pay_checkout(checkout.session_id, card=card)
     else:
         assert current is not None
         action: Callable[[str], list[BillingEvent]] = getattr(gateway, operation)
@@ -111,7 +120,7 @@ def lifecycles(draw: st.DrawFn) -> Lifecycle:
     user = User.register(EmailAddress("ann@example.com"), "fake$v1$salt$digest", T0)
     user.link_customer(gateway.create_customer(user.id, user.email))
     lifecycle = Lifecycle(clock, gateway, user, [])
-    run(lifecycle, "pay_checkout")
+    run(lifecycle, draw(st.sampled_from(CHECKOUTS)))
     for _ in range(draw(st.integers(0, 10))):
         clock.advance(draw(advances))
         run(lifecycle, draw(st.sampled_from(legal_operations(lifecycle.current()))))
@@ -155,7 +164,8 @@ def test_any_order_and_duplication_of_events_ends_in_the_in_order_state(
     assert shuffled.subscriptions == in_order.subscriptions
     assert shuffled.customer_id == in_order.customer_id == lifecycle.user.customer_id
 
-    truth = lifecycle.gateway.subscriptions
+    gateway = lifecycle.gateway
+    truth = {key: gateway.owing_since(s) for key, s in gateway.subscriptions.items()}
     assert set(in_order.subscriptions) == set(truth)
     for subscription_id, stored in in_order.subscriptions.items():
         assert stored.same_state_as(truth[subscription_id]), lifecycle.operations
@@ -205,7 +215,7 @@ def test_events_delivered_late_early_or_twice_while_the_provider_moves_on_end_in
 
     def assert_stored_is_the_truth() -> None:
         stored = store.users[user.id]
-        truth = gateway.subscriptions
+        truth = {key: gateway.owing_since(s) for key, s in gateway.subscriptions.items()}
         assert set(stored.subscriptions) == set(truth)
         for subscription_id, subscription in stored.subscriptions.items():
             assert subscription.same_state_as(truth[subscription_id]), lifecycle.operations

@@ -122,3 +122,88 @@ def test_a_trial_shows_its_plan_its_end_and_that_the_card_is_charged_then(world:
     no_card = checkout(world, bob, "basic_monthly")
     world.deliver(world.gateway.pay_checkout(no_card.id, card=False))
     assert account(world, bob.id).after_trial is AfterTrial.ENDS_WITHOUT_CARD
+
+
+def with_gateway(world: World, user_id: str) -> AccountView:
+    return GetAccount(world.uow, world.clock, world.policy, world.gateway).execute(
+        GetAccountCommand(user_id)
+    )
+
+
+def test_the_card_on_file_and_the_invoices_come_from_the_provider(world: World) -> None:
+    from domain.billing import InvoiceStatus, PaymentCard
+
+    ann = world.register()
+    subscription_id, events = world.subscribe(ann)
+    world.deliver(events)
+    world.clock.advance(timedelta(days=30))
+    world.deliver(world.gateway.fail_renewal(subscription_id))
+
+    view = with_gateway(world, ann.id)
+
+    assert view.card == PaymentCard("visa", "4242", 12, 2034)
+    assert [(i.status, i.payment_failed) for i in view.invoices] == [
+        (InvoiceStatus.OPEN, True),
+        (InvoiceStatus.PAID, False),
+    ]
+    assert not view.billing_unknown
+    assert without_gateway_details(account(world, ann.id))
+
+
+def without_gateway_details(view: AccountView) -> bool:
+    return view.card is None and view.invoices == () and not view.billing_unknown
+
+
+def test_the_page_shows_without_them_when_the_provider_cannot_be_reached(world: World) -> None:
+    from domain.errors import CustomerMissing, PaymentProviderError
+
+    ann = world.register()
+    _, events = world.subscribe(ann)
+    world.deliver(events)
+    for failure in (PaymentProviderError(), CustomerMissing()):
+        world.gateway.fail_next = failure
+        view = with_gateway(world, ann.id)
+        assert view.billing_unknown
+        assert view.card is None and view.invoices == () and view.pending is None
+        assert view.status is SubscriptionStatus.ACTIVE  # what we stored
+        assert view.can_cancel
+
+
+def test_a_live_subscription_may_be_cancelled_and_one_set_to_cancel_resumed(
+    world: World,
+) -> None:
+    ann = world.register()
+    subscription_id, events = world.subscribe(ann)
+    world.deliver(events)
+    period_end = world.gateway.subscriptions[subscription_id].current_period_end
+
+    live = with_gateway(world, ann.id)
+    assert (live.can_cancel, live.can_resume, live.cancel_takes_effect) == (
+        True,
+        False,
+        period_end,
+    )
+    world.deliver(world.gateway.schedule_cancel(subscription_id))
+    ending = with_gateway(world, ann.id)
+    assert (ending.can_cancel, ending.can_resume, ending.cancel_takes_effect) == (
+        False,
+        True,
+        None,
+    )
+
+
+def test_an_ended_subscription_shows_when_it_ended_and_its_invoices_but_no_actions(
+    world: World,
+) -> None:
+    ann = world.register()
+    subscription_id, events = world.subscribe(ann)
+    world.deliver(events)
+    world.clock.advance(timedelta(days=2))
+    world.deliver(world.gateway.cancel_now(subscription_id))
+
+    view = with_gateway(world, ann.id)
+
+    assert view.key_date == KeyDate(DateMeaning.ENDED, world.clock.now())
+    assert (view.can_cancel, view.can_resume, view.can_subscribe) == (False, False, True)
+    assert len(view.invoices) == 1
+    assert view.discount is None and view.pending is None

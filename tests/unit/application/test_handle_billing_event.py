@@ -352,6 +352,73 @@ def test_a_recovered_payment_restores_premium_after_the_grace(world: World) -> N
     assert world.has_premium(world.stored(ann.id))
 
 
+def test_a_renewal_failing_while_the_last_is_unpaid_opens_no_new_grace(world: World) -> None:
+    """Left past due, the subscription renews and fails again: the grace still counts
+    from the first failure, whichever order the events come in."""
+    ann = world.register()
+    subscription_id, events = world.subscribe(ann)
+    world.deliver(events)
+    world.clock.advance(timedelta(days=30))
+    first_failure = world.clock.now()
+    first = world.gateway.fail_renewal(subscription_id)
+    world.clock.advance(timedelta(days=30))
+    second = world.gateway.fail_renewal(subscription_id)
+    world.clock.advance(timedelta(hours=1))
+
+    world.deliver([*second, *first])
+
+    stored = world.stored(ann.id).subscriptions[subscription_id]
+    assert stored.status is S.PAST_DUE
+    assert stored.unpaid_since == first_failure
+    assert stored.current_period_start == first_failure + timedelta(days=30)
+    assert not world.has_premium(world.stored(ann.id))
+
+
+def test_a_past_due_event_asks_the_provider_since_when_and_a_paid_one_does_not(
+    world: World,
+) -> None:
+    ann = world.register()
+    subscription_id, events = world.subscribe(ann)
+    world.deliver(events)
+    world.clock.advance(timedelta(days=30))
+    failed_at = world.clock.now()
+    updated = by_type(world.gateway.fail_renewal(subscription_id), "customer.subscription.updated")
+    assert updated.snapshot is not None and updated.snapshot.unpaid_since is None
+
+    assert handle(world, updated).status is EventStatus.PROCESSED
+    assert world.stored(ann.id).subscriptions[subscription_id].unpaid_since == failed_at
+
+    world.clock.advance(timedelta(days=1))
+    recovered = by_type(world.gateway.recover(subscription_id), "customer.subscription.updated")
+    world.gateway.fail_next = PaymentProviderError("must not be called")
+    assert handle(world, recovered).status is EventStatus.PROCESSED
+    stored = world.stored(ann.id).subscriptions[subscription_id]
+    assert stored.status is S.ACTIVE
+    assert stored.unpaid_since is None
+
+
+def test_a_past_due_event_is_stored_when_the_provider_cannot_say_since_when(
+    world: World,
+) -> None:
+    ann = world.register()
+    subscription_id, events = world.subscribe(ann)
+    world.deliver(events)
+    world.clock.advance(timedelta(days=30))
+    failed_at = world.clock.now()
+    failing = world.gateway.fail_renewal(subscription_id)
+    world.gateway.fail_next = PaymentProviderError("Stripe is down")
+
+    updated = by_type(failing, "customer.subscription.updated")
+    assert handle(world, updated).status is EventStatus.PROCESSED
+    stored = world.stored(ann.id).subscriptions[subscription_id]
+    assert (stored.status, stored.unpaid_since) == (S.PAST_DUE, None)
+
+    assert handle(world, by_type(failing, "invoice.payment_failed")).status is (
+        EventStatus.PROCESSED
+    )
+    assert world.stored(ann.id).subscriptions[subscription_id].unpaid_since == failed_at
+
+
 def test_an_event_stamped_before_the_stored_state_but_fetched_moves_nothing_back(
     world: World,
 ) -> None:

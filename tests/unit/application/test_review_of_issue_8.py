@@ -39,10 +39,12 @@ class WrongKeyGateway(FakePaymentGateway):
             raise CustomerMissing()
         return super().list_subscriptions(customer_id)
 
-    def create_portal_session(self, customer_id: str, return_url: str) -> str:
+    def create_portal_session(
+        self, customer_id: str, return_url: str, configuration: str | None = None
+    ) -> str:
         if self.wrong_key:
             raise CustomerMissing()
-        return super().create_portal_session(customer_id, return_url)
+        return super().create_portal_session(customer_id, return_url, configuration)
 
     def get_subscription(self, subscription_id: str) -> Any:
         return None if self.wrong_key else super().get_subscription(subscription_id)

@@ -120,3 +120,31 @@ class TestEntitlements:
         user = a_user(subscriptions={"sub_1": late})
         assert policy.grants(user, "notes.pro", T0 + timedelta(days=2))
         assert policy.entitlements(user, T0 + timedelta(days=3)) == frozenset()
+
+
+class TestPlanInForce:
+    """The plan the nav's badge names: the one access comes from now."""
+
+    policy = staticmethod(TestEntitlements.policy)
+
+    def test_the_plan_of_the_subscription_that_grants_access(self) -> None:
+        user = a_user(subscriptions={"sub_1": a_subscription(price_id="price_basic")})
+        plan = self.policy().plan_in_force(user, T0)
+        assert plan is not None and plan.name == "Basic"
+
+    def test_of_two_plans_granted_at_once_the_higher_ranked(self) -> None:
+        basic = a_subscription(id="sub_1", price_id="price_basic")
+        pro = a_subscription(id="sub_2", price_id="price_pro")
+        for order in ({"sub_1": basic, "sub_2": pro}, {"sub_2": pro, "sub_1": basic}):
+            plan = self.policy().plan_in_force(a_user(subscriptions=order), T0)
+            assert plan is not None and plan.name == "Pro"
+
+    def test_none_without_access(self) -> None:
+        ended = a_subscription(price_id="price_pro", status=S.CANCELED)
+        foreign = a_subscription(id="sub_2", price_id="price_other")
+        late = a_subscription(id="sub_3", price_id="price_basic", status=S.PAST_DUE)
+        user = a_user(subscriptions={"sub_1": ended, "sub_2": foreign, "sub_3": late})
+        assert self.policy().plan_in_force(a_user(), T0) is None
+        assert self.policy().plan_in_force(user, T0 + timedelta(days=3)) is None
+        in_grace = self.policy().plan_in_force(user, T0 + timedelta(days=2))
+        assert in_grace is not None and in_grace.name == "Basic"

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -55,6 +55,42 @@ def test_past_due_grants_premium_inside_the_grace_period_from_the_period_start()
     assert subscription.grants_premium(failed_at + DEFAULT_PAST_DUE_GRACE - TINY)
     assert not subscription.grants_premium(failed_at + DEFAULT_PAST_DUE_GRACE)
     assert not subscription.grants_premium(failed_at + timedelta(days=10))
+
+
+def test_past_due_grace_counts_from_the_oldest_unpaid_invoice_not_the_new_period() -> None:
+    first_failure = T0 + PERIOD
+    second_period = first_failure + PERIOD  # left past due: the next renewal failed too
+    subscription = a_subscription(
+        status=S.PAST_DUE,
+        current_period_start=second_period,
+        current_period_end=second_period + PERIOD,
+        as_of=second_period,
+        unpaid_since=first_failure,
+    )
+    assert subscription.grace_ends() == first_failure + DEFAULT_PAST_DUE_GRACE
+    assert not subscription.grants_premium(second_period + timedelta(hours=1))
+    assert a_subscription(
+        status=S.PAST_DUE, current_period_start=second_period, unpaid_since=second_period
+    ).grants_premium(second_period + timedelta(hours=1))
+
+
+@pytest.mark.parametrize(
+    ("status", "unpaid_since", "lacks"),
+    [
+        (S.PAST_DUE, None, True),
+        (S.UNPAID, None, True),
+        (S.PAST_DUE, T0, False),
+        (S.ACTIVE, None, False),
+        (S.CANCELED, None, False),
+    ],
+)
+def test_only_a_subscription_that_owes_needs_to_know_since_when(
+    status: S, unpaid_since: datetime | None, lacks: bool
+) -> None:
+    subscription = a_subscription(
+        status=status, unpaid_since=unpaid_since, ended_at=T0 if status is S.CANCELED else None
+    )
+    assert subscription.lacks_unpaid_since is lacks
 
 
 def test_past_due_grace_is_configurable() -> None:

@@ -140,3 +140,34 @@ def test_register_gives_each_user_a_new_id_and_no_billing_yet() -> None:
     assert (first.email, first.password_hash, first.created_at) == (email, "hash", T0)
     assert first.customer_id is None
     assert first.subscriptions == {}
+
+
+def test_a_state_that_still_owes_without_saying_since_when_keeps_the_stored_first_failure() -> None:
+    """Events never say when the oldest unpaid invoice failed; a fetch does. A newer state
+    that still owes without saying (a fetch failed, a copy that omits it) keeps what was
+    known: the grace never starts again while the same debt is unpaid."""
+    first_failure = T0 + timedelta(days=30)
+    owing = a_subscription(status=S.PAST_DUE, unpaid_since=first_failure, as_of=first_failure)
+    later = a_subscription(
+        status=S.PAST_DUE,
+        current_period_start=T0 + timedelta(days=60),
+        as_of=T0 + timedelta(days=60),
+    )
+    for store in ("observe", "record_fetched"):
+        user = a_user()
+        user.subscriptions[owing.id] = owing
+        getattr(user, store)(later)
+        assert user.subscriptions[owing.id].unpaid_since == first_failure, store
+        assert user.subscriptions[owing.id].current_period_start == later.current_period_start
+
+    paid = a_subscription(status=S.ACTIVE, as_of=T0 + timedelta(days=61))
+    user = a_user()
+    user.subscriptions[owing.id] = owing
+    user.observe(paid)
+    assert user.subscriptions[owing.id].unpaid_since is None  # paid: nothing owed any more
+    told = a_subscription(
+        status=S.PAST_DUE, unpaid_since=T0 + timedelta(days=60), as_of=later.as_of
+    )
+    user.subscriptions[owing.id] = owing
+    user.record_fetched(told)
+    assert user.subscriptions[owing.id].unpaid_since == told.unpaid_since  # a fetch says
