@@ -18,6 +18,7 @@ from flask import Flask
 import application.retry
 from application.ports import EventQueue, EventStatus
 from application.use_cases.register_user import RegisterUserCommand
+from domain.email import EmailAddress
 from domain.subscription import SubscriptionStatus
 from entrypoints.celery_app import create_celery
 from entrypoints.container import Container
@@ -123,9 +124,10 @@ def test_an_event_the_provider_cannot_serve_is_retried_then_left_failed(tmp_path
     )
     container = app.extensions["container"]
     container.event_queue.override(NoQueue())
-    user = container.register_user().execute(RegisterUserCommand("x@example.com", "a passphrase!"))
+    container.register_user().execute(RegisterUserCommand("x@example.com", "a passphrase!"))
     with container.uow() as uow:
-        stored = uow.users.require(user.id)
+        stored = uow.users.get_by_email(EmailAddress("x@example.com"))
+        assert stored is not None
         stored.link_customer("cus_x")
         uow.users.save(stored)
         uow.commit()
