@@ -192,8 +192,11 @@ def test_every_event_is_applied_once_through_a_killed_worker_and_a_lost_queue(
         # Each applied (an update older than one already applied is recorded as ignored).
         assert count(container, "processed") + count(container, "ignored") == len(events)
         assert count(container) == len(events)
+        # The inbox says every event was applied; the workers' lines say none twice. A line
+        # may be missing: SIGKILL can land between a commit and the line that follows it.
         applied = applied_lines(first_log, second_log)
-        assert set(applied) == {data["id"] for data in events}
+        assert set(applied) <= {data["id"] for data in events}
+        assert len(applied) >= len(events) - 8  # at most a few in the killed worker's hands
         assert set(applied.values()) == {1}, applied.most_common(3)
         with container.uow() as uow:
             for subscription_id, user_id in users.items():
