@@ -11,9 +11,9 @@ from typing import Any
 import stripe
 
 from adapters.stripe.errors import NotFound, translated_errors
-from adapters.stripe.plan_changes import BILLING_EXPAND, discount_of, pending_change_of
+from adapters.stripe.plan_changes import BILLING_EXPAND, subscription_billing_of
 from adapters.stripe.translate import subscription_from_stripe
-from application.ports import AccountBilling, SubscriptionBilling
+from application.ports import AccountBilling
 from domain.billing import Invoice, InvoiceStatus, PaymentCard
 from domain.errors import CustomerMissing
 from domain.subscription import Subscription
@@ -41,12 +41,8 @@ def read_account_billing(
     billing, card = None, None
     found = _subscription(client, subscription_id) if subscription_id else None
     if found is not None:
-        data, as_of = found.to_dict(), seen_at(found)
-        billing = SubscriptionBilling(
-            subscription=subscription_from_stripe(data, as_of=as_of),
-            pending_change=pending_change_of(data),
-            discount=discount_of(data, as_of),
-        )
+        data = found.to_dict()
+        billing = subscription_billing_of(data, seen_at(found))
         customer = data.get("customer")
         card = card_of(data.get("default_payment_method")) or _customer_card(customer)
     else:

@@ -14,9 +14,8 @@ from adapters.stripe.errors import NotFound, translated_errors
 from adapters.stripe.plan_changes import (
     BILLING_EXPAND,
     change_preview,
-    discount_of,
     payment_method_of,
-    pending_change_of,
+    subscription_billing_of,
 )
 from adapters.stripe.translate import id_of, subscription_from_stripe
 from application.ports import ChangePreview, SubscriptionBilling
@@ -43,14 +42,7 @@ class StripePlanChanges:
                 )
         except NotFound:
             return None
-        data = found.to_dict()
-        as_of = self._seen_at(found)
-        return SubscriptionBilling(
-            subscription=subscription_from_stripe(data, as_of=as_of),
-            pending_change=pending_change_of(data),
-            discount=discount_of(data, as_of),
-            card_on_file=payment_method_of(data) is not None,
-        )
+        return subscription_billing_of(found.to_dict(), self._seen_at(found))
 
     def preview(
         self, subscription_id: str, price_id: str, proration_date: datetime

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from adapters.stripe.translate import id_of
-from application.ports import ChangePreview
+from adapters.stripe.translate import id_of, subscription_from_stripe
+from application.ports import ChangePreview, SubscriptionBilling
 from domain.plan_change import Discount, PendingChange
 
 # One retrieve answers the account page: the schedule's phases, the discounts with
@@ -30,6 +30,19 @@ def payment_method_of(subscription: Mapping[str, Any]) -> str | None:
     customer = subscription.get("customer")
     settings = customer.get("invoice_settings") if isinstance(customer, Mapping) else None
     return id_of(settings.get("default_payment_method")) if isinstance(settings, Mapping) else None
+
+
+def subscription_billing_of(
+    subscription: Mapping[str, Any], as_of: datetime
+) -> SubscriptionBilling:
+    """A subscription retrieved with `BILLING_EXPAND` (or more) as the port's billing read:
+    the subscription, its pending change, its discount and whether a card pays it."""
+    return SubscriptionBilling(
+        subscription=subscription_from_stripe(subscription, as_of=as_of),
+        pending_change=pending_change_of(subscription),
+        discount=discount_of(subscription, as_of),
+        card_on_file=payment_method_of(subscription) is not None,
+    )
 
 
 def pending_change_of(subscription: Mapping[str, Any]) -> PendingChange | None:
