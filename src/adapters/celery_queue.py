@@ -1,11 +1,13 @@
-"""The event queue on Celery (BROKER_URL, Redis): what /webhook and the sweeper send
-the worker's apply task with (`entrypoints.celery_app` registers the task)."""
+"""The task queue on Celery (BROKER_URL, Redis), sending side: what /webhook and the
+sweeper send the worker's apply task with, and what a commit that wrote an email sends
+the worker's delivery task with (`entrypoints.celery_app` registers both tasks)."""
 
 from celery import Celery
 
 from application.ports import EventQueue
 
 APPLY_EVENT_TASK = "premium_notes.apply_billing_event"
+DELIVER_OUTBOX_TASK = "premium_notes.deliver_outbox"
 CONNECT_TIMEOUT_SECONDS = 2
 
 
@@ -32,3 +34,17 @@ class CeleryEventQueue(EventQueue):
 
     def enqueue(self, event_id: str) -> None:
         self._app.send_task(APPLY_EVENT_TASK, args=[event_id], retry=False)
+
+
+class CeleryOutboxNudge:
+    """The unit of work's `after_outbox_commit` with a worker: asks it, through the
+    broker, to send what is due (the delivery task takes no argument: it sends every due
+    entry, so a lost or a repeated message changes nothing). Raises when the broker
+    cannot be reached; the unit of work logs that after the commit, and the email waits
+    for the scheduled delivery."""
+
+    def __init__(self, app: Celery) -> None:
+        self._app = app
+
+    def __call__(self) -> None:
+        self._app.send_task(DELIVER_OUTBOX_TASK, retry=False)

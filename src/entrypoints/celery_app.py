@@ -8,7 +8,9 @@ settings as the web server does (environment and `.env`); a setting missing or
 malformed, BROKER_URL included, is one line and exit status 2.
 
 Tasks: the scheduled jobs of `entrypoints.jobs` (reconcile, every
-RECONCILE_INTERVAL_MINUTES; in the queue mode, the sweeper of received events, every
+RECONCILE_INTERVAL_MINUTES; with SMTP_URL, the outbox's delivery, every
+OUTBOX_DELIVERY_INTERVAL_SECONDS, which the web process also sends after each commit
+that wrote an email; in the queue mode, the sweeper of received events, every
 WEBHOOK_SWEEP_INTERVAL_SECONDS), and in the queue mode (WEBHOOK_PROCESSING=queue) the
 task that applies one stored webhook event. Run one beat, and as many workers as the
 work needs.

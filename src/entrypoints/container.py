@@ -10,13 +10,14 @@ from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 
+from celery import Celery
 from dependency_injector import containers, providers
 from sqlalchemy import Engine
 
 from adapters.argon2_hasher import Argon2PasswordHasher
 from adapters.broker import broker_problem
 from adapters.catalog_file import load_catalog
-from adapters.celery_queue import CeleryEventQueue, producer_app
+from adapters.celery_queue import CeleryEventQueue, CeleryOutboxNudge, producer_app
 from adapters.emulator_clock import EmulatorClock
 from adapters.mail import JinjaEmailRenderer, SmtpEmailSender
 from adapters.note_files import FolderNoteLibrary
@@ -29,7 +30,7 @@ from adapters.stripe import StripePaymentGateway, StripeSettings
 from adapters.system_clock import SystemClock
 from application.billing_notices import BillingNotices
 from application.mail import Mailer, SiteLinks
-from application.ports import Clock, EmailSender, EventQueue, PaymentGateway
+from application.ports import Clock, EmailSender, PaymentGateway
 from application.use_cases.access_content import AccessContent
 from application.use_cases.authenticate_user import (
     AuthenticateUser,
@@ -77,7 +78,7 @@ from domain.access import AccessPolicy
 from domain.catalog import Catalog, CatalogError, single_plan
 from domain.errors import EmailDeliveryFailed, PaymentProviderError
 from entrypoints.metrics import CountedBillingEvents, ScrapeGauge, inbox_gauges, outbox_gauges
-from entrypoints.outbox_delivery import OutboxDeliveryThread
+from entrypoints.outbox_delivery import OutboxDeliveryThread, OutboxTaskSender
 from entrypoints.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -186,11 +187,11 @@ def build_clock(settings: Settings) -> Clock:
     return SystemClock()
 
 
-def build_event_queue(settings: Settings) -> EventQueue:
-    """Where the queue mode sends stored events: the Celery broker at BROKER_URL."""
+def build_task_producer(settings: Settings) -> Celery:
+    """What this process sends worker tasks with: the Celery broker at BROKER_URL."""
     if not settings.broker_url:
-        raise RuntimeError("the event queue needs BROKER_URL")
-    return CeleryEventQueue(producer_app(settings.broker_url))
+        raise RuntimeError("sending tasks needs BROKER_URL")
+    return producer_app(settings.broker_url)
 
 
 # How far ahead an entry may wait for its retry (the longest delay, and a lease).
@@ -211,13 +212,25 @@ def build_outbox_delivery(container: "Container") -> OutboxDeliveryThread:
     return OutboxDeliveryThread(deliver, waiting)
 
 
+def build_outbox_task_sender(producer: Celery) -> OutboxTaskSender:
+    """With a worker: the delivery task sent from a thread of this process."""
+    return OutboxTaskSender(CeleryOutboxNudge(producer))
+
+
 def outbox_wake(
-    settings: Settings, delivery: Callable[[], OutboxDeliveryThread]
+    settings: Settings,
+    delivery: Callable[[], OutboxDeliveryThread],
+    task_sender: Callable[[], OutboxTaskSender],
 ) -> Callable[[], None] | None:
-    """What a commit that wrote to the outbox calls: wake this process's sender. None
-    without SMTP_URL (nothing could be sent; `flask outbox deliver` says why)."""
+    """What a commit that wrote to the outbox calls. With BROKER_URL: have the workers'
+    delivery task sent (the broker down, the commit stands and beat's scheduled delivery
+    sends the email later). Without: wake this process's sender thread. Either way the
+    request only sets an event. None without SMTP_URL (nothing could be sent; `flask
+    outbox deliver` says why)."""
     if settings.smtp_server is None:
         return None
+    if settings.broker_url:
+        return lambda: task_sender().wake()
     return lambda: delivery().wake()
 
 
@@ -248,10 +261,14 @@ class Container(containers.DeclarativeContainer):
     engine = providers.Singleton(create_database_engine, settings.provided.database_url)
     session_factory = providers.Singleton(create_session_factory, engine)
     outbox_delivery = providers.Singleton(build_outbox_delivery, __self__)
+    task_producer = providers.Singleton(build_task_producer, settings)
+    outbox_task_sender = providers.Singleton(build_outbox_task_sender, task_producer)
     uow = providers.Factory(
         SqlAlchemyUnitOfWork,
         session_factory,
-        after_outbox_commit=providers.Callable(outbox_wake, settings, outbox_delivery.provider),
+        after_outbox_commit=providers.Callable(
+            outbox_wake, settings, outbox_delivery.provider, outbox_task_sender.provider
+        ),
     )
     hasher = providers.Singleton(Argon2PasswordHasher)
     clock = providers.Singleton(build_clock, settings)
@@ -365,7 +382,7 @@ class Container(containers.DeclarativeContainer):
     )
     # The queue mode (WEBHOOK_PROCESSING=queue): /webhook stores and sends, the worker's
     # task applies (the same use case as above, counted), the sweeper sends again.
-    event_queue = providers.Singleton(build_event_queue, settings)
+    event_queue = providers.Singleton(CeleryEventQueue, task_producer)
     receive_billing_event = providers.Factory(
         ReceiveBillingEvent, uow=uow, clock=clock, queue=event_queue
     )

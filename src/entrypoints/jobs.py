@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from adapters.celery_queue import DELIVER_OUTBOX_TASK
+from application.use_cases.deliver_outbox import DeliverOutboxCommand
 from application.use_cases.reconcile_subscriptions import ReconcileSubscriptionsCommand
 from entrypoints.container import Container
 from entrypoints.settings import Settings
@@ -56,8 +58,40 @@ def sweep_received_events(container: Container) -> None:
     container.sweep_received_events().execute()
 
 
+# A bound on one run's rounds: a run never holds a worker for ever (the next run goes on).
+DELIVERY_ROUNDS = 50
+
+
+def deliver_outbox(container: Container) -> None:
+    """Send every email due in the outbox (`DeliverOutbox`), round after round while a
+    round sends or gives up something (a round takes at most its limit of entries).
+    Each entry is claimed before it is sent, so runs on several workers at once, or a
+    run beside `flask outbox deliver`, never send one email twice. Logged by counts,
+    never by address."""
+    deliver = container.deliver_outbox()
+    sent = retrying = given_up = 0
+    for _ in range(DELIVERY_ROUNDS):
+        report = deliver.execute(DeliverOutboxCommand())
+        sent += len(report.sent)
+        retrying += len(report.retrying)
+        given_up += len(report.given_up)
+        if not report.sent and not report.given_up:
+            break
+    if sent or retrying or given_up:
+        log.info(
+            "outbox: sent %d, retrying %d, given up %d",
+            sent,
+            retrying,
+            given_up,
+            extra={"fields": {"sent": sent, "retrying": retrying, "given_up": given_up}},
+        )
+
+
 def scheduled_jobs(settings: Settings) -> tuple[Job, ...]:
     jobs = [Job("premium_notes.reconcile", settings.reconcile_interval, reconcile)]
+    if settings.smtp_server is not None:
+        # Also the task a commit that wrote an email sends (DELIVER_OUTBOX_TASK).
+        jobs.append(Job(DELIVER_OUTBOX_TASK, settings.outbox_delivery_interval, deliver_outbox))
     if settings.webhook_processing == "queue":
         jobs.append(
             Job(

@@ -1,6 +1,7 @@
-"""Sending the outbox from the web process, until a background worker does it.
+"""Sending the outbox after a commit that wrote to it, without making the request wait.
 
-A commit that writes to the outbox wakes `OutboxDeliveryThread` (the unit of work's
+Without BROKER_URL (`make run`, a deployment without a worker), the web process sends:
+a commit that writes to the outbox wakes `OutboxDeliveryThread` (the unit of work's
 `after_outbox_commit`); its thread runs the one delivery use case, `DeliverOutbox`, as
 `flask outbox deliver` does, so an email leaves a moment after the change that caused
 it, and `make run` shows it in the local inbox at once. The request never waits for
@@ -11,8 +12,12 @@ While an entry waits for a retry (the mail server down), the thread looks again 
 `retry_poll` seconds; with nothing left to do for `idle_exit` seconds it ends, and the
 next wake starts another. Failures are the use case's business (retries with backoff,
 given up after the last); anything else it raises is logged and left for the next
-wake. A worker takes over by calling `DeliverOutbox` itself and giving the unit of work
-another `after_outbox_commit` (or none); `flask outbox deliver` works either way.
+wake. `flask outbox deliver` works beside it.
+
+With BROKER_URL, the commit wakes `OutboxTaskSender` instead: its thread sends the
+Celery workers the delivery task (`premium_notes.deliver_outbox`, which runs
+`DeliverOutbox`), and beat sends the same task every OUTBOX_DELIVERY_INTERVAL_SECONDS,
+for retries and for any task the broker lost.
 """
 
 import logging
@@ -93,3 +98,46 @@ class OutboxDeliveryThread:
         except Exception:
             log.exception("outbox delivery failed; the emails wait for the next attempt")
             return True
+
+
+class OutboxTaskSender:
+    """With a worker (BROKER_URL): what a commit that wrote to the outbox wakes instead of
+    `OutboxDeliveryThread`. Its thread sends the workers the delivery task (`send`, the
+    broker's round trip) off the request: a request never waits for Redis, and with Redis
+    down it is no slower (the send fails in the thread, is logged, and the email waits for
+    beat's scheduled delivery). Wakes that come while a send is under way make one more
+    send, not one each: the task sends every due entry."""
+
+    def __init__(self, send: Callable[[], None]) -> None:
+        self._send = send
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self.sends = 0  # tasks sent (for tests)
+
+    def wake(self) -> None:
+        with self._lock:
+            self._wake.set()
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="outbox-task-sender", daemon=True
+                )
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            if not self._wake.wait(IDLE_EXIT_SECONDS):
+                with self._lock:
+                    if not self._wake.is_set():
+                        self._thread = None  # a wake after this starts a new thread
+                        return
+            self._wake.clear()
+            try:
+                self._send()
+                self.sends += 1
+            except Exception as error:
+                log.warning(
+                    "the outbox's delivery task was not sent (%s): "
+                    "the scheduled delivery sends the email",
+                    type(error).__name__,
+                )

@@ -110,6 +110,10 @@ class Settings:
     webhook_sweep_after: timedelta = timedelta(seconds=120)
     """WEBHOOK_SWEEP_AFTER_SECONDS: an event still received this long after it arrived is
     sent to the workers again (its message was lost, or its worker died)."""
+    outbox_delivery_interval: timedelta = timedelta(seconds=60)
+    """OUTBOX_DELIVERY_INTERVAL_SECONDS: how often the scheduled delivery sends what is
+    due in the outbox (retries after a mail server's outage, emails whose task the
+    broker lost). A commit that writes an email asks for a delivery at once anyway."""
     log_format: str = "text"
     """How log lines look: `json` (one object a line, for a log search) or `text`."""
     metrics_enabled: bool = True
@@ -276,6 +280,9 @@ class Settings:
             ),
             webhook_sweep_after=timedelta(
                 seconds=_float(env, "WEBHOOK_SWEEP_AFTER_SECONDS", 120, minimum=0)
+            ),
+            outbox_delivery_interval=timedelta(
+                seconds=_float(env, "OUTBOX_DELIVERY_INTERVAL_SECONDS", 60, minimum=0.1)
             ),
             log_format=log_format_of(env, local_default=local_default),
             metrics_enabled=_bool(env, "METRICS_ENABLED", True),

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from entrypoints.celery_app import create_celery
 from entrypoints.container import Container
 from entrypoints.jobs import InProcessScheduler, Job, scheduled_jobs
 from entrypoints.settings import Settings
@@ -68,3 +69,39 @@ def test_reconcile_is_scheduled_every_reconcile_interval_minutes() -> None:
         ("premium_notes.reconcile", timedelta(hours=1))
     ]
     assert scheduled_jobs(often)[0].every == timedelta(minutes=15)
+
+
+def test_with_smtp_url_the_outbox_is_delivered_every_outbox_delivery_interval() -> None:
+    base = {"SECRET_KEY": "k" * 40, "SMTP_URL": "smtp://127.0.0.1:1025"}
+    default = Settings.from_env(base)
+    often = Settings.from_env({**base, "OUTBOX_DELIVERY_INTERVAL_SECONDS": "5"})
+    without_mail = Settings.from_env({"SECRET_KEY": "k" * 40})
+
+    assert [(j.name, j.every) for j in scheduled_jobs(default)][-1] == (
+        "premium_notes.deliver_outbox",
+        timedelta(minutes=1),
+    )
+    assert scheduled_jobs(often)[-1].every == timedelta(seconds=5)
+    assert "premium_notes.deliver_outbox" not in [j.name for j in scheduled_jobs(without_mail)]
+
+
+def test_beat_sends_the_outbox_delivery_on_its_interval_and_workers_run_it() -> None:
+    settings = Settings.from_env(
+        {
+            "SECRET_KEY": "k" * 40,
+            "SMTP_URL": "smtp://127.0.0.1:1025",
+            "BROKER_URL": "redis://127.0.0.1:9/0",
+            "OUTBOX_DELIVERY_INTERVAL_SECONDS": "30",
+        }
+    )
+    container = Container()
+    container.settings.override(settings)
+
+    app = create_celery(settings, container)
+
+    entry = app.conf.beat_schedule["premium_notes.deliver_outbox"]
+    assert (entry["task"], entry["schedule"]) == (
+        "premium_notes.deliver_outbox",
+        timedelta(seconds=30),
+    )
+    assert "premium_notes.deliver_outbox" in app.tasks
