@@ -247,3 +247,32 @@ def test_delivery_success_false_lists_the_events_an_endpoint_missed(
     assert customers(False) == [missed]
     assert customers(True) == [delivered]
     assert len(own_client.v1.events.list(params={"type": "customer.created"}).data) == 2
+
+
+def test_an_endpoint_that_fails_every_attempt_leaves_its_events_undelivered(
+    own_client: stripe.StripeClient, own_emulator: Emulator
+) -> None:
+    """Endpoint down (5xx on each retry, until the emulator gives up): the event stays in
+    `delivery_success=false`, found with the filters the app's catch-up sends (its event
+    types, and a creation time)."""
+    with webhook_receiver(statuses=[500] * 50) as down:
+        own_client.v1.webhook_endpoints.create(
+            params={"url": down.url, "enabled_events": ["customer.created"]}
+        )
+        missed = _customer(own_client, "down@example.com")
+        assert own_emulator.delivery.wait_idle(10)
+    assert len(down.received) == 4  # every attempt (delivery_max_attempts) refused
+
+    def undelivered(since: int) -> list[str]:
+        events = own_client.v1.events.list(
+            params={
+                "delivery_success": False,
+                "types": ["customer.created", "invoice.paid"],
+                "created": {"gte": since},
+            }
+        )
+        return [event.data.object.id for event in events.data]
+
+    now = int(own_emulator.now())
+    assert undelivered(now - 3600) == [missed]
+    assert undelivered(now + 3600) == []

@@ -32,6 +32,7 @@ from application.billing_notices import BillingNotices
 from application.mail import Mailer, SiteLinks
 from application.ports import Clock, EmailSender, PaymentGateway
 from application.use_cases.access_content import AccessContent
+from application.use_cases.apply_undelivered_events import ApplyUndeliveredEvents
 from application.use_cases.authenticate_user import (
     AuthenticateUser,
     FailureFloor,
@@ -376,6 +377,9 @@ class Container(containers.DeclarativeContainer):
     handle_billing_event = providers.Factory(CountedBillingEvents, apply_billing_event)
     reconcile_subscriptions = providers.Factory(
         ReconcileSubscriptions, uow=uow, gateway=gateway, clock=clock
+    )
+    apply_undelivered_events = providers.Factory(
+        ApplyUndeliveredEvents, gateway=gateway, clock=clock, handler=handle_billing_event
     )
     replay_events = providers.Factory(
         ReplayEvents, uow=uow, gateway=gateway, handler=apply_billing_event

@@ -17,6 +17,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from adapters.celery_queue import DELIVER_OUTBOX_TASK
+from application.use_cases.apply_undelivered_events import (
+    ApplyUndeliveredEventsCommand,
+    UndeliveredReport,
+)
 from application.use_cases.deliver_outbox import DeliverOutboxCommand
 from application.use_cases.reconcile_subscriptions import ReconcileSubscriptionsCommand
 from entrypoints.container import Container
@@ -32,9 +36,40 @@ class Job:
     run: Callable[[Container], None]
 
 
+def apply_undelivered_events(container: Container) -> UndeliveredReport | None:
+    """The cheap pass: the events the payment provider could not deliver to our webhook
+    endpoint (Stripe's `delivery_success=false` list), applied through the webhook's own
+    idempotent path. None when the provider could not be asked (logged)."""
+    lookback = container.settings().undelivered_events_lookback
+    try:
+        report = container.apply_undelivered_events().execute(
+            ApplyUndeliveredEventsCommand(lookback)
+        )
+    except Exception as error:
+        log.warning("undelivered events could not be listed: %s", error)
+        return None
+    for event_id, reason in report.failed.items():
+        log.warning("undelivered event %s failed: %s", event_id, reason)
+    log.info(
+        "undelivered events: listed %d, applied %d, already received %d, failed %d",
+        report.listed,
+        len(report.applied),
+        len(report.duplicates),
+        len(report.failed),
+    )
+    return report
+
+
 def reconcile(container: Container) -> None:
-    """Pull every known subscription from the payment provider and fix drift: what
-    brings a user right when the provider's webhooks never arrived."""
+    """The cheap pass first, then pull every known subscription from the payment provider
+    and fix drift: what brings a user right when the provider's webhooks never arrived,
+    not even in its list of undelivered events. With RECONCILE_FULL=on_failure the full
+    pass runs only when the cheap one could not be done or left an event failed."""
+    first = apply_undelivered_events(container)
+    full = container.settings().reconcile_full
+    if full == "on_failure" and first is not None and first.complete:
+        log.info("reconcile: every undelivered event applied; full pass skipped (on_failure)")
+        return
     report = container.reconcile_subscriptions().execute(ReconcileSubscriptionsCommand())
     # By subscription id, never by email (the CLI's report names people; logs do not).
     for change in report.changes:
@@ -50,6 +85,10 @@ def reconcile(container: Container) -> None:
         len(report.changes),
         len(report.failures),
     )
+
+
+def undelivered_events(container: Container) -> None:
+    apply_undelivered_events(container)
 
 
 def sweep_received_events(container: Container) -> None:
@@ -88,7 +127,14 @@ def deliver_outbox(container: Container) -> None:
 
 
 def scheduled_jobs(settings: Settings) -> tuple[Job, ...]:
-    jobs = [Job("premium_notes.reconcile", settings.reconcile_interval, reconcile)]
+    jobs = [
+        Job("premium_notes.reconcile", settings.reconcile_interval, reconcile),
+        Job(
+            "premium_notes.apply_undelivered_events",
+            settings.undelivered_events_interval,
+            undelivered_events,
+        ),
+    ]
     if settings.smtp_server is not None:
         # Also the task a commit that wrote an email sends (DELIVER_OUTBOX_TASK).
         jobs.append(Job(DELIVER_OUTBOX_TASK, settings.outbox_delivery_interval, deliver_outbox))

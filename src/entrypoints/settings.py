@@ -97,6 +97,17 @@ class Settings:
     """The task queue's broker (BROKER_URL, Redis) for `make worker` and `make beat`;
     None: `make run` runs the scheduled jobs in its own process."""
     reconcile_interval: timedelta = timedelta(hours=1)
+    """RECONCILE_INTERVAL_MINUTES: how often the full reconcile runs (every subscription
+    asked about at the provider), after a first pass over the undelivered events."""
+    reconcile_full: str = "always"
+    """RECONCILE_FULL: `always`, or `on_failure` (the full pass only when the first pass,
+    over the undelivered events, could not be done or left an event failed)."""
+    undelivered_events_interval: timedelta = timedelta(minutes=5)
+    """UNDELIVERED_EVENTS_INTERVAL_MINUTES: how often the cheap pass runs on its own: the
+    events the provider could not deliver to the webhook endpoint, applied."""
+    undelivered_events_lookback: timedelta = timedelta(hours=72)
+    """UNDELIVERED_EVENTS_LOOKBACK_HOURS: how far back that pass asks (Stripe keeps 30 days
+    of events; its own retries last three)."""
     webhook_processing: str = "inline"
     """WEBHOOK_PROCESSING: `inline` (/webhook applies the event before answering) or
     `queue` (/webhook stores it as received and answers; a worker's task applies it).
@@ -211,6 +222,11 @@ class Settings:
                 "BROKER_URL must be a Redis URL (redis://HOST:6379/1), "
                 f"not {_redact_url(broker_url)!r}."
             )
+        reconcile_full = (env.get("RECONCILE_FULL") or "always").strip().lower()
+        if reconcile_full not in ("always", "on_failure"):
+            raise ConfigurationError(
+                f"RECONCILE_FULL must be always or on_failure, not {reconcile_full!r}."
+            )
         webhook_processing = (env.get("WEBHOOK_PROCESSING") or "inline").strip().lower()
         if webhook_processing not in ("inline", "queue"):
             raise ConfigurationError(
@@ -269,6 +285,13 @@ class Settings:
             broker_url=broker_url,
             reconcile_interval=timedelta(
                 minutes=_float(env, "RECONCILE_INTERVAL_MINUTES", 60, minimum=0.05)
+            ),
+            reconcile_full=reconcile_full,
+            undelivered_events_interval=timedelta(
+                minutes=_float(env, "UNDELIVERED_EVENTS_INTERVAL_MINUTES", 5, minimum=0.05)
+            ),
+            undelivered_events_lookback=timedelta(
+                hours=_float(env, "UNDELIVERED_EVENTS_LOOKBACK_HOURS", 72, minimum=1, maximum=720)
             ),
             webhook_processing=webhook_processing,
             webhook_task_retries=_int(env, "WEBHOOK_TASK_RETRIES", 5, minimum=0),
@@ -447,7 +470,14 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> in
     return value
 
 
-def _float(env: Mapping[str, str], name: str, default: float, *, minimum: float) -> float:
+def _float(
+    env: Mapping[str, str],
+    name: str,
+    default: float,
+    *,
+    minimum: float,
+    maximum: float = float("inf"),
+) -> float:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
@@ -457,6 +487,8 @@ def _float(env: Mapping[str, str], name: str, default: float, *, minimum: float)
         raise ConfigurationError(f"{name} must be a number, not {raw!r}.") from None
     if not value >= minimum:  # also refuses nan
         raise ConfigurationError(f"{name} must be at least {minimum}.")
+    if value > maximum:
+        raise ConfigurationError(f"{name} must be at most {maximum:g}.")
     return value
 
 

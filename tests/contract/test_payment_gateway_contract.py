@@ -395,6 +395,33 @@ def test_the_providers_own_events_verify_and_translate(
     assert updated[-1].snapshot.status is SubscriptionStatus.ACTIVE
 
 
+def test_events_no_endpoint_acknowledged_are_listed_oldest_first_and_translated(
+    pair: tuple[PaymentGateway, Provider],
+) -> None:
+    """Nothing acknowledges the events here (the emulator's endpoint is a closed port; the
+    fake's events are delivered only when a test says so): all of them are undelivered."""
+    gateway, provider = pair
+    customer, checkout = _checkout(pair, "user-undelivered")
+    provider.pay(checkout.session_id, checkout.url)
+    subscription_id = gateway.get_checkout_session(checkout.session_id).subscription_id
+
+    listed = gateway.list_undelivered_events(datetime(2000, 1, 1, tzinfo=UTC))
+
+    ours = [e for e in listed if e.subscription_id == subscription_id]
+    assert {e.kind for e in ours} >= {
+        BillingEventKind.CHECKOUT_COMPLETED,
+        BillingEventKind.SUBSCRIPTION_CHANGED,
+        BillingEventKind.INVOICE_PAID,
+    }
+    assert [e.occurred_at for e in listed] == sorted(e.occurred_at for e in listed)
+    completed = next(e for e in ours if e.kind is BillingEventKind.CHECKOUT_COMPLETED)
+    assert (completed.user_ref, completed.customer_id) == ("user-undelivered", customer)
+    # Translated as a signed delivery of the same event is.
+    assert all(gateway.translate_event(e.payload) == e for e in ours)
+    # Nothing before `since`.
+    assert gateway.list_undelivered_events(datetime(2200, 1, 1, tzinfo=UTC)) == []
+
+
 def test_a_wrong_or_missing_signature_is_refused(pair: tuple[PaymentGateway, Provider]) -> None:
     gateway, provider = pair
     _, checkout = _checkout(pair, "user-6")

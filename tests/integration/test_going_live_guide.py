@@ -16,3 +16,29 @@ def test_the_guides_event_list_is_the_one_the_service_subscribes_to() -> None:
     listed = re.findall(r"^- `([a-z_.]+)`$", section, re.M)
 
     assert listed == list(WEBHOOK_EVENTS)
+
+
+README = GUIDE.parents[1] / "README.md"
+SETTINGS = GUIDE.parents[1] / "src" / "entrypoints" / "settings.py"
+
+
+def _readme_variables() -> list[str]:
+    """The variables of the README's Configuration table (its first column)."""
+    section = README.read_text().split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split("|")[1] for line in section.splitlines() if line.startswith("| `")]
+    return [name for row in rows for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", row)]
+
+
+def test_every_variable_the_settings_read_is_in_the_readmes_table() -> None:
+    source = SETTINGS.read_text()
+    read = set(re.findall(r'env(?:\.get\(|\[)"([A-Z][A-Z0-9_]+)"', source))
+    read |= set(re.findall(r'\(env, "([A-Z][A-Z0-9_]+)"', source))
+
+    assert "UNDELIVERED_EVENTS_INTERVAL_MINUTES" in read  # the patterns find them
+    assert sorted(read - set(_readme_variables())) == []
+
+
+def test_every_variable_of_the_readmes_table_is_in_the_guide() -> None:
+    guide = GUIDE.read_text()
+
+    assert [name for name in _readme_variables() if f"`{name}`" not in guide] == []

@@ -66,7 +66,8 @@ def test_reconcile_is_scheduled_every_reconcile_interval_minutes() -> None:
     often = Settings.from_env({"SECRET_KEY": "k" * 40, "RECONCILE_INTERVAL_MINUTES": "15"})
 
     assert [(j.name, j.every) for j in scheduled_jobs(hourly)] == [
-        ("premium_notes.reconcile", timedelta(hours=1))
+        ("premium_notes.reconcile", timedelta(hours=1)),
+        ("premium_notes.apply_undelivered_events", timedelta(minutes=5)),
     ]
     assert scheduled_jobs(often)[0].every == timedelta(minutes=15)
 

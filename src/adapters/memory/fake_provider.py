@@ -51,6 +51,9 @@ class FakeProvider:
         self.checkouts: dict[str, FakeCheckout] = {}
         self.subscriptions: dict[str, Subscription] = {}
         self.events: list[BillingEvent] = []
+        # Event ids a webhook endpoint acknowledged (`mark_delivered`); the others are
+        # what `list_undelivered_events` lists.
+        self.delivered: set[str] = set()
         self.portal_sessions: list[tuple[str, str, str | None]] = []  # with the configuration
         self.portal_configuration: PortalConfiguration | None = None  # what `stock` made
         self.trial_cards: dict[str, bool] = {}  # trialing subscription id: a card given
@@ -120,6 +123,10 @@ class FakeProvider:
 
     def price_by_id(self, price_id: str | None) -> PlanPrice | None:
         return next((p for p in self.prices.values() if p.price_id == price_id), None)
+
+    def mark_delivered(self, *events: BillingEvent) -> None:
+        """The webhook endpoint acknowledged these events (answered 2xx)."""
+        self.delivered.update(event.id for event in events)
 
     def signed(self, event: BillingEvent) -> tuple[bytes, str]:
         payload = event.payload.encode()

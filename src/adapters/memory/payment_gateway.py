@@ -155,6 +155,14 @@ class FakePaymentGateway(FakeProvider, PaymentGateway):
     def translate_event(self, payload: str) -> BillingEvent:
         return event_from_payload(payload)
 
+    def list_undelivered_events(self, since: datetime) -> Sequence[BillingEvent]:
+        self._maybe_fail()
+        return [
+            event
+            for event in self.events
+            if event.occurred_at >= since and event.id not in self.delivered
+        ]
+
     # -- the account page --------------------------------------------------------------
 
     def get_account_billing(

@@ -14,6 +14,7 @@ from adapters.stripe.customer_emails import CustomerEmails
 from adapters.stripe.errors import NotFound, translated_errors
 from adapters.stripe.plan_change_calls import StripePlanChanges
 from adapters.stripe.portal_configuration import ours, portal_configuration_of
+from adapters.stripe.provision import WEBHOOK_EVENTS
 from adapters.stripe.translate import (
     NotAnEvent,
     event_from_json,
@@ -326,6 +327,23 @@ class StripePaymentGateway(CustomerEmails, PaymentGateway):
             return event_from_json(data, payload)
         except (ValueError, RecursionError, NotAnEvent) as error:
             raise InvalidWebhook("The body is not a Stripe event.") from error
+
+    def list_undelivered_events(self, since: datetime) -> Sequence[BillingEvent]:
+        with translated_errors():
+            page = self._client.v1.events.list(
+                params={
+                    "delivery_success": False,
+                    "created": {"gte": int(since.timestamp())},
+                    "types": list(WEBHOOK_EVENTS),
+                    "limit": 100,
+                }
+            )
+            found = [event.to_dict() for event in page.auto_paging_iter()]
+        # Newest first from Stripe; applied oldest first, as they happened.
+        found.sort(key=lambda data: (data.get("created", 0), data.get("id", "")))
+        # The SDK reads decimal strings ("unit_amount_decimal") as Decimal: back to the
+        # strings Stripe sends, so the stored payload reads as a webhook's body would.
+        return [self.translate_event(json.dumps(data, default=str)) for data in found]
 
     def _seen_at(self, response_object: object) -> datetime:
         """When Stripe answered, by Stripe's own clock (its `Date` header).

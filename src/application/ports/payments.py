@@ -210,6 +210,15 @@ class PaymentGateway(abc.ABC):
     def translate_event(self, payload: str) -> BillingEvent:
         """Translate an event payload verified earlier (for replaying stored events)."""
 
+    @abc.abstractmethod
+    def list_undelivered_events(self, since: datetime) -> Sequence[BillingEvent]:
+        """The events of the kinds this service listens to, created at or after `since`,
+        that the provider has not delivered to every webhook endpoint (still retrying,
+        or given up), oldest first, translated as `parse_webhook` translates a delivery
+        (Stripe: `GET /v1/events?delivery_success=false`, which keeps 30 days). The
+        provider vouches for them as for a signed delivery. `PaymentProviderError` when
+        the provider cannot be asked."""
+
     # -- the account page: billing at a glance, cancel and resume ---------------------
 
     @abc.abstractmethod

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 import click
 from flask import Flask
@@ -13,6 +14,7 @@ from adapters.sqlalchemy.availability import first_line
 from adapters.sqlalchemy.database import migrate as run_migrations
 from adapters.stripe.provision import ONE_PRICE, provision
 from application.ports import EventStatus, OutboxStatus
+from application.use_cases.apply_undelivered_events import ApplyUndeliveredEventsCommand
 from application.use_cases.deliver_outbox import DeliverOutboxCommand
 from application.use_cases.reconcile_subscriptions import ReconcileSubscriptionsCommand
 from application.use_cases.replay_events import ReplayEventsCommand
@@ -103,6 +105,33 @@ def replay(event_ids: tuple[str, ...], all_failed: bool) -> None:
         click.echo(f"skipped  {event_id}: {reason}")
     for event_id, reason in report.failed.items():
         click.echo(f"failed   {event_id}: {reason}")
+    if report.failed:
+        raise SystemExit(1)
+
+
+@events.command("catch-up")
+@click.option(
+    "--hours",
+    type=click.FloatRange(1, 720),
+    default=None,
+    help="How far back to ask (default UNDELIVERED_EVENTS_LOOKBACK_HOURS).",
+)
+def catch_up(hours: float | None) -> None:
+    """Apply the events the provider could not deliver to the webhook endpoint."""
+    settings = container().settings()
+    lookback = timedelta(hours=hours) if hours else settings.undelivered_events_lookback
+    with _readable_errors():
+        report = (
+            container().apply_undelivered_events().execute(ApplyUndeliveredEventsCommand(lookback))
+        )
+    for event_id in report.applied:
+        click.echo(f"applied  {event_id}")
+    for event_id, reason in report.failed.items():
+        click.echo(f"failed   {event_id}: {reason}")
+    click.echo(
+        f"listed {report.listed} undelivered event(s): applied {len(report.applied)}, "
+        f"already received {len(report.duplicates)}, failed {len(report.failed)}"
+    )
     if report.failed:
         raise SystemExit(1)
 
