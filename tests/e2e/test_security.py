@@ -4,8 +4,10 @@ import json
 import logging
 import os
 import re
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -505,6 +507,31 @@ def test_registrations_are_limited_per_address(tmp_path: Path) -> None:
     client = make_app(tmp_path, register_rate_limit="3 per minute").test_client()
     answers = [register(client, email=f"r{i}@example.com").status_code for i in range(4)]
     assert answers == [303, 303, 303, 429]
+
+
+def test_one_unverified_account_cannot_make_the_site_email_dozens_of_strangers_an_hour(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The change-of-email form mails the address typed. Limited only like log-in (5 a
+    minute), one account made the site mail thousands of strangers a day."""
+    import limits.storage.memory as memory_storage
+
+    register(client)
+    assert log_in(client).status_code == 303  # never verified
+    clock = [time.time()]
+    monkeypatch.setattr(memory_storage, "time", SimpleNamespace(time=lambda: clock[0]))
+    for minute in range(12):  # twelve minutes, each under the per-minute limit
+        clock[0] += 61
+        for n in range(5):
+            form = {"email": f"stranger{minute}-{n}@example.org", "password": PASSWORD}
+            data = {"csrf_token": token(client, "/account/settings"), **form}
+            client.post("/account/settings/email", data=data)
+
+    with client.application.extensions["container"].uow().reading() as uow:
+        strangers = {
+            str(e.message.to) for e in uow.outbox.list() if "stranger" in str(e.message.to)
+        }
+    assert 0 < len(strangers) <= 20, f"{len(strangers)} strangers emailed within 12 minutes"
 
 
 @pytest.mark.parametrize("value", [7, ["x"], {"a": 1}, None, "uid:\uff10", "uid:"])
