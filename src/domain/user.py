@@ -5,7 +5,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from domain.account_tokens import AccountToken, TokenPurpose
+from domain.account_tokens import AccountToken, TokenPurpose, digest_of
 from domain.email import EmailAddress
 from domain.errors import EmailNotVerified, InvalidLink
 from domain.subscription import Subscription
@@ -105,8 +105,12 @@ class User:
     def token_opening(self, purpose: TokenPurpose, secret: str, now: datetime) -> AccountToken:
         """The live token of `purpose` that `secret` opens, left in place (a page that
         shows a form first); `InvalidLink` when there is none."""
+        return self.token_with_digest(purpose, digest_of(secret), now)
+
+    def token_with_digest(self, purpose: TokenPurpose, digest: str, now: datetime) -> AccountToken:
+        """`token_opening` for a link opened before, known by its secret's digest."""
         token = self.tokens.get(purpose)
-        if token is None or not token.opens_with(secret, now):
+        if token is None or not token.has_digest(digest, now):
             raise InvalidLink()
         return token
 
