@@ -54,7 +54,12 @@ class AccountToken:
 
     def opens_with(self, secret: str, now: datetime) -> bool:
         """Whether `secret` is this token's and it has not expired at `now`."""
-        return hmac.compare_digest(self.digest, digest_of(secret)) and now < self.expires_at
+        return self.has_digest(digest_of(secret), now)
+
+    def has_digest(self, digest: str, now: datetime) -> bool:
+        """Whether `digest` is this token's and it has not expired at `now` (a link
+        opened before, see `OpenedLink`)."""
+        return hmac.compare_digest(self.digest, digest) and now < self.expires_at
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,47 @@ def parse_link_token(text: str) -> tuple[str, str]:
     if not dot or not _USER_ID.fullmatch(user_id) or not _SECRET.fullmatch(secret):
         raise InvalidLink()
     return user_id, secret
+
+
+@dataclass(frozen=True)
+class OpenedLink:
+    """A link already opened, kept between two pages (the reset link's form) without its
+    secret: the user id and the digest of the secret. Whoever reads where it is kept (a
+    signed but readable session cookie) learns no link that opens anything.
+
+    It proves what the link did only because it is kept where only this server can
+    write (a signed session): made from a link's text (`of`), never from a request's.
+    """
+
+    user_id: str
+    digest: str
+
+    def __post_init__(self) -> None:
+        if not _USER_ID.fullmatch(self.user_id) or not re.fullmatch(r"[0-9a-f]{64}", self.digest):
+            raise InvalidLink()
+
+    @classmethod
+    def of(cls, link_token: "str | OpenedLink") -> "OpenedLink":
+        """The link `link_token` as kept once opened (itself if it is one already);
+        `InvalidLink` for a malformed one."""
+        if isinstance(link_token, OpenedLink):
+            return link_token
+        user_id, secret = parse_link_token(link_token)
+        return cls(user_id, digest_of(secret))
+
+    @property
+    def text(self) -> str:
+        return f"{self.user_id}:{self.digest}"
+
+    @classmethod
+    def parse(cls, text: object) -> "OpenedLink":
+        """The `text` of an opened link; `InvalidLink` for anything else."""
+        if not isinstance(text, str) or len(text) > 140:
+            raise InvalidLink()
+        user_id, colon, digest = text.partition(":")
+        if not colon:
+            raise InvalidLink()
+        return cls(user_id, digest)
 
 
 def digest_of(secret: str) -> str:

@@ -5,7 +5,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from domain.account_tokens import AccountToken, TokenPurpose
+from domain.account_tokens import AccountToken, TokenPurpose, digest_of
 from domain.email import EmailAddress
 from domain.errors import EmailNotVerified, InvalidLink
 from domain.subscription import Subscription
@@ -71,18 +71,23 @@ class User:
         self.tokens.pop(TokenPurpose.VERIFY_EMAIL, None)
 
     def set_password(self, password_hash: str) -> None:
-        """A new password: every session ends (the caller opens its own again) and a
-        reset link sent before no longer works."""
+        """A new password: every session ends (the caller opens its own again), and so
+        does every link that changes who holds the account, whoever asked for it: a reset
+        link sent before, and a change of email asked before (from a session the new
+        password is meant to shut out: it would move the account to another address)."""
         self.password_hash = password_hash
         self.tokens.pop(TokenPurpose.RESET_PASSWORD, None)
+        self.tokens.pop(TokenPurpose.CHANGE_EMAIL, None)
         self.end_sessions()
 
     def change_email(self, new: EmailAddress, now: datetime) -> None:
-        """Move the account to `new`, proven by a link sent to it: verified at once; links
-        that proved the old address stop working."""
+        """Move the account to `new`, proven by a link sent to it: verified at once; every
+        link sent to the old address stops working (its verification, and a reset link:
+        the account has moved away from whoever reads that mailbox)."""
         self.email = new
         self.email_verified_at = now
         self.tokens.pop(TokenPurpose.VERIFY_EMAIL, None)
+        self.tokens.pop(TokenPurpose.RESET_PASSWORD, None)
         self.tokens.pop(TokenPurpose.CHANGE_EMAIL, None)
 
     @property
@@ -100,8 +105,12 @@ class User:
     def token_opening(self, purpose: TokenPurpose, secret: str, now: datetime) -> AccountToken:
         """The live token of `purpose` that `secret` opens, left in place (a page that
         shows a form first); `InvalidLink` when there is none."""
+        return self.token_with_digest(purpose, digest_of(secret), now)
+
+    def token_with_digest(self, purpose: TokenPurpose, digest: str, now: datetime) -> AccountToken:
+        """`token_opening` for a link opened before, known by its secret's digest."""
         token = self.tokens.get(purpose)
-        if token is None or not token.opens_with(secret, now):
+        if token is None or not token.has_digest(digest, now):
             raise InvalidLink()
         return token
 

@@ -84,6 +84,8 @@ class Settings:
     reset_rate_limit: str = "5 per hour"
     reset_rate_limit_per_address: str = "20 per hour"
     verify_rate_limit: str = "5 per hour"
+    email_change_rate_limit: str = "10 per hour;20 per day"
+    email_change_rate_limit_per_address: str = "20 per hour"
     trusted_proxy_hops: int = 0
     max_content_length: int = 1024 * 1024
     notes_dir: Path = DEFAULT_NOTES_DIR
@@ -276,6 +278,10 @@ class Settings:
             reset_rate_limit=_rate(env, "RESET_RATE_LIMIT", "5 per hour"),
             reset_rate_limit_per_address=_rate(env, "RESET_RATE_LIMIT_PER_ADDRESS", "20 per hour"),
             verify_rate_limit=_rate(env, "VERIFY_RATE_LIMIT", "5 per hour"),
+            email_change_rate_limit=_rate(env, "EMAIL_CHANGE_RATE_LIMIT", "10 per hour;20 per day"),
+            email_change_rate_limit_per_address=_rate(
+                env, "EMAIL_CHANGE_RATE_LIMIT_PER_ADDRESS", "20 per hour"
+            ),
             trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0, minimum=0),
             max_content_length=_int(env, "MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1024),
             notes_dir=Path(env["NOTES_DIR"]) if env.get("NOTES_DIR") else DEFAULT_NOTES_DIR,

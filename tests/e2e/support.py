@@ -167,3 +167,33 @@ class Browser:
 
     def _url(self, path: str) -> str:
         return path if path.startswith("http") else f"{self.base_url}{path}"
+
+
+# -- a person's browser in process (Flask's test client), mail read from the outbox ------
+
+
+def submit_form(client: FlaskClient, page: str, action: str, data: dict[str, str]) -> Any:
+    """POST `data` to `action` as the form on `page` does (its CSRF token included)."""
+    return client.post(action, data={"csrf_token": form_token(client, page), **data})
+
+
+def open_emailed_link(client: FlaskClient, app: Flask, address: str, path: str) -> Any:
+    """GET the newest link to `path` the app wrote to `address`."""
+    return client.get(path_of(OutboxMailbox(app.extensions["container"]).link(address, path)))
+
+
+def signed_up(app: Flask, email: str, password: str) -> FlaskClient:
+    """A test client registered as `email`, verified from the emailed link, logged in."""
+    client = app.test_client()
+    form = {"email": email, "password": password}
+    assert submit_form(client, "/register", "/register", form).status_code == 303
+    assert open_emailed_link(client, app, email, "/verify-email/").status_code == 303
+    assert submit_form(client, "/login", "/login", form).status_code == 303
+    return client
+
+
+def reset_link_path(app: Flask, email: str) -> str:
+    """Ask for a reset link from a fresh browser; the emailed link's path."""
+    asked = submit_form(app.test_client(), "/reset-password", "/reset-password", {"email": email})
+    assert asked.status_code == 303
+    return path_of(OutboxMailbox(app.extensions["container"]).link(email, "/reset-password/"))

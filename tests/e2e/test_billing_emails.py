@@ -1,6 +1,7 @@
 """Billing notices and leaving, through the Stripe emulator and real SMTP: a renewal that
 fails sends one email however often its webhook comes, and an SMTP outage delays it
-without losing it; the Stripe customer follows a change of email; deleting the account
+without losing it; the Stripe customer follows a change of email (or, gone from Stripe,
+is unlinked); deleting the account
 cancels its subscription at Stripe."""
 
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ import requests
 from adapters.mail import SmtpServer
 from application.ports import Clock, OutboxStatus
 from application.use_cases.deliver_outbox import DeliverOutboxCommand
+from domain.email import EmailAddress
 from local_mail import MailServer
 from stripe_emulator import Emulator
 from tests.e2e.stripe_stack import STRIPE_KEY, StripeStack, stripe_stack, subscribe
@@ -128,6 +130,33 @@ def test_the_stripe_customer_follows_a_change_of_email(stack: StripeStack) -> No
     link = OutboxMailbox(stack.server.container).link("moved@example.com", "/verify-email/")
     assert browser.get(path_of(link)).status_code == 200
     assert stripe_get(stack, f"customers/{customer}")["email"] == "moved@example.com"
+
+
+def test_a_change_of_email_goes_through_when_stripe_no_longer_knows_the_customer(
+    stack: StripeStack,
+) -> None:
+    """A customer Stripe no longer has (deleted in the dashboard, another account's
+    keys): the link once answered an error for ever. Nothing at Stripe is left to keep
+    in step, so the change takes effect and the dead customer is unlinked."""
+    browser = stack.server.browser().sign_up(EMAIL, PASSWORD)
+    container = stack.server.container
+    with container.uow() as uow:
+        user = uow.users.get_by_email(EmailAddress(EMAIL))
+        assert user is not None
+        user.link_customer("cus_GoneFromStripe0001")
+        uow.users.save(user)
+        uow.commit()
+
+    browser.get("/account/settings")
+    asked = browser.submit(
+        "/account/settings/email", {"email": "moved@example.com", "password": PASSWORD}
+    )
+    assert asked.status_code == 303
+    link = OutboxMailbox(container).link("moved@example.com", "/verify-email/")
+    assert browser.get(path_of(link), allow_redirects=False).status_code == 303
+    with container.uow().reading() as uow:
+        moved = uow.users.get_by_email(EmailAddress("moved@example.com"))
+    assert moved is not None and moved.customer_id is None
 
 
 def test_deleting_the_account_cancels_its_subscription_at_stripe_now(stack: StripeStack) -> None:

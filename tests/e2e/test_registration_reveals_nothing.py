@@ -1,6 +1,7 @@
 """Registration does not tell whether an address has an account: the same status, the
 same page and (within noise) the same time, with the real argon2 hasher and real mail
-(issue 12, done-when 5). Asking for a password reset likewise."""
+(issue 12, done-when 5). Asking for a password reset likewise, and asking to change the
+email to an address that has an account."""
 
 import re
 import statistics
@@ -14,8 +15,8 @@ import requests
 from adapters.mail import SmtpServer
 from entrypoints.flask_app import create_app
 from local_mail import MailServer
-from tests.e2e.conftest import sqlite_settings
-from tests.e2e.support import Browser, LiveServer, serve
+from tests.e2e.conftest import offline_stripe_app, sqlite_settings
+from tests.e2e.support import Browser, LiveServer, serve, signed_up, submit_form
 from tests.support.local_inbox import LocalInbox
 
 TRIES = 50
@@ -100,3 +101,24 @@ def test_a_reset_for_a_registered_and_an_unknown_email_looks_the_same(
     assert answers["taken"] == answers["unknown"]
     gap = abs(statistics.median(times["taken"]) - statistics.median(times["unknown"]))
     assert gap < 0.020, {k: statistics.median(v) for k, v in times.items()}
+
+
+def test_the_settings_page_after_asking_for_a_taken_and_a_free_address_looks_the_same(
+    tmp_path: Path,
+) -> None:
+    """The page once said "Waiting for you to confirm <address>" only when the address
+    had no account (a link was made), so any signed-in user could test addresses."""
+    app = offline_stripe_app(tmp_path, ("whsec_test_reveals_nothing",))
+    assert signed_up(app, TAKEN, PASSWORD)
+    seen = []
+    for asker, new in (("asker@example.com", TAKEN), ("other@example.com", "free@example.com")):
+        client = signed_up(app, asker, PASSWORD)
+        form = {"email": new, "password": PASSWORD}
+        asked = submit_form(client, "/account/settings", "/account/settings/email", form)
+        page = client.get("/account/settings").get_data(as_text=True)
+        page = _CSRF.sub('value="TOKEN"', page.replace(new, "NEW").replace(asker, "ME"))
+        seen.append((asked.status_code, asked.headers["Location"], page))
+
+    assert seen[0] == seen[1], "the settings page tells whether the new address has an account"
+    assert seen[0][0] == 303
+    assert "Waiting for you to confirm" in seen[0][2]

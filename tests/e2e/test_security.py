@@ -1,11 +1,15 @@
 """Accounts against attack: sessions, redirects, rate limits, headers, logs."""
 
+import base64
 import json
 import logging
 import os
 import re
+import time
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -26,8 +30,9 @@ from domain.email import EmailAddress
 from entrypoints.flask_app.rate_limit import warn_if_per_process_limits
 from entrypoints.settings import Settings
 from tests.e2e.conftest import offline_stripe_app
-from tests.e2e.support import form_token, serve, user_id_of
+from tests.e2e.support import form_token, reset_link_path, serve, signed_up, user_id_of
 from tests.support import stripe_events as se
+from tests.support.mail import token_of
 
 EMAIL = "guard@example.com"
 PASSWORD = "correct horse battery"
@@ -505,6 +510,50 @@ def test_registrations_are_limited_per_address(tmp_path: Path) -> None:
     client = make_app(tmp_path, register_rate_limit="3 per minute").test_client()
     answers = [register(client, email=f"r{i}@example.com").status_code for i in range(4)]
     assert answers == [303, 303, 303, 429]
+
+
+def test_one_unverified_account_cannot_make_the_site_email_dozens_of_strangers_an_hour(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The change-of-email form mails the address typed. Limited only like log-in (5 a
+    minute), one account made the site mail thousands of strangers a day."""
+    import limits.storage.memory as memory_storage
+
+    register(client)
+    assert log_in(client).status_code == 303  # never verified
+    clock = [time.time()]
+    monkeypatch.setattr(memory_storage, "time", SimpleNamespace(time=lambda: clock[0]))
+    for minute in range(12):  # twelve minutes, each under the per-minute limit
+        clock[0] += 61
+        for n in range(5):
+            form = {"email": f"stranger{minute}-{n}@example.org", "password": PASSWORD}
+            data = {"csrf_token": token(client, "/account/settings"), **form}
+            client.post("/account/settings/email", data=data)
+
+    with client.application.extensions["container"].uow().reading() as uow:
+        strangers = {
+            str(e.message.to) for e in uow.outbox.list() if "stranger" in str(e.message.to)
+        }
+    assert 0 < len(strangers) <= 20, f"{len(strangers)} strangers emailed within 12 minutes"
+
+
+def test_the_session_cookie_does_not_carry_the_reset_links_secret_readably(app: Flask) -> None:
+    """A Flask session cookie is signed, not encrypted: whoever sees it (a proxy's log,
+    the browser's cookie store) reads it. The reset link, once opened, is kept there
+    without its secret."""
+    signed_up(app, EMAIL, PASSWORD)
+    reset_path = reset_link_path(app, EMAIL)
+    secret = token_of(reset_path).split(".")[1]
+
+    browser = app.test_client()
+    assert browser.get(reset_path).status_code == 303
+    cookie = browser.get_cookie("session")
+    assert cookie is not None
+    payload = cookie.value.lstrip(".").split(".")[0]
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    readable = zlib.decompress(raw) if cookie.value.startswith(".") else raw
+    assert secret.encode() not in readable, "the reset link's secret is readable in the cookie"
+    assert browser.get("/reset-password/new").status_code == 200  # the form still opens
 
 
 @pytest.mark.parametrize("value", [7, ["x"], {"a": 1}, None, "uid:\uff10", "uid:"])

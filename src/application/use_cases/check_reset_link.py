@@ -1,13 +1,13 @@
 from dataclasses import dataclass
 
 from application.ports import Clock, UnitOfWork
-from domain.account_tokens import TokenPurpose, parse_link_token
+from domain.account_tokens import OpenedLink, TokenPurpose
 from domain.errors import InvalidLink
 
 
 @dataclass(frozen=True)
 class CheckResetLinkCommand:
-    link_token: str
+    link_token: str | OpenedLink  # the emailed link's token, or that link once opened
 
 
 class CheckResetLink:
@@ -23,10 +23,10 @@ class CheckResetLink:
         self._clock = clock
 
     def execute(self, command: CheckResetLinkCommand) -> str:
-        user_id, secret = parse_link_token(command.link_token)
+        link = OpenedLink.of(command.link_token)
         with self._uow.reading() as uow:
-            user = uow.users.get(user_id)
+            user = uow.users.get(link.user_id)
         if user is None:
             raise InvalidLink()
-        user.token_opening(TokenPurpose.RESET_PASSWORD, secret, self._clock.now())
+        user.token_with_digest(TokenPurpose.RESET_PASSWORD, link.digest, self._clock.now())
         return user.email.value

@@ -27,8 +27,10 @@ class RequestEmailChange:
     - nothing changes yet: a link goes to the new address (a day), and the change takes
       effect when it is opened (`VerifyEmail`); a new request replaces the link;
     - whether another account holds the new address is not told to the asker (that
-      would tell who has an account): that address is told instead, and no link is made
-      (at most one such email an hour);
+      would tell who has an account), neither by the answer nor by the account's state:
+      the change waits for its link in both cases, but for a taken address the link is
+      never sent (the change cannot complete) and that address is told instead (at most
+      one such email an hour);
     - the email goes through the outbox, in the same transaction as the token.
     """
 
@@ -55,13 +57,17 @@ class RequestEmailChange:
 
     def _request(self, user_id: str, new: EmailAddress, now: datetime, uow: UnitOfWork) -> None:
         user = uow.users.require(user_id)
-        if uow.users.get_by_email(new) is not None:
-            message = self._mailer.compose("email_change_taken", new, {"email": new.value})
-            self._mailer.queue(uow, f"email-change-taken:{user.id}:{now:%Y%m%d%H}", message, now)
-            return
+        # The change waits for its link either way, so the account (its settings page)
+        # looks the same whether or not the address is taken.
         issued = issue(TokenPurpose.CHANGE_EMAIL, user.id, now, address=new)
         user.hold_token(issued.token)
         uow.users.save(user)
+        if uow.users.get_by_email(new) is not None:
+            # The link is never sent: this change cannot complete (and `VerifyEmail`
+            # would refuse it anyway); the address's owner is told instead.
+            message = self._mailer.compose("email_change_taken", new, {"email": new.value})
+            self._mailer.queue(uow, f"email-change-taken:{user.id}:{now:%Y%m%d%H}", message, now)
+            return
         link = self._mailer.links.verify_email(issued.link_token)
         message = self._mailer.compose(
             "email_change", new, {"link": link, "old_email": user.email.value}

@@ -6,14 +6,14 @@ from application.account_mail import queue_password_changed
 from application.mail import Mailer
 from application.ports import Clock, PasswordHasher, UnitOfWork
 from application.retry import write
-from domain.account_tokens import TokenPurpose, parse_link_token
+from domain.account_tokens import OpenedLink, TokenPurpose
 from domain.errors import InvalidLink
 from domain.password_policy import check_password
 
 
 @dataclass(frozen=True)
 class ResetPasswordCommand:
-    link_token: str
+    link_token: str | OpenedLink  # the emailed link's token, or that link once opened
     new_password: str
 
 
@@ -45,25 +45,25 @@ class ResetPassword:
         self._mailer = mailer
 
     def execute(self, command: ResetPasswordCommand) -> ResetPasswordResult:
-        user_id, secret = parse_link_token(command.link_token)
+        link = OpenedLink.of(command.link_token)
         with self._uow.reading() as uow:
-            user = uow.users.get(user_id)
+            user = uow.users.get(link.user_id)
         if user is None:
             raise InvalidLink()
-        user.token_opening(TokenPurpose.RESET_PASSWORD, secret, self._clock.now())
+        user.token_with_digest(TokenPurpose.RESET_PASSWORD, link.digest, self._clock.now())
         check_password(command.new_password, user.email)
         password_hash = self._hasher.hash(command.new_password)  # before the lock: 30 ms
-        work = partial(self._reset, user_id, secret, password_hash, self._clock.now())
+        work = partial(self._reset, link, password_hash, self._clock.now())
         return write(self._uow, work)
 
     def _reset(
-        self, user_id: str, secret: str, password_hash: str, now: datetime, uow: UnitOfWork
+        self, link: OpenedLink, password_hash: str, now: datetime, uow: UnitOfWork
     ) -> ResetPasswordResult:
-        user = uow.users.get(user_id)
+        user = uow.users.get(link.user_id)
         if user is None:
             raise InvalidLink()
-        user.use_token(TokenPurpose.RESET_PASSWORD, secret, now)
-        user.set_password(password_hash)
+        user.token_with_digest(TokenPurpose.RESET_PASSWORD, link.digest, now)
+        user.set_password(password_hash)  # uses the reset link up
         user.verify_email(now)
         uow.users.save(user)
         queue_password_changed(self._mailer, uow, user, now)

@@ -9,7 +9,12 @@ from application.ports import Clock, PaymentGateway, UnitOfWork
 from application.retry import write
 from domain.account_tokens import AccountToken, TokenPurpose, parse_link_token
 from domain.email import EmailAddress
-from domain.errors import EmailAlreadyRegistered, InvalidLink, PaymentProviderError
+from domain.errors import (
+    CustomerMissing,
+    EmailAlreadyRegistered,
+    InvalidLink,
+    PaymentProviderError,
+)
 from domain.user import User
 
 log = logging.getLogger(__name__)
@@ -43,7 +48,8 @@ class VerifyEmail:
     - a new address: the account moves to it, verified, unless another account holds
       it by now (`EmailAlreadyRegistered`, and the link is used up). The billing
       customer's email at the payment provider follows first: if the provider cannot be
-      reached nothing changes (`PaymentProviderError`) and the link still works. The old
+      reached nothing changes (`PaymentProviderError`) and the link still works; a
+      customer the provider no longer knows is unlinked and the change goes on. The old
       address is told, in the same transaction (someone who took over the session
       cannot move the account away quietly);
     - a link works whoever opens it: it carries its own proof, no session is needed.
@@ -95,8 +101,15 @@ class VerifyEmail:
         if user.customer_id is not None:
             if self._gateway is None:
                 raise PaymentProviderError()
-            # Idempotent: a retried transaction sets the same address again.
-            self._gateway.update_customer_email(user.customer_id, new)
+            try:  # idempotent: a retried transaction sets the same address again
+                self._gateway.update_customer_email(user.customer_id, new)
+            except CustomerMissing:  # nothing left there to keep in step: unlink it
+                log.warning(
+                    "user %s: the provider does not know customer %s; unlinked",
+                    user.id,
+                    user.customer_id,
+                )
+                user.forget_customer(user.customer_id)
         old = user.email
         user.change_email(new, now)
         uow.users.save(user)

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from application.use_cases.check_reset_link import CheckResetLinkCommand
 from application.use_cases.request_password_reset import RequestPasswordResetCommand
 from application.use_cases.reset_password import ResetPasswordCommand
+from domain.account_tokens import OpenedLink
 from domain.errors import DomainError, InvalidLink
 from entrypoints.flask_app.account_forms import NewPasswordForm, ResetRequestForm
 from entrypoints.flask_app.auth import KEPT_EMAIL
@@ -20,8 +21,10 @@ from entrypoints.flask_app.errors import status_for
 
 bp = Blueprint("reset", __name__)
 
-# The reset link's token, between opening the link and setting the password.
-RESET_TOKEN = "reset_token"  # noqa: S105 (a session key)
+# The reset link once opened (`OpenedLink`: the user id and the digest of its secret,
+# never the secret: the signed session cookie is readable by whoever sees it), between
+# opening the link and setting the password.
+OPENED_RESET_LINK = "reset_link"
 
 
 @bp.route("/reset-password", methods=["GET", "POST"])
@@ -53,36 +56,36 @@ def sent() -> str:
 
 @bp.get("/reset-password/<token>")
 def open_link(token: str) -> Response | tuple[str, int]:
-    """The emailed link: checked, then kept in the session and left at once for a page
-    without it, so that the token is in no later request line or Referer header."""
+    """The emailed link: checked, then kept in the session as opened (without its
+    secret) and left at once for a page without it, so that the token is in no later
+    request line, Referer header or cookie."""
     try:
-        container().check_reset_link().execute(CheckResetLinkCommand(token))
+        opened = OpenedLink.of(token)
+        container().check_reset_link().execute(CheckResetLinkCommand(opened))
     except InvalidLink as error:
         return invalid_link(error, "reset")
-    session[RESET_TOKEN] = token
+    session[OPENED_RESET_LINK] = opened.text
     return redirect(url_for("reset.choose"), 303)
 
 
 @bp.route("/reset-password/new", methods=["GET", "POST"])
 def choose() -> Response | str | tuple[str, int]:
-    token = session.get(RESET_TOKEN)
     try:
-        if not isinstance(token, str):
-            raise InvalidLink()
-        email = container().check_reset_link().execute(CheckResetLinkCommand(token))
+        opened = OpenedLink.parse(session.get(OPENED_RESET_LINK))
+        email = container().check_reset_link().execute(CheckResetLinkCommand(opened))
     except InvalidLink as error:
-        session.pop(RESET_TOKEN, None)
+        session.pop(OPENED_RESET_LINK, None)
         return invalid_link(error, "reset")
     form = NewPasswordForm()
     shown = {"form": form, "email": email}
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         return render_template("reset_password.html", **shown), status
-    command = ResetPasswordCommand(token, form.password.data or "")
+    command = ResetPasswordCommand(opened, form.password.data or "")
     try:
         result = container().reset_password().execute(command)
     except InvalidLink as error:  # used by another request meanwhile
-        session.pop(RESET_TOKEN, None)
+        session.pop(OPENED_RESET_LINK, None)
         return invalid_link(error, "reset")
     except DomainError as error:
         return render_template("reset_password.html", **shown, error=error.message), status_for(

@@ -3,7 +3,9 @@
 Log-in: per account and per address. Register: per address. Asking for a password
 reset: per email typed and per address (each sends an email to an address someone else
 may own). A new verification link: per account. The settings forms that check the
-password (change email, change password, delete): per account, as log-in. Every POST counts, and
+password (change email, change password, delete): per account, as log-in; changing the
+email (it mails the address typed) also per hour and per day, per account and per
+address. Every POST counts, and
 is counted before any hashing starts: counting only failures afterwards (what would
 spare a person who types the password right) lets parallel guesses all pass the check
 before any of them is counted. Counters live in memory by default, in Redis when
@@ -82,6 +84,15 @@ def install_rate_limits(app: Flask, settings: Settings) -> Limiter:
     limit("verify.resend", settings.verify_rate_limit, _signed_in_key, "verify-resend")
     for endpoint in ("settings.change_email", "settings.change_password", "settings.delete"):
         limit(endpoint, settings.login_rate_limit, _signed_in_key, "settings-password")
+    # Each change of email mails the address typed: capped by the hour and the day, per
+    # account and per client address, so that no one uses the form to mail strangers.
+    limit("settings.change_email", settings.email_change_rate_limit, _signed_in_key, "email-change")
+    limit(
+        "settings.change_email",
+        settings.email_change_rate_limit_per_address,
+        _address_key,
+        "email-change-address",
+    )
     _only_on_blueprints(app, limiter, ("auth", "reset", "verify", "settings"))
     return limiter
 

@@ -13,6 +13,7 @@ from application.use_cases.request_password_reset import (
     RequestPasswordResetCommand,
 )
 from application.use_cases.reset_password import ResetPassword, ResetPasswordCommand
+from domain.account_tokens import OpenedLink
 from domain.errors import InvalidCredentials, InvalidEmail, InvalidLink, WeakPassword
 from domain.user import User
 from tests.support.mail import link_to, token_of
@@ -31,7 +32,7 @@ def reset_link(world: World, email: str = "ann@example.com") -> str:
     return token_of(link_to(world.store.outbox.values(), email, "/reset-password/"))
 
 
-def reset(world: World, token: str, password: str = NEW_PASSWORD) -> str:
+def reset(world: World, token: "str | OpenedLink", password: str = NEW_PASSWORD) -> str:
     result = ResetPassword(world.uow, world.hasher, world.clock, world.mailer).execute(
         ResetPasswordCommand(token, password)
     )
@@ -153,3 +154,28 @@ def test_the_new_password_ends_every_session_and_the_address_is_told(world: Worl
     told = [e for e in world.outbox_to("ann@example.com") if e.id.startswith("password-changed:")]
     assert len(told) == 1
     assert "changed" in told[0].message.subject
+
+
+def test_a_link_once_opened_is_kept_without_its_secret_and_still_sets_the_password(
+    world: World,
+) -> None:
+    """The reset form's page keeps the opened link (user id and digest) in a readable
+    session cookie: it works there, used once, and carries no secret."""
+    world.register()
+    ask(world, "ann@example.com")
+    token = reset_link(world)
+    opened = OpenedLink.of(token)
+    assert token.split(".")[1] not in opened.text
+    kept = OpenedLink.parse(opened.text)
+    assert CheckResetLink(world.uow, world.clock).execute(CheckResetLinkCommand(kept)) == (
+        "ann@example.com"
+    )
+    assert reset(world, kept) == "ann@example.com"
+    with pytest.raises(InvalidLink):
+        reset(world, token)
+
+
+@pytest.mark.parametrize("text", [None, 7, "", "ann", "ann:", "ann:" + "0" * 63, ":" + "0" * 64])
+def test_anything_else_kept_as_an_opened_link_opens_nothing(text: object) -> None:
+    with pytest.raises(InvalidLink):
+        OpenedLink.parse(text)

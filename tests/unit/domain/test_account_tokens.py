@@ -81,6 +81,32 @@ def test_a_new_password_ends_the_reset_link_and_every_session() -> None:
     assert user.session_generation == generation + 1
 
 
+def test_a_new_password_ends_a_change_of_email_asked_before_it() -> None:
+    """Whoever asked to move the account (a stolen session, an attacker who registered
+    the address first) loses the change when the owner sets a new password."""
+    user = a_user()
+    issued = issue(TokenPurpose.CHANGE_EMAIL, user.id, T0, EmailAddress("eve@evil.example"))
+    user.hold_token(issued.token)
+    user.set_password("fake$v1$salt$other")
+    _, secret = parse_link_token(issued.link_token)
+    with pytest.raises(InvalidLink):
+        user.token_opening(TokenPurpose.CHANGE_EMAIL, secret, T0)
+    assert user.pending_email is None
+
+
+def test_a_change_of_email_ends_the_links_sent_to_the_old_address() -> None:
+    user = a_user()
+    reset = issue(RESET, user.id, T0)
+    verify = issue(TokenPurpose.VERIFY_EMAIL, user.id, T0)
+    user.hold_token(reset.token)
+    user.hold_token(verify.token)
+    user.change_email(EmailAddress("moved@example.com"), T0)
+    for purpose, issued in ((RESET, reset), (TokenPurpose.VERIFY_EMAIL, verify)):
+        _, secret = parse_link_token(issued.link_token)
+        with pytest.raises(InvalidLink):
+            user.token_opening(purpose, secret, T0)
+
+
 def test_only_a_change_of_email_names_an_address() -> None:
     digest = digest_of("x")
     with pytest.raises(ValueError):
