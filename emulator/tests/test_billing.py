@@ -85,6 +85,17 @@ def test_a_renewal_bills_the_next_period_and_records_invoice_paid(
         "invoice.paid",
         "invoice.payment_succeeded",
     ]
+    # What a receipt shows, as the invoice.paid event carries it.
+    [paid] = [e for e in own_emulator.state.events_of(invoice.id) if e["type"] == "invoice.paid"]
+    sent = paid["data"]["object"]
+    assert (sent["amount_paid"], sent["currency"]) == (2000, invoice.currency)
+    assert sent["hosted_invoice_url"] == invoice.hosted_invoice_url
+    assert sent["hosted_invoice_url"].startswith(own_emulator.url)
+    assert sent["number"] == invoice.number and sent["number"]
+    assert sent["lines"]["data"][0]["period"] == {
+        "start": period_end,
+        "end": item.current_period_end,
+    }
     updated = own_emulator.state.events_of(subscription_id)[-1]
     assert updated["type"] == "customer.subscription.updated"
     assert updated["created"] == period_end

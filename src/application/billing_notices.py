@@ -23,7 +23,13 @@ class Notice:
 class BillingNotices:
     """Billing notices, written to the outbox in the transaction that applies their event.
 
-    Rules (only for a subscription to one of our prices, of a user we have):
+    Rules (only for a subscription to one of our prices, of a user we have: an account
+    deleted gets nothing; each goes to the address the account has when its event is
+    applied):
+    - receipt (`invoice.paid` with something paid): the amount in the invoice's
+      currency, the plan, the period it pays for, and the provider's page for the
+      invoice. Once per invoice. An invoice that charged nothing (a trial's first one,
+      one paid by the account's credit, a 100% discount) sends none: nothing was paid;
     - payment failed (`invoice.payment_failed`, the subscription owing): what was not
       paid, until when access lasts (the past-due grace; none left: access has
       stopped), and a link that opens the billing portal after log-in. Once per
@@ -58,6 +64,8 @@ class BillingNotices:
         self, event: BillingEvent, outcome: Outcome, subscription: Subscription, now: datetime
     ) -> Notice | None:
         kind = event.kind
+        if kind is BillingEventKind.INVOICE_PAID:
+            return self._receipt(event, subscription)
         if kind is BillingEventKind.PAYMENT_FAILED and subscription.owes:
             return self._payment_failed(event, subscription, now)
         if kind is BillingEventKind.TRIAL_WILL_END:
@@ -72,6 +80,28 @@ class BillingNotices:
             if subscription.is_live and ends_at is not None and ends_at != before:
                 return self._canceled(subscription, ends_at)
         return None
+
+    def _receipt(self, event: BillingEvent, subscription: Subscription) -> Notice | None:
+        # Nothing paid, nothing to acknowledge: a trial starting is invoiced for 0, and
+        # a receipt for 0.00 would read as a charge. An amount or currency the provider
+        # did not state plainly sends none either, rather than a wrong one.
+        if not event.amount_paid or not event.currency:
+            return None
+        return Notice(
+            f"receipt:{event.invoice_id or event.id}",
+            "receipt",
+            {
+                "plan_name": self._plan_name(subscription),
+                "amount": event.amount_paid,
+                "currency": event.currency,
+                "period_start": event.period_start,
+                "period_end": event.period_end,
+                "invoice_number": event.invoice_number,
+                "invoice_url": event.invoice_url,
+                "paid_at": event.occurred_at,
+                "link": self.mailer.links.account(),
+            },
+        )
 
     def _payment_failed(
         self, event: BillingEvent, subscription: Subscription, now: datetime

@@ -1,7 +1,8 @@
 """The account page's reads and writes at the payment gateway, one contract for the
 in-memory fake and for the Stripe adapter talking to the Stripe emulator over HTTP: the
 card on file and the invoices (paid, and open after a failed renewal), with the
-subscription in one read; cancelling at the period's end and undoing it.
+subscription in one read; cancelling at the period's end and undoing it; and what an
+`invoice.paid` event says of the invoice (a receipt's amount, period and page).
 
 The emulator's clock moves here (a renewal fails), so this module has an emulator of its
 own.
@@ -15,6 +16,7 @@ import pytest
 from application.ports import PaymentGateway
 from domain.billing import InvoiceStatus, PaymentCard
 from domain.errors import CustomerMissing, PaymentProviderError
+from domain.provider_events import BillingEvent
 from domain.subscription import Subscription, SubscriptionStatus
 from stripe_emulator import Emulator
 from tests.contract.test_payment_gateway_contract import CARD_THAT_PAYS_ONCE, Provider, make_pair
@@ -162,3 +164,47 @@ def test_an_ended_subscription_cannot_be_set_to_cancel_or_resumed(pair: Pair) ->
     for cancel in (True, False):
         with pytest.raises(PaymentProviderError):
             gateway.set_cancel_at_period_end(subscription_id, cancel)
+
+
+def _paid_invoices(pair: Pair, subscription_id: str) -> list[BillingEvent]:
+    gateway, provider = pair
+    events = []
+    for payload in provider.event_payloads("invoice.paid"):
+        body = payload.encode()
+        events.append(gateway.parse_webhook(body, provider.sign(body)))
+    return [e for e in events if e.subscription_id == subscription_id]
+
+
+def test_invoice_paid_says_what_was_paid_for_which_period_and_where_the_invoice_is(
+    pair: Pair,
+) -> None:
+    gateway, provider = pair
+    subscription_id, _ = _subscribed(pair, "account-receipt", "basic_monthly")
+    first = _current(gateway, subscription_id)
+    assert first.customer_id is not None
+    provider.end_period(subscription_id)  # renewed and paid
+    renewed = _current(gateway, subscription_id)
+
+    paid, renewal = _paid_invoices(pair, subscription_id)
+
+    for event, period in ((paid, first), (renewal, renewed)):
+        assert (event.amount_paid, event.amount_due, event.currency) == (500, 500, "usd")
+        assert (event.period_start, event.period_end) == (
+            period.current_period_start,
+            period.current_period_end,
+        )
+        assert event.invoice_number
+    # The same invoices, and pages, as the account page lists.
+    listed = gateway.get_account_billing(first.customer_id, subscription_id).invoices
+    assert [(i.id, i.url) for i in listed] == [
+        (renewal.invoice_id, renewal.invoice_url),
+        (paid.invoice_id, paid.invoice_url),
+    ]
+    assert renewal.invoice_url and renewal.invoice_url.startswith("http")
+    assert renewal.invoice_number != paid.invoice_number
+
+
+def test_a_trials_first_invoice_pays_nothing(pair: Pair) -> None:
+    subscription_id, _ = _subscribed(pair, "account-trial-receipt", "pro_monthly", trial_days=14)
+    [paid] = _paid_invoices(pair, subscription_id)
+    assert (paid.amount_paid, paid.currency) == (0, "usd")

@@ -62,7 +62,8 @@ class Provider(Protocol):
 
     def sign(self, payload: bytes) -> str: ...
 
-    def event_payloads(self) -> list[str]: ...
+    def event_payloads(self, type_: str | None = None) -> list[str]:
+        """The events the provider sent (of `type_`), oldest first."""
 
     def stock(self, catalog: Catalog) -> None:
         """Create the catalog's prices, as `stripe-provision` does."""
@@ -116,8 +117,9 @@ class FakeProvider:
     def sign(self, payload: bytes) -> str:
         return self.gateway.signature(payload)
 
-    def event_payloads(self) -> list[str]:
-        return [event.payload for event in self.gateway.events]
+    def event_payloads(self, type_: str | None = None) -> list[str]:
+        events = self.gateway.events
+        return [e.payload for e in events if type_ in (None, e.provider_type)]
 
     def stock(self, catalog: Catalog) -> None:
         self.gateway.stock(catalog)
@@ -192,9 +194,9 @@ class EmulatedStripe:
     def sign(self, payload: bytes) -> str:
         return se.sign(payload, self.secret)
 
-    def event_payloads(self) -> list[str]:
+    def event_payloads(self, type_: str | None = None) -> list[str]:
         response = requests.get(
-            f"{self.emulator.url}/v1/events?limit=100",
+            f"{self.emulator.url}/v1/events?limit=100" + (f"&type={type_}" if type_ else ""),
             headers={"Authorization": f"Bearer {KEY}"},
             timeout=10,
         )

@@ -1,7 +1,8 @@
 """Billing notices and leaving, through the Stripe emulator and real SMTP: a renewal that
 fails sends one email however often its webhook comes, and an SMTP outage delays it
-without losing it; the Stripe customer follows a change of email (or, gone from Stripe,
-is unlinked); deleting the account
+without losing it; a paid renewal sends a receipt with the amount and Stripe's page for
+the invoice; the Stripe customer follows a change of email (or, gone from Stripe, is
+unlinked); deleting the account
 cancels its subscription at Stripe."""
 
 from collections.abc import Iterator
@@ -110,6 +111,50 @@ def test_a_failing_renewal_sends_one_email_even_twice_delivered_and_after_an_smt
     with container.uow().reading() as uow:
         entry = uow.outbox.get(payment_failed_entries(stack)[0])
     assert entry is not None and entry.status is OutboxStatus.SENT
+
+
+def test_a_paid_renewal_sends_one_receipt_with_the_amount_and_the_invoice_page(
+    stack: StripeStack, smtp_port: int
+) -> None:
+    with MailServer(smtp_port=smtp_port, web_port=0) as mail:
+        inbox = LocalInbox(mail.web_url)
+        browser = stack.server.browser().sign_up(EMAIL, PASSWORD)
+        paid = subscribe(browser, card="4242 4242 4242 4242")
+        browser.get(paid.headers["Location"])
+        assert stack.emulator.delivery.wait_idle(10)
+
+        stack.emulator.delivery.set_mode("duplicate")
+        subscription = the_subscription(stack)
+        period_end = subscription["items"]["data"][0]["current_period_end"]
+        stack.emulator.advance(period_end - stack.emulator.now() + 3600)  # renewed, paid
+        assert stack.emulator.delivery.wait_idle(10)
+        renewal: Any = stripe_get(stack, f"invoices/{the_subscription(stack)['latest_invoice']}")
+        assert renewal["billing_reason"] == "subscription_cycle" and renewal["status"] == "paid"
+        delivered = stack.emulator.delivery.attempts
+        assert len([a for a in delivered if a.event_type == "invoice.paid"]) >= 3  # twice
+
+        # Sent by the app's own delivery after each commit (no second deliverer here:
+        # the clock jumped a month, so a lease taken before the jump would look expired).
+        assert wait_until(lambda: _all_sent(stack, "receipt:", 2), 10)
+        receipts = [m for m in inbox.to(EMAIL) if "receipt" in m["subject"]]
+
+    assert len(receipts) == 2  # the first payment's and the renewal's, each once
+    message = receipts[-1]
+    price = subscription["items"]["data"][0]["price"]
+    amount = f"${price['unit_amount'] / 100:.2f}"  # a one-price setup in usd
+    assert renewal["amount_paid"] == price["unit_amount"]
+    assert message["subject"] == f"Your receipt for Premium Notes Premium: {amount}"
+    assert f"payment of {amount}" in " ".join(message["text"].split())
+    assert f"Invoice {renewal['number']}" in message["text"]
+    assert renewal["hosted_invoice_url"] in message["links"]
+    page = requests.get(renewal["hosted_invoice_url"], timeout=10)
+    assert page.status_code == 200 and renewal["number"] in page.text
+
+
+def _all_sent(stack: StripeStack, prefix: str, count: int) -> bool:
+    with stack.server.container.uow().reading() as uow:
+        entries = [e for e in uow.outbox.list() if e.id.startswith(prefix)]
+    return len(entries) == count and all(e.status is OutboxStatus.SENT for e in entries)
 
 
 def _attempts(stack: StripeStack, entry_id: str) -> int:

@@ -98,6 +98,17 @@ CONTEXTS: dict[str, dict[str, object]] = {
         "ended_at": datetime(2026, 12, 30, tzinfo=UTC),
         "link": LINK,
     },
+    "receipt": {
+        "plan_name": "Pro",
+        "amount": 1200,
+        "currency": "eur",
+        "period_start": datetime(2026, 12, 1, 9, tzinfo=UTC),
+        "period_end": datetime(2027, 1, 1, 9, tzinfo=UTC),
+        "invoice_number": "9A1B2C3D-0002",
+        "invoice_url": "https://invoice.stripe.com/i/acct_1/test_abc?s=ap",
+        "paid_at": datetime(2026, 12, 1, 9, 5, tzinfo=UTC),
+        "link": LINK,
+    },
 }
 
 
@@ -131,3 +142,35 @@ def test_a_payment_failed_after_the_grace_says_access_has_stopped() -> None:
     message = JinjaEmailRenderer().render("payment_failed", ANN, {**context, "site_url": "x"})
     assert "access has stopped" in message.text
     assert "We could not charge your card for" in " ".join(message.text.split())
+
+
+def test_a_receipt_shows_the_amount_in_its_currency_the_period_and_the_invoice() -> None:
+    context = {**CONTEXTS["receipt"], "site_url": "x"}
+    message = JinjaEmailRenderer().render("receipt", ANN, context)
+    assert message.subject == "Your receipt for Premium Notes Pro: €12.00"
+    text = " ".join(message.text.split())
+    assert "payment of €12.00 for Premium Notes Pro, for 1 December 2026 to 1 January 2027" in text
+    assert "Invoice 9A1B2C3D-0002, paid on 1 December 2026" in text
+    assert "https://invoice.stripe.com/i/acct_1/test_abc?s=ap" in message.text
+    assert message.html is not None
+    assert 'href="https://invoice.stripe.com/i/acct_1/test_abc?s=ap"' in message.html
+    yen = JinjaEmailRenderer().render("receipt", ANN, {**context, "amount": 500, "currency": "jpy"})
+    assert yen.subject == "Your receipt for Premium Notes Pro: ¥500"  # no minor units
+
+
+def test_a_receipt_without_number_period_or_page_says_what_it_knows() -> None:
+    context = {
+        **CONTEXTS["receipt"],
+        "site_url": "x",
+        "invoice_number": None,
+        "invoice_url": None,
+        "period_start": None,
+        "period_end": None,
+    }
+    message = JinjaEmailRenderer().render("receipt", ANN, context)
+    text = " ".join(message.text.split())
+    assert "payment of €12.00 for Premium Notes Pro. Paid on 1 December 2026." in text
+    assert message.html is not None
+    for part in (message.text, message.html):
+        assert "None" not in part and "invoice.stripe.com" not in part
+    assert LINK in message.html

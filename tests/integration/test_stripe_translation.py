@@ -2,6 +2,7 @@
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -180,3 +181,72 @@ def test_the_oldest_failure_is_the_first_tried_open_invoice_finalized() -> None:
     assert oldest_failure([older_untried]) == datetime.fromtimestamp(1_000, UTC)
     assert oldest_failure([invoice(3_000, None, 1)]) == datetime.fromtimestamp(3_000, UTC)
     assert oldest_failure([]) is None
+
+
+def _line(start: int, end: int, *, proration: bool) -> dict[str, Any]:
+    line: dict[str, Any] = se.fixture("invoice")["lines"]["data"][0]
+    line["period"] = {"start": start, "end": end}
+    line["parent"] = {
+        "type": "subscription_item_details",
+        "invoice_item_details": None,
+        "subscription_item_details": {
+            **line["parent"]["subscription_item_details"],
+            "proration": proration,
+        },
+    }
+    return line
+
+
+def test_a_paid_invoice_carries_what_a_receipt_shows() -> None:
+    obj = se.invoice(customer="cus_9", subscription="sub_9", id="in_9")
+    renewal, period_end = 1_767_225_600, 1_769_904_000  # 1 January, 1 February 2026
+    obj.update(
+        amount_due=1200,
+        amount_paid=1200,
+        currency="EUR",
+        number="9A1B2C3D-0002",
+        hosted_invoice_url="https://invoice.stripe.com/i/acct_1/test_abc?s=ap",
+        # Stripe's own period of a renewal's invoice is the one that just ended.
+        period_start=renewal - 31 * 86_400,
+        period_end=renewal,
+    )
+    obj["lines"]["data"] = [
+        _line(renewal - 86_400, renewal, proration=True),  # a change made the day before
+        _line(renewal, period_end, proration=False),
+    ]
+    event = gateway().translate_event(json.dumps(se.event("invoice.paid", obj)))
+    assert (event.amount_paid, event.currency) == (1200, "eur")
+    assert (event.period_start, event.period_end) == (moment(renewal), moment(period_end))
+    assert event.invoice_number == "9A1B2C3D-0002"
+    assert event.invoice_url == "https://invoice.stripe.com/i/acct_1/test_abc?s=ap"
+
+
+def test_an_invoice_of_prorations_only_bills_the_span_of_its_lines() -> None:
+    obj = se.invoice(customer="cus_9", subscription="sub_9")
+    obj["lines"]["data"] = [
+        _line(2_000, 9_000, proration=True),
+        _line(1_000, 9_000, proration=True),
+    ]
+    event = gateway().translate_event(json.dumps(se.event("invoice.paid", obj)))
+    assert (event.period_start, event.period_end) == (moment(1_000), moment(9_000))
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"amount_paid": "12", "number": 7, "hosted_invoice_url": "javascript:alert(1)"},
+        {"amount_paid": -5, "number": "x" * 65, "hosted_invoice_url": 'https://x.test/"><b>'},
+        {"amount_paid": True, "number": "line\nbreak", "hosted_invoice_url": "ftp://x.test/in"},
+        {"lines": {"data": [{"period": {"start": 9, "end": 1}}, {"period": "soon"}, 4]}},
+        {"lines": "none"},
+    ],
+)
+def test_receipt_details_it_cannot_read_are_left_out_not_refused(odd: dict[str, object]) -> None:
+    obj = {**se.invoice(customer="cus_9", subscription="sub_9"), **odd}
+    event = gateway().translate_event(json.dumps(se.event("invoice.paid", obj)))
+    assert event.kind is BillingEventKind.INVOICE_PAID and event.subscription_id == "sub_9"
+    assert event.invoice_url is None and event.invoice_number is None
+    if "lines" in odd:
+        assert event.period_start is None and event.period_end is None
+    else:
+        assert event.amount_paid is None

@@ -40,14 +40,24 @@ class FakeInvoiceBook:
         self.invoices.setdefault(customer_id, []).append(invoice)
         return invoice
 
-    def settle(self, customer_id: str) -> None:
-        """Every open invoice of the customer paid (a card that works again)."""
-        self.invoices[customer_id] = [
-            replace(i, status=InvoiceStatus.PAID, payment_failed=False)
-            if i.status is InvoiceStatus.OPEN
-            else i
-            for i in self.invoices.get(customer_id, [])
-        ]
+    def settle(self, customer_id: str) -> list[Invoice]:
+        """Every open invoice of the customer paid (a card that works again); returns
+        those, oldest first."""
+        settled = []
+        kept = []
+        for invoice in self.invoices.get(customer_id, []):
+            if invoice.status is InvoiceStatus.OPEN:
+                invoice = replace(invoice, status=InvoiceStatus.PAID, payment_failed=False)
+                settled.append(invoice)
+            kept.append(invoice)
+        self.invoices[customer_id] = kept
+        return settled
+
+    def number(self, customer_id: str) -> str:
+        """The next invoice's number for the customer, as Stripe numbers them (a prefix
+        per customer, then a sequence)."""
+        prefix = customer_id.removeprefix("cus_").upper()
+        return f"{prefix}-{len(self.invoices.get(customer_id, [])) + 1:04d}"
 
     def latest(self, customer_id: str, count: int) -> tuple[Invoice, ...]:
         return tuple(reversed(self.invoices.get(customer_id, [])))[:count]

@@ -66,7 +66,16 @@ def event_from_payload(payload: str) -> BillingEvent:
         invoice_id=invoice.get("id"),
         amount_due=invoice.get("amount_due"),
         currency=invoice.get("currency"),
+        amount_paid=invoice.get("amount_paid"),
+        period_start=_moment(invoice.get("period_start")),
+        period_end=_moment(invoice.get("period_end")),
+        invoice_number=invoice.get("number"),
+        invoice_url=invoice.get("url"),
     )
+
+
+def _moment(value: object) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
 
 
 def subscription_to_json(subscription: Subscription) -> dict[str, object]:

@@ -68,6 +68,7 @@ class FakeProvider:
         self.charges: list[tuple[str, int]] = []  # (subscription id, amount) paid, in order
         self.balances: dict[str, int] = {}  # customer id: balance (negative: a credit)
         self.invoice_book = FakeInvoiceBook()  # every charge and failed renewal, invoiced
+        self.issued: dict[str, dict[str, object]] = {}  # invoice id: as its events carry it
         self._changes_done: dict[tuple[str, str | None, str, int], Subscription] = {}
         self.fail_next: Exception | None = None
         self._ids = itertools.count(1)
@@ -168,7 +169,7 @@ class FakeProvider:
         subscription = self._new_subscription(checkout.customer_id, offer.price_id)
         checkout.subscription_id = subscription.id
         self._give_discount(subscription.id, promotion)
-        self._paid(subscription.id, self._renewal_amount(subscription.id, offer.price_id))
+        invoice = self._paid(subscription.id, self._renewal_amount(subscription.id, offer.price_id))
         # As Stripe: created incomplete, its first invoice paid, then updated to active,
         # all in the same second (a tie the service settles by asking).
         incomplete = replace(subscription, status=SubscriptionStatus.INCOMPLETE)
@@ -180,7 +181,7 @@ class FakeProvider:
                 user_ref=checkout.user_id,
             ),
             self._emit("customer.subscription.created", incomplete),
-            self._emit("invoice.paid", subscription, snapshot=False),
+            self._emit("invoice.paid", subscription, snapshot=False, invoice=invoice),
             self._emit("customer.subscription.updated", subscription),
         ]
 
@@ -193,10 +194,7 @@ class FakeProvider:
             return self.cancel_now(subscription_id)
         if not self.trial_cards.pop(subscription_id, False):
             return self.cancel_now(subscription_id)
-        events = self._next_period(subscription_id, SubscriptionStatus.ACTIVE, "invoice.paid")
-        current = self.subscriptions[subscription_id]
-        self._paid(subscription_id, self._renewal_amount(subscription_id, current.price_id))
-        return events
+        return self._next_period(subscription_id, paid=True)
 
     def trial_will_end(self, subscription_id: str) -> list[BillingEvent]:
         """The notice the provider sends days before a trial ends; nothing changes."""
@@ -214,7 +212,7 @@ class FakeProvider:
         self.subscriptions[subscription.id] = subscription
         self.trial_cards[subscription.id] = card
         checkout.subscription_id = subscription.id
-        self._invoice(subscription.id, 0, paid=True)  # as Stripe: a free first invoice
+        invoice = self._invoice(subscription.id, 0, paid=True)  # as Stripe: a free first one
         return [
             self._emit(
                 "checkout.session.completed",
@@ -223,7 +221,7 @@ class FakeProvider:
                 user_ref=checkout.user_id,
             ),
             self._emit("customer.subscription.created", subscription),
-            self._emit("invoice.paid", subscription, snapshot=False),
+            self._emit("invoice.paid", subscription, snapshot=False, invoice=invoice),
         ]
 
     def subscribe_directly(
@@ -232,9 +230,10 @@ class FakeProvider:
         """A subscription made through the API, outside our checkout (another product's
         price, say), paid at once; `metadata_user_id` as its metadata's user_id."""
         subscription = self._new_subscription(customer_id, price_id)
+        invoice = self._paid(subscription.id, self._renewal_amount(subscription.id, price_id))
         return [
             self._emit("customer.subscription.created", subscription, user_ref=metadata_user_id),
-            self._emit("invoice.paid", subscription, snapshot=False),
+            self._emit("invoice.paid", subscription, snapshot=False, invoice=invoice),
         ]
 
     def renew(self, subscription_id: str) -> list[BillingEvent]:
@@ -243,25 +242,18 @@ class FakeProvider:
         if self.subscriptions[subscription_id].cancel_at_period_end:
             return self.cancel_now(subscription_id)
         self.unpaid_invoices.pop(subscription_id, None)  # the card works: all are paid
-        self.invoice_book.settle(self._customer_of(subscription_id) or "")
+        self._settle(subscription_id)
         pending = self.pending.pop(subscription_id, None)
         if pending is not None:
             self._change(subscription_id, price_id=pending.price_id)
-        events = self._next_period(subscription_id, SubscriptionStatus.ACTIVE, "invoice.paid")
-        current = self.subscriptions[subscription_id]
-        self._paid(subscription_id, self._renewal_amount(subscription_id, current.price_id))
-        return events
+        return self._next_period(subscription_id, paid=True)
 
     def fail_renewal(self, subscription_id: str) -> list[BillingEvent]:
         """The period ends and its payment fails: past_due in the new period. Failing
         again while past_due is Stripe's "leave the subscription past due": a new
         invoice fails, the older one stays open."""
-        events = self._next_period(
-            subscription_id, SubscriptionStatus.PAST_DUE, "invoice.payment_failed"
-        )
+        events = self._next_period(subscription_id, paid=False)
         self.unpaid_invoices.setdefault(subscription_id, []).append(self.clock.now())
-        price_id = self.subscriptions[subscription_id].price_id
-        self._invoice(subscription_id, self._renewal_amount(subscription_id, price_id), paid=False)
         return events
 
     def owing_since(self, subscription: Subscription) -> Subscription:
@@ -274,9 +266,13 @@ class FakeProvider:
     def recover(self, subscription_id: str) -> list[BillingEvent]:
         """The customer fixed the card and the open invoices are paid."""
         self.unpaid_invoices.pop(subscription_id, None)
-        self.invoice_book.settle(self._customer_of(subscription_id) or "")
+        settled = self._settle(subscription_id)
         recovered = self._change(subscription_id, status=SubscriptionStatus.ACTIVE)
-        return self._invoice_then_update("invoice.paid", recovered)
+        if not settled:  # nothing was open: the period's renewal paid now
+            amount = self._renewal_amount(subscription_id, recovered.price_id)
+            settled = [self._paid(subscription_id, amount)]
+        # One event for the newest paid invoice (Stripe sends one for each).
+        return self._invoice_then_update("invoice.paid", recovered, settled[-1])
 
     def schedule_cancel(self, subscription_id: str) -> list[BillingEvent]:
         changed = self._change(subscription_id, cancel_at_period_end=True)
@@ -359,30 +355,57 @@ class FakeProvider:
             return any(self._customer_of(s) == customer_id for s, _ in self.charges)
         return behaviour in (None, "declines")
 
-    def _charge(self, subscription_id: str, amount: int) -> None:
-        """Charge the subscription's card now; `PaymentDeclined` when it declines."""
+    def _charge(self, subscription_id: str, amount: int) -> dict[str, object]:
+        """Charge the subscription's card now, on an invoice of its own (returned as its
+        events carry it); `PaymentDeclined` when it declines."""
         if amount > 0 and self.would_decline(self._customer_of(subscription_id)):
             raise PaymentDeclined("Your card was declined.")
-        self._paid(subscription_id, amount)
+        return self._paid(subscription_id, amount)
 
-    def _paid(self, subscription_id: str, amount: int) -> None:
+    def _paid(self, subscription_id: str, amount: int) -> dict[str, object]:
         """A payment the provider's own flows made (their failures are `fail_renewal`),
-        on an invoice of its own."""
+        on an invoice of its own (returned as its events carry it)."""
         if amount > 0:
             self.charges.append((subscription_id, amount))
-        self._invoice(subscription_id, amount, paid=True)
+        return self._invoice(subscription_id, amount, paid=True)
 
-    def _invoice(self, subscription_id: str, amount: int, *, paid: bool) -> None:
+    def _invoice(self, subscription_id: str, amount: int, *, paid: bool) -> dict[str, object]:
+        """An invoice for the subscription's current period, paid or open after a declined
+        charge; returns it as its events carry it (`issued`)."""
         subscription = self.subscriptions[subscription_id]
         price = self.price_by_id(subscription.price_id)
-        self.invoice_book.issue(
-            subscription.customer_id or "",
+        customer_id = subscription.customer_id or ""
+        number = self.invoice_book.number(customer_id)
+        invoice = self.invoice_book.issue(
+            customer_id,
             self._id("in"),
             at=self.clock.now(),
             total=amount,
             currency=price.currency if price else "usd",
             paid=paid,
         )
+        start = subscription.current_period_start or self.clock.now()
+        issued: dict[str, object] = {
+            "id": invoice.id,
+            "number": number,
+            "url": invoice.url,
+            "amount_due": amount,
+            "amount_paid": amount if paid else 0,
+            "currency": invoice.currency,
+            "period_start": start.isoformat(),
+            "period_end": (subscription.current_period_end or start).isoformat(),
+        }
+        self.issued[invoice.id] = issued
+        return issued
+
+    def _settle(self, subscription_id: str) -> list[dict[str, object]]:
+        """The customer's open invoices paid; returns them as their events carry them."""
+        settled = []
+        for invoice in self.invoice_book.settle(self._customer_of(subscription_id) or ""):
+            issued = self.issued[invoice.id]
+            issued["amount_paid"] = issued["amount_due"]
+            settled.append(issued)
+        return settled
 
     def _customer_of(self, subscription_id: str) -> str | None:
         subscription = self.subscriptions.get(subscription_id)
@@ -394,25 +417,30 @@ class FakeProvider:
             raise CustomerMissing()
         return customer
 
-    def _next_period(
-        self, subscription_id: str, status: SubscriptionStatus, invoice_event: str
-    ) -> list[BillingEvent]:
-        """A renewal opens the next period whether or not its invoice is paid (as Stripe)."""
+    def _next_period(self, subscription_id: str, *, paid: bool) -> list[BillingEvent]:
+        """A renewal opens the next period whether or not its invoice is paid (as Stripe):
+        active and paid, or past_due with the invoice open."""
         current = self.subscriptions[subscription_id]
         start = current.current_period_end or self.clock.now()
         changed = self._change(
             subscription_id,
-            status=status,
+            status=SubscriptionStatus.ACTIVE if paid else SubscriptionStatus.PAST_DUE,
             current_period_start=start,
             current_period_end=start + PERIOD,
         )
-        return self._invoice_then_update(invoice_event, changed)
+        amount = self._renewal_amount(subscription_id, changed.price_id)
+        if paid:
+            return self._invoice_then_update(
+                "invoice.paid", changed, self._paid(subscription_id, amount)
+            )
+        invoice = self._invoice(subscription_id, amount, paid=False)
+        return self._invoice_then_update("invoice.payment_failed", changed, invoice)
 
     def _invoice_then_update(
-        self, invoice_event: str, subscription: Subscription
+        self, invoice_event: str, subscription: Subscription, invoice: dict[str, object]
     ) -> list[BillingEvent]:
         return [
-            self._emit(invoice_event, subscription, snapshot=False),
+            self._emit(invoice_event, subscription, snapshot=False, invoice=invoice),
             self._emit("customer.subscription.updated", subscription),
         ]
 
@@ -431,6 +459,7 @@ class FakeProvider:
         *,
         snapshot: bool = True,
         user_ref: str | None = None,
+        invoice: dict[str, object] | None = None,
     ) -> BillingEvent:
         data = {
             "id": self._id("evt"),
@@ -442,13 +471,8 @@ class FakeProvider:
             "subscription_id": subscription.id,
             "snapshot": subscription_to_json(subscription) if snapshot else None,
         }
-        if type_.startswith("invoice."):  # the invoice of the period, for its amount
-            price = self.price_by_id(subscription.price_id)
-            data["invoice"] = {
-                "id": self._id("in"),
-                "amount_due": self._renewal_amount(subscription.id, subscription.price_id),
-                "currency": price.currency if price else "usd",
-            }
+        if invoice is not None:  # an invoice event: the invoice as it then was
+            data["invoice"] = dict(invoice)
         event = event_from_payload(json.dumps(data))
         self.events.append(event)
         return event

@@ -242,7 +242,7 @@ class FakePaymentGateway(FakeProvider, PaymentGateway):
             self._emit("customer.subscription.updated", changed)
         else:
             invoice = self._change_invoice(subscription_id, price_id, proration_date)
-            self._charge(subscription_id, invoice.amount_due)  # PaymentDeclined: no change
+            paid = self._charge(subscription_id, invoice.amount_due)  # PaymentDeclined: no change
             customer = current.customer_id or ""
             self.balances[customer] = invoice.balance_after
             changes: dict[str, object] = {"price_id": price_id}
@@ -251,7 +251,11 @@ class FakePaymentGateway(FakeProvider, PaymentGateway):
                     current_period_start=self.clock.now(), current_period_end=invoice.renews_at
                 )
             changed = self._change(subscription_id, **changes)
-            self._invoice_then_update("invoice.paid", changed)
+            # It bills from now to the (new) period's end: prorations, or a new cycle.
+            assert changed.current_period_end is not None
+            paid["period_start"] = self.clock.now().isoformat()
+            paid["period_end"] = changed.current_period_end.isoformat()
+            self._invoice_then_update("invoice.paid", changed, paid)
         self._changes_done[key] = changed
         return changed
 

@@ -12,7 +12,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adapters.stripe_event_types import KIND_OF_TYPE
-from domain.provider_events import BillingEvent, BillingEventKind
+from domain.provider_events import (
+    BillingEvent,
+    BillingEventKind,
+    is_invoice_number,
+    is_web_page,
+)
 from domain.subscription import Subscription, SubscriptionStatus, is_reference
 
 
@@ -55,7 +60,9 @@ def event_from_json(data: Any, payload: str) -> BillingEvent:
                 subscription_id=id_of(obj.get("subscription")),
             )
         if kind in (BillingEventKind.INVOICE_PAID, BillingEventKind.PAYMENT_FAILED):
-            amount = obj.get("amount_due")
+            period = invoice_period(obj)
+            url = obj.get("hosted_invoice_url")
+            number = obj.get("number")
             return replace(
                 base,
                 customer_id=id_of(obj.get("customer")),
@@ -63,8 +70,13 @@ def event_from_json(data: Any, payload: str) -> BillingEvent:
                 invoice_id=_reference(obj.get("id")),
                 # What a notice shows, when Stripe says it plainly (never a reason to
                 # refuse the event).
-                amount_due=amount if type(amount) is int and amount >= 0 else None,
+                amount_due=_amount(obj.get("amount_due")),
+                amount_paid=_amount(obj.get("amount_paid")),
                 currency=_currency(obj.get("currency")),
+                period_start=period[0] if period else None,
+                period_end=period[1] if period else None,
+                invoice_number=number if is_invoice_number(number) else None,
+                invoice_url=url if is_web_page(url) else None,
             )
         snapshot = subscription_from_stripe(obj, as_of=occurred_at)
         return replace(
@@ -114,6 +126,45 @@ def oldest_failure(open_invoices: Sequence[Mapping[str, Any]]) -> datetime | Non
     return min(known) if known else None
 
 
+def invoice_period(invoice: Mapping[str, Any]) -> tuple[datetime, datetime] | None:
+    """The service period an invoice bills: the span of its subscription lines' periods
+    (not prorations), else of all its lines'; None without a readable line.
+
+    Not the invoice's own `period_start`/`period_end`: for a subscription's invoice
+    Stripe sets them to the period that just ended (usage is billed in arrears), while a
+    renewal pays for the period its lines name, the one starting."""
+    listed = invoice.get("lines")
+    lines = listed.get("data") if isinstance(listed, Mapping) else None
+    every: list[tuple[int, int]] = []
+    of_subscription: list[tuple[int, int]] = []
+    for line in lines if isinstance(lines, list) else []:
+        period = line.get("period") if isinstance(line, Mapping) else None
+        if not isinstance(period, Mapping):
+            continue
+        start, end = _timestamp(period.get("start")), _timestamp(period.get("end"))
+        if start is None or end is None or end < start:
+            continue
+        every.append((start, end))
+        if _is_subscription_line(line):
+            of_subscription.append((start, end))
+    spans = of_subscription or every
+    if not spans:
+        return None
+    first, last = _moment(min(s for s, _ in spans)), _moment(max(e for _, e in spans))
+    assert first is not None and last is not None
+    return first, last
+
+
+def _is_subscription_line(line: Mapping[str, Any]) -> bool:
+    """A line for a subscription item's price, not a proration (current shape:
+    `parent.subscription_item_details`; older: `type: subscription`)."""
+    parent = line.get("parent")
+    if isinstance(parent, Mapping) and parent.get("type") == "subscription_item_details":
+        details = parent.get("subscription_item_details")
+        return isinstance(details, Mapping) and not details.get("proration")
+    return line.get("type") == "subscription" and not line.get("proration")
+
+
 def invoice_subscription_id(invoice: Mapping[str, Any]) -> str | None:
     parent = invoice.get("parent") or {}
     details = parent.get("subscription_details") or {}
@@ -134,6 +185,16 @@ def _reference(value: Any) -> str | None:
     evidence of whose event it is: an unusable one (too long, control characters; Stripe
     allows 500 characters of metadata) is dropped, never a reason to refuse the event."""
     return value if is_reference(value) else None
+
+
+def _amount(value: Any) -> int | None:
+    """Minor units Stripe states as a whole, non-negative number; None for anything else."""
+    return value if type(value) is int and value >= 0 else None
+
+
+def _timestamp(value: Any) -> int | None:
+    """Seconds since the epoch, up to the year 6325; None for anything else."""
+    return value if type(value) is int and 0 <= value < 2**37 else None
 
 
 def _currency(value: Any) -> str | None:

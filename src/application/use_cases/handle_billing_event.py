@@ -45,7 +45,7 @@ class HandleBillingEvent:
       one user arriving together wait for each other instead of failing;
     - an exception rolls back everything and the event is recorded as failed (in its
       own transaction, for operators to see and replay, with a reason a person can read);
-    - the emails an event causes (`BillingNotices`: payment failed, trial ending,
+    - the emails an event causes (`BillingNotices`: receipt, payment failed, trial ending,
       canceled, ended) are written to the outbox in the same transaction as its effect:
       a duplicate leaves none behind, and each cause is sent once;
     - a failure that no retry can mend (`DataConflict`: the event contradicts what is
