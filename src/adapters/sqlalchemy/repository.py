@@ -182,7 +182,7 @@ class SqlAlchemyUserRepository(UserRepository):
         if self._read_only or not self._pending:
             return
         pending, self._pending = self._pending, []
-        connection = self._session.connection()
+        connection = self._connect()
         for statement, values in pending:
             result = connection.execute(statement, values)
             if statement in (_UPDATE_USER, _DELETE_USER) and result.rowcount != 1:
@@ -362,8 +362,14 @@ def _user_statement(by: str, lock: bool, joined: bool) -> Select[Any]:
 
 
 class SqlAlchemyEventInbox(EventInbox):
-    def __init__(self, session: Session, *, read_only: bool = False) -> None:
+    def __init__(
+        self, session: Session, *, read_only: bool = False, connection: Connection | None = None
+    ) -> None:
         self._session = session
+        # Where `claim` runs: the unit of work's own connection, or the session's.
+        self._connect: Callable[[], Connection] = (
+            session.connection if connection is None else lambda: connection
+        )
         self._read_only = read_only
         self._rows: dict[str, EventRow] = {}  # rows this transaction loaded or wrote
         self._absent: set[str] = set()  # ids `get` found missing in this transaction
@@ -406,7 +412,7 @@ class SqlAlchemyEventInbox(EventInbox):
         }
         # No autoflush (Core, on the session's connection): the users saved earlier in this
         # transaction are written at commit, where their conflicts are told apart.
-        connection = self._session.connection()
+        connection = self._connect()
         inserted = connection.execute(_claim_statement(connection.dialect.name), values).first()
         if inserted is not None:
             return None
