@@ -15,8 +15,9 @@ Each request is a WSGI call with an environ built beforehand. `--bare` counts a 
 Flask hello-world the same way (the yardstick of `make bench`).
 
 Round trips are counted on the engine: each statement the driver sends, and each BEGIN,
-COMMIT and ROLLBACK (psycopg sends BEGIN before a transaction's first statement; SQLite's
-driver sends it with the first write). With `--callgrind` (under valgrind) collection is
+COMMIT and ROLLBACK (psycopg sends BEGIN before a transaction's first statement; a SQLite
+writer begins with BEGIN IMMEDIATE). On SQLite they are calls into the library, not
+trips to a server. With `--callgrind` (under valgrind) collection is
 switched on around the measured loop only (`callgrind_control -i on/off`), so the count
 divided by REQUESTS is the instructions of one request; those do not move with the
 machine's load.
@@ -92,13 +93,17 @@ class RoundTrips:
     def __init__(self, engine: Engine) -> None:
         self.sent: Counter[str] = Counter()
         event.listen(engine, "before_cursor_execute", self._statement)
-        if engine.dialect.name == "postgresql":  # SQLite's BEGIN is a statement here
-            event.listen(engine, "begin", lambda _c: self._count("BEGIN"))
+        # A transaction's BEGIN, counted once: psycopg sends it before the first
+        # statement; a SQLite writer sends BEGIN IMMEDIATE (as a statement, or on the
+        # driver's connection), which is not counted again among the statements.
+        event.listen(engine, "begin", lambda _c: self._count("BEGIN"))
         event.listen(engine, "commit", lambda _c: self._count("COMMIT"))
         event.listen(engine, "rollback", lambda _c: self._count("ROLLBACK"))
 
     def _statement(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        self._count(statement.split(None, 1)[0].upper())
+        kind = statement.split(None, 1)[0].upper()
+        if kind != "BEGIN":
+            self._count(kind)
 
     def _count(self, kind: str) -> None:
         self.sent[kind] += 1
