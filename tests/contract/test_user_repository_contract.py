@@ -538,6 +538,38 @@ def test_writers_to_one_user_take_turns_instead_of_conflicting(new_uow: NewUnitO
     assert stored is not None and set(stored.subscriptions) == {"sub_a", "sub_b"}
 
 
+def test_a_writer_that_waited_for_a_user_found_by_subscription_reads_its_changed_state(
+    new_uow: NewUnitOfWork,
+) -> None:
+    """Issue 10: a webhook's writer finds the user by a subscription and locks them in one
+    statement. While it waits for the lock, another writer changes that subscription and
+    commits: the waiter must read the changed state, not the one from before it waited."""
+    ann = a_user(customer_id="cus_1", subscriptions={"sub_1": a_subscription("sub_1")})
+    store(new_uow, ann)
+    first_read = threading.Event()
+
+    def first_writer() -> None:
+        with new_uow().writing() as tx:
+            user = tx.users.get_by_subscription_id("sub_1")
+            assert user is not None
+            first_read.set()
+            time.sleep(0.3)  # the second writer is waiting for the lock meanwhile
+            changed = replace(user.subscriptions["sub_1"], status=SubscriptionStatus.CANCELED)
+            user.subscriptions["sub_1"] = changed
+            tx.users.save(user)
+            tx.commit()
+
+    first = threading.Thread(target=first_writer)
+    first.start()
+    assert first_read.wait(5)
+    with new_uow().writing() as tx:
+        user = tx.users.get_by_subscription_id("sub_1")
+    first.join(5)
+
+    assert user is not None
+    assert user.subscriptions["sub_1"].status is SubscriptionStatus.CANCELED
+
+
 # -- claiming an event ---------------------------------------------------------------------
 
 

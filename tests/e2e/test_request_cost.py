@@ -5,7 +5,7 @@ check), each time as two queries; a webhook looked its event up before inserting
 """
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -113,3 +113,35 @@ def test_the_rate_limiter_runs_only_on_the_routes_it_limits(app: Flask) -> None:
         "limiter" in repr(getattr(h, "__self__", h)).lower()
         for h in app.before_request_funcs.get("auth", [])
     )
+
+
+@pytest.mark.postgres
+def test_a_webhook_on_postgresql_costs_four_round_trips(
+    tmp_path: Path, postgres_schema_url: str, postgres_session_factory: object
+) -> None:
+    """BEGIN, the user locked and read with their subscriptions (one statement), the
+    claim, COMMIT: issue 10 counted five (the subscriptions were a second SELECT)."""
+    app = offline_stripe_app(tmp_path, (SECRET,), database_url=postgres_schema_url)
+    client = subscriber(app)
+    stale = se.event("customer.subscription.updated", se.subscription(), created=1)
+    engine = app.extensions["container"].engine()
+    trips: list[str] = []
+    hooks: dict[str, Callable[..., None]] = {
+        "before_cursor_execute": lambda _c, _cur, statement, *_: trips.append(statement),
+        "begin": lambda _c: trips.append("BEGIN"),
+        "commit": lambda _c: trips.append("COMMIT"),
+        "rollback": lambda _c: trips.append("ROLLBACK"),
+    }
+    for name, hook in hooks.items():
+        event.listen(engine, name, hook)
+    try:
+        answer = post_event(client, stale)
+    finally:
+        for name, hook in hooks.items():
+            event.remove(engine, name, hook)
+        engine.dispose()
+
+    assert answer.get_json()["status"] == "ignored"
+    kinds = [" ".join(trip.split())[:40] for trip in trips]
+    assert len(trips) == 4, kinds
+    assert kinds[0] == "BEGIN" and kinds[-1] == "COMMIT", kinds

@@ -2,23 +2,31 @@
 writer that finds another at work waits for the kernel to hand it the turn, instead of
 polling SQLite's lock with sleeps of 1, 2, 5 ... ms."""
 
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
-from sqlalchemy import Engine, event
+import pytest
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from adapters.sqlalchemy.database import create_session_factory
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.sqlalchemy.writer_turns import turns_for
 
 
 def begins(engine: Engine) -> list[str]:
+    """The statements SQLite runs on the engine's connections, as the library sees them
+    (its trace callback): a writer's BEGIN IMMEDIATE goes to the driver directly."""
     sent: list[str] = []
     event.listen(
-        engine, "before_cursor_execute", lambda _c, _cu, statement, *_: sent.append(statement)
+        engine,
+        "checkout",
+        lambda dbapi_connection, *_: dbapi_connection.set_trace_callback(sent.append),
     )
     return sent
 
@@ -88,3 +96,26 @@ def test_a_writer_killed_with_its_turn_gives_it_back(tmp_path: Path) -> None:
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_writer_that_cannot_take_sqlites_lock_in_time_gets_sqlalchemys_operational_error(
+    sqlite_engine: Engine,
+) -> None:
+    """The app answers SQLAlchemy's OperationalError with 503 (adapters/sqlalchemy/
+    availability.py): a writer's BEGIN IMMEDIATE, sent on the driver's connection, must
+    fail with it too, not with the driver's own error."""
+    path = sqlite_engine.url.database
+    assert path is not None
+    impatient = create_engine(f"sqlite:///{path}", connect_args={"timeout": 0.05})
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # SQLite's own lock, not the writers' turns
+    try:
+        with (
+            pytest.raises(OperationalError, match="locked"),
+            SqlAlchemyUnitOfWork(create_session_factory(impatient)).writing(),
+        ):
+            pass
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        impatient.dispose()

@@ -182,7 +182,7 @@ class SqlAlchemyUserRepository(UserRepository):
         if self._read_only or not self._pending:
             return
         pending, self._pending = self._pending, []
-        connection = self._session.connection()
+        connection = self._connect()
         for statement, values in pending:
             result = connection.execute(statement, values)
             if statement in (_UPDATE_USER, _DELETE_USER) and result.rowcount != 1:
@@ -213,18 +213,23 @@ class SqlAlchemyUserRepository(UserRepository):
         return [self._user(row) for row in self._session.scalars(query)]
 
     def _one(self, by: str, value: str) -> User | None:
-        """The user whose `by` is `value`, with their subscriptions: in one statement (a
-        join), except for a writer on PostgreSQL.
+        """The user whose `by` is `value`, with their subscriptions, in one statement (a
+        join); a writer on PostgreSQL may need a second one.
 
         A writer's read locks the user's row there (FOR UPDATE OF users), and a statement
         that waited for that lock sees the user's row as committed meanwhile but its
-        joined rows as they were when it started: the subscriptions are read after the
-        lock, by a second statement. SQLite's writer holds the database from its start.
+        joined rows as they were when it started. The same statement also reads the
+        user's version as it was when it started (`seen_version`, an unlocked alias): a
+        transaction that changes a user's subscriptions always writes the user's version
+        too (`save`), so when the two versions agree, nobody changed the subscriptions
+        between the statement's start and the lock, and the joined rows are the current
+        ones. When they differ (it waited for a writer of that user), the subscriptions
+        are read again, after the lock. SQLite's writer holds the database from its start.
         """
-        joined = not self._lock or self._connect().dialect.name == "sqlite"
+        sqlite = self._connect().dialect.name == "sqlite"
         if self._wrote:
             self.flush()
-            query = _user_query(by, self._lock, joined)
+            query = _user_query(by, self._lock, joined=not self._lock or sqlite)
             row = self._session.scalars(query, {"value": value}).unique().first()
             if row is None:
                 return None
@@ -232,7 +237,9 @@ class SqlAlchemyUserRepository(UserRepository):
                 return self._read[row.id].domain()  # as read and saved here
             return self._user(row)
         connection = self._connect()
-        rows = connection.execute(_user_statement(by, self._lock, joined), {"value": value}).all()
+        seen = self._lock and not sqlite
+        statement = _user_statement(by, self._lock, seen=seen)
+        rows = connection.execute(statement, {"value": value}).all()
         if not rows:
             return None
         user_id = rows[0].id
@@ -240,10 +247,10 @@ class SqlAlchemyUserRepository(UserRepository):
             return self._user(self._rows[user_id])
         read = self._read.get(user_id)
         if read is None:
-            if joined:
-                found = [row for row in rows if row.s_id is not None]
-            else:
+            if seen and rows[0].seen_version != rows[0].version:
                 found = list(connection.execute(_SUBSCRIPTIONS_OF, {"user_id": user_id}))
+            else:
+                found = [row for row in rows if row.s_id is not None]
             read = _UserRead(
                 user=_user_values(rows[0]),
                 subscriptions=[_subscription_values(row) for row in found],
@@ -340,30 +347,37 @@ def _subscription_of(values: dict[str, Any]) -> Subscription:
 
 
 @cache
-def _user_statement(by: str, lock: bool, joined: bool) -> Select[Any]:
-    """The Core twin of `_user_query`: the user's columns, and with `joined` each of their
-    subscriptions' (one row per subscription, or one with empty s_ columns)."""
+def _user_statement(by: str, lock: bool, *, seen: bool = False) -> Select[Any]:
+    """The Core twin of `_user_query`: the user's columns and each of their
+    subscriptions' (one row per subscription, or one with empty s_ columns); with `seen`,
+    also the user's version as the statement's snapshot has it (`seen_version`, from an
+    alias of users that FOR UPDATE OF users does not lock, nor refresh)."""
     if by == "subscription_id":
         owner = select(_SUBSCRIPTIONS.c.user_id).where(_SUBSCRIPTIONS.c.id == bindparam("value"))
         condition = _USERS.c.id == owner.scalar_subquery()
     else:
         condition = _USERS.c[by] == bindparam("value")
-    if joined:
-        query = (
-            select(_USERS, *_SUBSCRIPTION_COLUMNS)
-            .select_from(_USERS.outerjoin(_SUBSCRIPTIONS, _SUBSCRIPTIONS.c.user_id == _USERS.c.id))
-            .where(condition)
-        )
-    else:
-        query = select(_USERS).where(condition)
+    joined = _USERS.outerjoin(_SUBSCRIPTIONS, _SUBSCRIPTIONS.c.user_id == _USERS.c.id)
+    columns: list[Any] = [_USERS, *_SUBSCRIPTION_COLUMNS]
+    if seen:
+        as_seen = _USERS.alias("seen")
+        joined = joined.join(as_seen, as_seen.c.id == _USERS.c.id)
+        columns.append(as_seen.c.version.label("seen_version"))
+    query = select(*columns).select_from(joined).where(condition)
     if lock:
         query = query.with_for_update(of=_USERS)
     return query
 
 
 class SqlAlchemyEventInbox(EventInbox):
-    def __init__(self, session: Session, *, read_only: bool = False) -> None:
+    def __init__(
+        self, session: Session, *, read_only: bool = False, connection: Connection | None = None
+    ) -> None:
         self._session = session
+        # Where `claim` runs: the unit of work's own connection, or the session's.
+        self._connect: Callable[[], Connection] = (
+            session.connection if connection is None else lambda: connection
+        )
         self._read_only = read_only
         self._rows: dict[str, EventRow] = {}  # rows this transaction loaded or wrote
         self._absent: set[str] = set()  # ids `get` found missing in this transaction
@@ -406,7 +420,7 @@ class SqlAlchemyEventInbox(EventInbox):
         }
         # No autoflush (Core, on the session's connection): the users saved earlier in this
         # transaction are written at commit, where their conflicts are told apart.
-        connection = self._session.connection()
+        connection = self._connect()
         inserted = connection.execute(_claim_statement(connection.dialect.name), values).first()
         if inserted is not None:
             return None

@@ -1,7 +1,8 @@
+import sqlite3
 from collections.abc import Callable
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -43,41 +44,53 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
     def __enter__(self) -> "SqlAlchemyUnitOfWork":
         writing = self._take_writing()
         self._read_only = self._take_reading()
+        if self._read_only or writing:
+            # Readers and writers run on a connection of their own, outside the ORM
+            # session's transaction bookkeeping (a page's one read of its user, and a
+            # webhook's few Core statements, paid more for it than for the statements);
+            # the session, for what goes through the ORM, is bound to the same connection
+            # and joins its transaction (its commit is the connection's, in `commit`).
+            self._connection = self._engine().connect()
         if self._read_only:
-            # A reader's Core reads run on a connection of its own, outside the ORM
-            # session's transaction bookkeeping (a page's one read of its user paid more
-            # for that than for the statement); the session, for what reads through the
-            # ORM, is bound to the same connection.
-            bind = self._session_factory.kw.get("bind")
-            engine = bind if isinstance(bind, Engine) else self._session_factory().get_bind().engine
-            self._connection = engine.connect()
-            if engine.dialect.name == "postgresql":
+            assert self._connection is not None
+            if self._connection.dialect.name == "postgresql":
                 # Each read on its own: no BEGIN before it, no ROLLBACK after (two round
                 # trips of three). SQLite's driver begins only before a write already.
                 self._connection.execution_options(isolation_level="AUTOCOMMIT")
             self._session = self._session_factory(bind=self._connection)
             self._session.autoflush = False  # nothing it changes reaches the database
+        elif writing:
+            assert self._connection is not None
+            self._session = self._session_factory(bind=self._connection)
         else:
             self._session = self._session_factory()
-        if writing and self._session.get_bind().dialect.name == "sqlite":
+        if writing and self._connection is not None and self._connection.dialect.name == "sqlite":
             # SQLite locks the whole database: take the write lock now (waiting for it up
             # to the busy timeout) rather than fail to upgrade a read lock at commit; queue
             # for it first (writer_turns), instead of polling it.
-            turns = turns_for(self._session.get_bind().engine.url.database)
+            turns = turns_for(self._connection.engine.url.database)
             try:
                 if turns is not None:
                     turns.acquire()
                     self._turns = turns
-                self._session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+                _begin_immediate(self._connection)
             except BaseException:
                 self._end()
                 raise
         self.users = self._users = SqlAlchemyUserRepository(
             self._session, lock=writing, read_only=self._read_only, connection=self._connection
         )
-        self.events = SqlAlchemyEventInbox(self._session, read_only=self._read_only)
+        self.events = SqlAlchemyEventInbox(
+            self._session, read_only=self._read_only, connection=self._connection
+        )
         self.outbox = self._outbox = SqlAlchemyOutbox(self._session, read_only=self._read_only)
         return self
+
+    def _engine(self) -> Engine:
+        bind = self._session_factory.kw.get("bind")
+        if isinstance(bind, Engine):
+            return bind
+        return self._session_factory().get_bind().engine
 
     def __exit__(self, *args: object) -> None:
         assert self._session is not None
@@ -86,14 +99,10 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
     def _end(self) -> None:
         try:
             session = self._session
-            # A reader's session that never read through the ORM has nothing to close
-            # (its connection is the reader's own, closed below).
-            if session is not None and (
-                self._connection is None
-                or session.in_transaction()
-                or session.identity_map
-                or session.new
-            ):
+            # A session on the unit's own connection that never went through the ORM has
+            # nothing to close (the connection is closed below, which rolls back what was
+            # not committed).
+            if session is not None and (self._connection is None or self._session_used(session)):
                 session.close()  # rolls back what was not committed
         finally:
             self._session = None
@@ -104,16 +113,25 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
             if turns is not None:
                 turns.release()
 
+    @staticmethod
+    def _session_used(session: Session) -> bool:
+        return bool(session.in_transaction() or session.identity_map or session.new)
+
     def commit(self) -> None:
         assert self._session is not None, "commit() outside a with-block"
         if self._read_only:
-            self._session.rollback()
+            self.rollback()
             raise RuntimeError("commit() in a reader's transaction (opened with reading())")
         try:
             self._users.flush()
-            self._session.commit()
+            if self._connection is None:
+                self._session.commit()
+            else:
+                if self._session_used(self._session):
+                    self._session.commit()  # flushes; the transaction is the connection's
+                self._connection.commit()
         except IntegrityError as error:
-            self._session.rollback()
+            self.rollback()
             if violates_unique_email(error):
                 raise EmailAlreadyRegistered() from error
             if violates_unique_event(error):
@@ -124,10 +142,10 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
                 f"the change breaks a rule of the store: {violated_rule(error)}"
             ) from error
         except DataError as error:
-            self._session.rollback()
+            self.rollback()
             raise DataConflict("a value does not fit the store (too long, or not text)") from error
         except StaleDataError as error:
-            self._session.rollback()
+            self.rollback()
             raise ConcurrentUpdate(str(error)) from error
         if self._outbox.added:
             self._outbox.added = False
@@ -135,5 +153,23 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
 
     def rollback(self) -> None:
         if self._session is not None:
-            self._session.rollback()
+            if self._connection is None or self._session_used(self._session):
+                self._session.rollback()
+            if self._connection is not None:
+                self._connection.rollback()
             self._outbox.added = False
+
+
+def _begin_immediate(connection: Connection) -> None:
+    """BEGIN IMMEDIATE, sent on the driver's connection: through SQLAlchemy's statement
+    execution (events, cursor, result) it cost about a twentieth of a webhook (issue 10).
+    A driver error is raised as SQLAlchemy would raise it (OperationalError: the database
+    is locked past the busy timeout, or cannot be opened), which the app answers with 503.
+    """
+    connection.begin()  # SQLAlchemy's own transaction: pysqlite sends nothing for it
+    try:
+        connection.connection.driver_connection.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
+    except sqlite3.Error as error:
+        raise DBAPIError.instance(
+            "BEGIN IMMEDIATE", (), error, sqlite3.Error, dialect=connection.dialect
+        ) from error

@@ -22,6 +22,7 @@ from adapters.stripe.translate import (
     oldest_failure,
     subscription_from_stripe,
 )
+from adapters.stripe.webhook_signature import WebhookSignatures
 from application.ports import (
     INVOICES_SHOWN,
     AccountBilling,
@@ -97,6 +98,7 @@ class StripePaymentGateway(CustomerEmails, PaymentGateway):
             http_client=stripe.RequestsClient(timeout=settings.timeout_seconds),
         )
         self._plans = StripePlanChanges(self._client, self._seen_at)
+        self._signatures = WebhookSignatures(settings.webhook_secrets, settings.tolerance_seconds)
 
     def find_prices(self, lookup_keys: Sequence[str]) -> Mapping[str, PlanPrice]:
         found: dict[str, PlanPrice] = {}
@@ -314,7 +316,7 @@ class StripePaymentGateway(CustomerEmails, PaymentGateway):
             text = payload.decode("utf-8")
         except UnicodeDecodeError as error:
             raise InvalidWebhook("The body is not UTF-8.") from error
-        if not self._signature_matches(text, signature):
+        if not self._signatures.match(payload, signature):
             raise InvalidWebhook("Invalid signature, or a timestamp outside the tolerance.")
         event = self.translate_event(text)
         if event.livemode != self._settings.livemode:
@@ -359,18 +361,6 @@ class StripePaymentGateway(CustomerEmails, PaymentGateway):
             except (TypeError, ValueError):
                 pass
         return self._now()
-
-    def _signature_matches(self, payload: str, header: str) -> bool:
-        # Several secrets are accepted while one is being rotated.
-        for secret in self._settings.webhook_secrets:
-            try:
-                stripe.WebhookSignature.verify_header(
-                    payload, header, secret, self._settings.tolerance_seconds
-                )
-            except (stripe.SignatureVerificationError, ValueError, IndexError, TypeError):
-                continue
-            return True
-        return False
 
 
 def _plan_price(data: Mapping[str, object]) -> PlanPrice | None:

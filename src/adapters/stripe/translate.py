@@ -7,7 +7,6 @@ the subscription, `invoice.subscription`) are read as a fallback.
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,50 +40,51 @@ def event_from_json(data: Any, payload: str) -> BillingEvent:
     occurred_at = _moment(created)
     assert occurred_at is not None
     kind = KIND_OF_TYPE.get(event_type, BillingEventKind.UNHANDLED)
-    base = BillingEvent(
-        id=event_id,
-        kind=kind,
-        provider_type=event_type,
-        occurred_at=occurred_at,
-        livemode=bool(data.get("livemode", False)),
-        payload=payload,
-    )
     try:
+        what: dict[str, Any] = {}  # who and what the event is about, by kind
         if kind is BillingEventKind.UNHANDLED:
-            return base
-        if kind is BillingEventKind.CHECKOUT_COMPLETED:
-            return replace(
-                base,
-                user_ref=_reference(obj.get("client_reference_id")),
-                customer_id=id_of(obj.get("customer")),
-                subscription_id=id_of(obj.get("subscription")),
-            )
-        if kind in (BillingEventKind.INVOICE_PAID, BillingEventKind.PAYMENT_FAILED):
+            pass
+        elif kind is BillingEventKind.CHECKOUT_COMPLETED:
+            what = {
+                "user_ref": _reference(obj.get("client_reference_id")),
+                "customer_id": id_of(obj.get("customer")),
+                "subscription_id": id_of(obj.get("subscription")),
+            }
+        elif kind in (BillingEventKind.INVOICE_PAID, BillingEventKind.PAYMENT_FAILED):
             period = invoice_period(obj)
             url = obj.get("hosted_invoice_url")
             number = obj.get("number")
-            return replace(
-                base,
-                customer_id=id_of(obj.get("customer")),
-                subscription_id=invoice_subscription_id(obj),
-                invoice_id=_reference(obj.get("id")),
+            what = {
+                "customer_id": id_of(obj.get("customer")),
+                "subscription_id": invoice_subscription_id(obj),
+                "invoice_id": _reference(obj.get("id")),
                 # What a notice shows, when Stripe says it plainly (never a reason to
                 # refuse the event).
-                amount_due=_amount(obj.get("amount_due")),
-                amount_paid=_amount(obj.get("amount_paid")),
-                currency=_currency(obj.get("currency")),
-                period_start=period[0] if period else None,
-                period_end=period[1] if period else None,
-                invoice_number=number if is_invoice_number(number) else None,
-                invoice_url=url if is_web_page(url) else None,
-            )
-        snapshot = subscription_from_stripe(obj, as_of=occurred_at)
-        return replace(
-            base,
-            user_ref=_reference((obj.get("metadata") or {}).get("user_id")),
-            customer_id=snapshot.customer_id,
-            subscription_id=snapshot.id,
-            snapshot=snapshot,
+                "amount_due": _amount(obj.get("amount_due")),
+                "amount_paid": _amount(obj.get("amount_paid")),
+                "currency": _currency(obj.get("currency")),
+                "period_start": period[0] if period else None,
+                "period_end": period[1] if period else None,
+                "invoice_number": number if is_invoice_number(number) else None,
+                "invoice_url": url if is_web_page(url) else None,
+            }
+        else:
+            snapshot = subscription_from_stripe(obj, as_of=occurred_at)
+            what = {
+                "user_ref": _reference((obj.get("metadata") or {}).get("user_id")),
+                "customer_id": snapshot.customer_id,
+                "subscription_id": snapshot.id,
+                "snapshot": snapshot,
+            }
+        # Built once (its checks run once), not as a base event replaced by kind.
+        return BillingEvent(
+            id=event_id,
+            kind=kind,
+            provider_type=event_type,
+            occurred_at=occurred_at,
+            livemode=bool(data.get("livemode", False)),
+            payload=payload,
+            **what,
         )
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise NotAnEvent(f"{event_type} without the expected object: {error}") from error
