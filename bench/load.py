@@ -52,9 +52,12 @@ def run_load(
     status: int,
     texts: tuple[str, ...] = (),
     connections: int = CONNECTIONS,
+    once: bool = False,
 ) -> LoadResult:
+    """Load `url` with `requests` for `duration` seconds; with `once`, send each
+    request exactly once instead (bench.loadgen only; `duration` is then a limit)."""
     write_requests(request_file, requests)
-    if tool == "wrk":
+    if tool == "wrk" and not once:
         command = [
             "wrk",
             f"-t{WRK_THREADS}",
@@ -81,6 +84,7 @@ def run_load(
             *texts,
             f"--duration={duration}",
             f"--connections={connections}",
+            *(("--once",) if once else ()),
         ]
     done = subprocess.run(  # noqa: S603
         command, capture_output=True, text=True, timeout=duration + 120, check=False

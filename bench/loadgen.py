@@ -1,7 +1,8 @@
 """A Python load generator, for machines without wrk: `python -m bench.loadgen`.
 
 Closed loop, like wrk: each of `--connections` clients sends a request, waits for the
-whole answer, and sends the next, until the duration is over. gunicorn's sync workers
+whole answer, and sends the next, until the duration is over (with `--once`: until each
+request was sent once; the bench posts its queue backlog so). gunicorn's sync workers
 close the connection after every answer, so each request opens its own (as wrk does
 against them). Prints the same one-line JSON summary as wrk_script.lua.
 
@@ -59,10 +60,13 @@ async def client(
     status: int,
     texts: tuple[bytes, ...],
     tally: Tally,
+    once: bool = False,
 ) -> None:
     position = 0
     while time.monotonic() < deadline:
         if position == len(payloads):
+            if once:
+                return
             position = 0
             tally.wrapped += 1
         payload = payloads[position]
@@ -90,6 +94,7 @@ async def run(
     connections: int,
     status: int,
     texts: tuple[str, ...],
+    once: bool = False,
 ) -> dict[str, float]:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
@@ -102,7 +107,11 @@ async def run(
     deadline = started + duration
     expected = tuple(t.encode() for t in texts)
     await asyncio.gather(
-        *(client(host, port, share, deadline, status, expected, tally) for share in shares if share)
+        *(
+            client(host, port, share, deadline, status, expected, tally, once)
+            for share in shares
+            if share
+        )
     )
     seconds = time.monotonic() - started
     latencies = sorted(tally.latencies)
@@ -133,6 +142,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("texts", nargs="*", help="an expected answer holds one of these")
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--once",
+        action="store_true",
+        help="send each request once, then stop (the duration is only a limit)",
+    )
     args = parser.parse_args(argv)
     summary = asyncio.run(
         run(
@@ -142,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
             args.connections,
             args.status,
             tuple(args.texts),
+            args.once,
         )
     )
     json.dump(summary, sys.stdout)

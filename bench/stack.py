@@ -1,6 +1,7 @@
 """What a bench run starts: databases, gunicorn servers, and their workers' memory."""
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
+import redis
 import requests
 from sqlalchemy import Engine, make_url, text
 
@@ -194,3 +196,60 @@ class MemoryWatch:
     def peak_kib(self) -> int:
         peaks = [_status_kib(pid, "VmHWM") for pid in self._server.worker_pids()]
         return max((p for p in peaks if p is not None), default=0)
+
+
+SHARED_REDIS_URL = "redis://127.0.0.1:6379/15"  # only when redis-server is not installed
+
+
+@dataclass
+class Broker:
+    """The queue mode's Redis: a private redis-server on a free port of 127.0.0.1 (no
+    persistence), or, without redis-server, database 15 of the one on 6379. Each
+    service gets a database of its own (`url(db)`)."""
+
+    workdir: Path
+    process: subprocess.Popen[bytes] | None = None
+    base_url: str = SHARED_REDIS_URL
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            return
+        port = free_port()
+        folder = self.workdir / "redis"
+        folder.mkdir(exist_ok=True)
+        command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+        command += ["--appendonly", "no", "--dir", str(folder)]
+        self.process = subprocess.Popen(  # noqa: S603
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        self.base_url = f"redis://127.0.0.1:{port}/0"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                redis.Redis.from_url(self.base_url, socket_connect_timeout=1).ping()
+                return
+            except redis.RedisError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("redis-server did not start") from None
+                time.sleep(0.05)
+
+    @property
+    def private(self) -> bool:
+        return self.process is not None
+
+    def url(self, db: int) -> str:
+        """A database of its own for one service (the shared server's 15 for all)."""
+        if not self.private:
+            return self.base_url
+        return self.base_url.rsplit("/", 1)[0] + f"/{db}"
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
