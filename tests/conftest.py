@@ -10,6 +10,7 @@ database test would hide a broken adapter).
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -64,6 +65,22 @@ def postgres_server() -> str:
     return url
 
 
+@contextmanager
+def postgres_schema(server_url: str) -> Iterator[str]:
+    """A URL whose connections work in a new, empty schema of their own, dropped when
+    the block ends."""
+    schema = f"test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    libpq = _libpq_url(server_url)
+    with psycopg.connect(libpq, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    try:
+        url = make_url(server_url).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(libpq, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+
+
 @pytest.fixture(scope="session")
 def postgres_schema_url(postgres_server: str) -> Iterator[str]:
     """A URL whose connections work in a schema of their own, dropped at the end.
@@ -71,16 +88,16 @@ def postgres_schema_url(postgres_server: str) -> Iterator[str]:
     Each test run gets a fresh schema, so runs are isolated from each other (and from
     anything else in the database) and can be repeated.
     """
-    schema = f"test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    libpq = _libpq_url(postgres_server)
-    with psycopg.connect(libpq, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-    try:
-        url = make_url(postgres_server).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(libpq, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+    with postgres_schema(postgres_server) as url:
+        yield url
+
+
+@pytest.fixture
+def unmigrated_postgres_url(postgres_server: str) -> Iterator[str]:
+    """A schema of the test's own with no table yet: for a test that migrates it as an
+    operator does (`make migrate`)."""
+    with postgres_schema(postgres_server) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -7,10 +7,8 @@ SQLite file; RECONCILE_INTERVAL_MINUTES=0.05 (3 s) stands for the hour.
 """
 
 import json
-import signal
 import subprocess
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,31 +26,12 @@ from tests.e2e.stripe_stack import (
     subscribe,
 )
 from tests.e2e.support import Browser
-from tests.integration.test_serve import environment, make_command
 from tests.support.local_run import wait_until
+from tests.support.processes import environment, make_command, process
 from tests.support.redis_server import redis_server
 
 EMAIL = "scheduled@example.com"
 PASSWORD = "a fine passphrase"
-
-
-@contextmanager
-def running(target: str, folder: Path, env: dict[str, str]) -> Iterator[Path]:
-    """`make TARGET` in a subprocess until the block ends; its log's path."""
-    log = folder / f"{target}.log"
-    with log.open("w") as sink:
-        process = subprocess.Popen(
-            make_command(target), cwd=folder, env=env, stdout=sink, stderr=sink
-        )
-    try:
-        yield log
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def premium(browser: Browser) -> int:
@@ -84,8 +63,10 @@ def test_beat_runs_reconcile_on_its_schedule_and_corrects_dropped_webhooks(
             BROKER_URL=broker,
             RECONCILE_INTERVAL_MINUTES="0.05",
         )
-        worker_log = stack_of.enter_context(running("worker", folder, env))
-        stack_of.enter_context(running("beat", folder, env))
+        _, worker_log = stack_of.enter_context(
+            process(make_command("worker"), folder, env, "worker")
+        )
+        stack_of.enter_context(process(make_command("beat"), folder, env, "beat"))
 
         # Nobody runs a command: beat sends reconcile, the worker applies Stripe's truth.
         assert wait_until(lambda: premium(browser) == 200, timeout=90), worker_log.read_text()
