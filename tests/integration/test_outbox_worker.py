@@ -27,10 +27,10 @@ from local_mail import MailServer
 from tests.e2e.conftest import TEST_SECRET_KEY, offline_stripe_app
 from tests.e2e.support import Browser, serve
 from tests.integration.test_outbox_tasks import RecordedWakes
-from tests.integration.test_serve import environment, make_command
-from tests.integration.test_webhook_queue_worker import process, worker_command
+from tests.integration.test_webhook_queue_worker import worker_command
 from tests.support.local_inbox import LocalInbox
 from tests.support.local_run import free_port, wait_until
+from tests.support.processes import environment, make_command, process
 from tests.support.redis_server import redis_server
 
 pytestmark = pytest.mark.postgres
