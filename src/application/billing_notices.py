@@ -107,6 +107,9 @@ class BillingNotices:
                 "plan_name": plan.name,
                 "trial_ends": trial_ends,
                 "needs_card": plan.trial_without_card,
+                # Canceled during the trial (or set to end by then): nothing is charged.
+                "ends_with_trial": subscription.ends_at is not None
+                and subscription.ends_at <= trial_ends,
                 "price": price,
                 "link": self.mailer.links.account(),
             },
