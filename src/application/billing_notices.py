@@ -51,7 +51,7 @@ class BillingNotices:
         notice = self._notice(event, outcome, subscription, now)
         if notice is not None:
             message = self.mailer.compose(notice.template, user.email, notice.context)
-            self.mailer.queue(uow, notice.key, message, now)
+            self.mailer.queue(uow, notice.key, message, now, owner=user.id)
         return notice
 
     def _notice(

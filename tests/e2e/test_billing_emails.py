@@ -172,3 +172,22 @@ def test_a_checkout_left_open_cannot_be_paid_once_the_account_is_deleted(
     found: list[Any] = stripe_get(stack, "subscriptions?status=all")["data"]  # type: ignore[assignment]
     live = [s for s in found if s["status"] in ("active", "trialing", "past_due")]
     assert live == [], "a subscription was made and billed for a deleted account"
+
+
+def test_deleting_the_account_drops_its_pending_change_of_email_too(stack: StripeStack) -> None:
+    """Its mail to another address than its own (the link to a new address, waiting while
+    the mail server is down) goes with it: nothing is sent out of a deleted account."""
+    browser = stack.server.browser().sign_up(EMAIL, PASSWORD)
+    browser.get("/account/settings")
+    asked = browser.submit(
+        "/account/settings/email", {"email": "new@example.com", "password": PASSWORD}
+    )
+    assert asked.status_code == 303
+    container = stack.server.container
+    OutboxMailbox(container).link("new@example.com", "/verify-email/")  # waiting to go
+
+    browser.get("/account/delete")
+    assert browser.submit("/account/delete", {"password": PASSWORD}).status_code == 303
+    with container.uow().reading() as uow:
+        left = [(e.id, str(e.message.to)) for e in uow.outbox.list()]
+    assert left == [], "emails of the deleted account are still in the outbox"

@@ -63,7 +63,7 @@ class DeleteAccount:
             assert self._gateway is not None
             self._gateway.cancel_subscription(subscription.id)
             log.info("user %s leaves: subscription %s canceled", user.id, subscription.id)
-        uow.outbox.discard_to(user.email)
+        uow.outbox.discard_of(user.id)
         uow.users.remove(user.id)
 
     def _subscriptions_to_end(self, user: User) -> list[Subscription]:

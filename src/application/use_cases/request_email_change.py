@@ -57,7 +57,9 @@ class RequestEmailChange:
         user = uow.users.require(user_id)
         if uow.users.get_by_email(new) is not None:
             message = self._mailer.compose("email_change_taken", new, {"email": new.value})
-            self._mailer.queue(uow, f"email-change-taken:{user.id}:{now:%Y%m%d%H}", message, now)
+            self._mailer.queue(
+                uow, f"email-change-taken:{user.id}:{now:%Y%m%d%H}", message, now, owner=user.id
+            )
             return
         issued = issue(TokenPurpose.CHANGE_EMAIL, user.id, now, address=new)
         user.hold_token(issued.token)
@@ -66,4 +68,6 @@ class RequestEmailChange:
         message = self._mailer.compose(
             "email_change", new, {"link": link, "old_email": user.email.value}
         )
-        self._mailer.queue(uow, f"email-change:{user.id}:{issued.short_id}", message, now)
+        self._mailer.queue(
+            uow, f"email-change:{user.id}:{issued.short_id}", message, now, owner=user.id
+        )

@@ -231,6 +231,16 @@ def test_an_incomplete_subscription_is_canceled_too(world: World) -> None:
     assert world.gateway.subscriptions[subscription_id].status is SubscriptionStatus.CANCELED
 
 
+def test_deleting_drops_its_mail_to_another_address_too(world: World) -> None:
+    """The link to a new address, and a notice written to an address it had before."""
+    ann = world.register()
+    ask_email_change(world, ann.id, "ann.new@example.com")
+    assert world.outbox_to("ann.new@example.com") != []
+    bob = world.register("bob@example.com")
+    delete(world, ann.id)
+    assert [e.owner for e in world.store.outbox.values()] == [bob.id]
+
+
 def test_when_the_provider_cannot_cancel_nothing_is_deleted(world: World) -> None:
     ann = world.register()
     world.deliver(world.subscribe(ann)[1])
