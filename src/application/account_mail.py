@@ -13,4 +13,6 @@ def queue_password_changed(mailer: Mailer, uow: UnitOfWork, user: User, now: dat
     message = mailer.compose(
         "password_changed", user.email, {"reset_link": mailer.links.forgot_password()}
     )
-    mailer.queue(uow, f"password-changed:{user.id}:{user.session_generation}", message, now)
+    mailer.queue(
+        uow, f"password-changed:{user.id}:{user.session_generation}", message, now, owner=user.id
+    )

@@ -57,7 +57,7 @@ class BillingNotices:
         notice = self._notice(event, outcome, subscription, now)
         if notice is not None:
             message = self.mailer.compose(notice.template, user.email, notice.context)
-            self.mailer.queue(uow, notice.key, message, now)
+            self.mailer.queue(uow, notice.key, message, now, owner=user.id)
         return notice
 
     def _notice(
@@ -137,6 +137,9 @@ class BillingNotices:
                 "plan_name": plan.name,
                 "trial_ends": trial_ends,
                 "needs_card": plan.trial_without_card,
+                # Canceled during the trial (or set to end by then): nothing is charged.
+                "ends_with_trial": subscription.ends_at is not None
+                and subscription.ends_at <= trial_ends,
                 "price": price,
                 "link": self.mailer.links.account(),
             },

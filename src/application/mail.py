@@ -60,7 +60,8 @@ class Mailer:
     `compose` makes a message from its template (`EmailRenderer`), with `links` and
     `site_url` in every template's context; `queue` adds one under the key of its cause
     to the caller's unit of work: it is sent only if that transaction commits, once
-    however often the cause runs (`Outbox.add`).
+    however often the cause runs (`Outbox.add`); `owner` is the user whose email it is
+    (deleting the account deletes it).
     """
 
     renderer: EmailRenderer
@@ -73,5 +74,7 @@ class Mailer:
         return self.renderer.render(template, to, values)
 
     @staticmethod
-    def queue(uow: UnitOfWork, key: str, message: EmailMessage, now: datetime) -> None:
-        uow.outbox.add(OutboxEntry(key, message, now))
+    def queue(
+        uow: UnitOfWork, key: str, message: EmailMessage, now: datetime, *, owner: str | None
+    ) -> None:
+        uow.outbox.add(OutboxEntry(key, message, now, owner=owner))

@@ -21,6 +21,12 @@ def new_user_id() -> str:
     return uuid.uuid4().hex
 
 
+def is_user_id(value: str) -> bool:
+    """Whether `value` has the shape of an id `new_user_id` makes (a reference written by
+    someone else, "42" in the dashboard, does not)."""
+    return len(value) == 32 and all(c in "0123456789abcdef" for c in value)
+
+
 @dataclass
 class User:
     """An account. Its subscriptions are part of it: one aggregate, saved as a whole.

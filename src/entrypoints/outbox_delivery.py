@@ -18,6 +18,10 @@ With BROKER_URL, the commit wakes `OutboxTaskSender` instead: its thread sends t
 Celery workers the delivery task (`premium_notes.deliver_outbox`, which runs
 `DeliverOutbox`), and beat sends the same task every OUTBOX_DELIVERY_INTERVAL_SECONDS,
 for retries and for any task the broker lost.
+
+At start-up (`create_app`) the app calls `wake_if_waiting`: an email committed by a
+process that died before sending it goes out then, not at some unrelated later commit.
+The look at the outbox is made in the thread, so start-up does not wait for it.
 """
 
 import logging
@@ -65,6 +69,30 @@ class OutboxDeliveryThread:
                     target=self._run, name="outbox-delivery", daemon=True
                 )
                 self._thread.start()
+
+    def wake_if_waiting(self) -> None:
+        """Start the thread if an entry waits (to be sent now or at a later retry); the
+        question is asked from the thread, and a thread with nothing to do ends at once."""
+        with self._lock:
+            if self._stopping or self._thread is not None:
+                return  # running already: it sends whatever is due
+            self._thread = threading.Thread(
+                target=self._start_up, name="outbox-delivery", daemon=True
+            )
+            self._thread.start()
+
+    def _start_up(self) -> None:
+        try:
+            waiting = self._waiting()
+        except Exception as error:  # a database not migrated yet, or down: the next wake
+            log.info("outbox not looked at on start-up: %s", type(error).__name__)
+            waiting = False
+        with self._lock:
+            if not waiting and not self._wake.is_set():
+                self._thread = None  # a wake after this starts a new thread
+                return
+            self._wake.set()
+        self._run()
 
     def stop(self, timeout: float = 5.0) -> None:
         """End the thread (tests; a process that exits just drops it: the entries wait)."""

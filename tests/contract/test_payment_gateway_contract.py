@@ -489,6 +489,34 @@ def test_settling_leaves_a_paid_checkout_alone(pair: tuple[PaymentGateway, Provi
     assert gateway.get_checkout_session(paid.session_id).paid
 
 
+def test_expiring_makes_every_open_checkout_unpayable_and_leaves_a_paid_one_alone(
+    pair: tuple[PaymentGateway, Provider],
+) -> None:
+    gateway, provider = pair
+    now = datetime.now(UTC)
+    customer = gateway.create_customer("user-9", EmailAddress("user-9@example.com"))
+    paid = _another_checkout(pair, "user-9", customer, now)
+    provider.pay(paid.session_id, paid.url)
+    left_open = [
+        _another_checkout(pair, "user-9", customer, now + timedelta(seconds=n)) for n in (1, 2)
+    ]
+
+    assert gateway.expire_open_checkouts(customer) == 2
+    assert gateway.expire_open_checkouts(customer) == 0
+    assert [provider.can_pay(c.session_id, c.url) for c in left_open] == [False, False]
+    assert gateway.get_checkout_session(paid.session_id).paid
+    assert len(gateway.list_subscriptions(customer)) == 1
+    assert gateway.settle_open_checkouts(customer) is None
+
+
+def test_expiring_the_checkouts_of_an_unknown_customer_is_customer_missing(
+    pair: tuple[PaymentGateway, Provider],
+) -> None:
+    gateway, _ = pair
+    with pytest.raises(CustomerMissing):
+        gateway.expire_open_checkouts("cus_NeverMade0001")
+
+
 def test_find_prices_answers_each_known_lookup_key_as_the_provider_charges_it(
     pair: tuple[PaymentGateway, Provider],
 ) -> None:

@@ -44,7 +44,10 @@ class Mailbox(Protocol):
 
 @dataclass
 class OutboxMailbox:
-    """The app's outbox table, read directly (sent or not: no mail server needed)."""
+    """The app's outbox table, read directly: no mail server needed. An email sent (or
+    given up) keeps no text there, so this reads the mail of an app that sends none
+    (no SMTP_URL, or its server down); one that sends is read at its mail server
+    (`LocalInbox`)."""
 
     container: Container
 

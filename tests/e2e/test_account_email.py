@@ -3,16 +3,20 @@
 follows its link, as a person would."""
 
 import logging
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from adapters.mail import SmtpServer
+from application.ports import OutboxStatus
 from local_mail import MailServer
 from tests.e2e.conftest import offline_stripe_app
 from tests.e2e.support import Browser, LiveServer, serve_later
 from tests.support.local_inbox import LocalInbox
+from tests.support.local_run import wait_until
 from tests.support.mail import token_of
 
 EMAIL = "reader@example.com"
@@ -167,3 +171,29 @@ def test_an_unverified_account_reads_free_notes_and_is_asked_to_verify_before_pa
     assert browser.get(first).status_code == 400  # replaced by the newer one
     assert browser.get(newest, allow_redirects=False).status_code == 303
     assert "Please verify your email address" not in browser.get("/notes").text
+
+
+def test_a_sent_reset_email_leaves_no_working_link_in_a_copy_of_the_database(
+    live: LiveServer, browser: Browser, local_inbox: LocalInbox, tmp_path: Path
+) -> None:
+    """README: only a digest of a link's secret is stored, "so a copy of the database
+    opens nothing". The outbox kept each email's text, sent ones too: a backup, a replica
+    or a read-only SQL injection held every live reset link of the last hour."""
+    browser.sign_up(EMAIL, PASSWORD)
+    browser.get("/account")
+    assert browser.submit("/logout").status_code == 303
+    browser.get("/reset-password")
+    assert browser.submit("/reset-password", {"email": EMAIL}).status_code == 303
+    reset_link = local_inbox.link(EMAIL, "/reset-password/")
+    secret = token_of(reset_link).split(".")[1]
+
+    def all_sent() -> bool:
+        with live.container.uow().reading() as uow:
+            return all(e.status is OutboxStatus.SENT for e in uow.outbox.list())
+
+    assert wait_until(all_sent, 10)
+    # What a copy of the database holds, read with nothing but sqlite3.
+    with closing(sqlite3.connect(tmp_path / "app.db")) as db:
+        dump = "\n".join(db.iterdump())
+    assert secret not in dump
+    assert browser.get(reset_link).status_code == 200  # and that link works

@@ -19,7 +19,7 @@ from application.use_cases.deliver_outbox import DeliverOutboxCommand
 from domain.email import EmailAddress
 from local_mail import MailServer
 from stripe_emulator import Emulator
-from tests.e2e.stripe_stack import STRIPE_KEY, StripeStack, stripe_stack, subscribe
+from tests.e2e.stripe_stack import STRIPE_KEY, StripeStack, pay, stripe_stack, subscribe
 from tests.e2e.support import Browser, OutboxMailbox
 from tests.support.local_inbox import LocalInbox
 from tests.support.local_run import free_port, wait_until
@@ -225,3 +225,43 @@ def test_deleting_the_account_cancels_its_subscription_at_stripe_now(stack: Stri
     with stack.server.container.uow().reading() as uow:
         assert uow.users.list_billed() == []
         assert [e for e in uow.outbox.list() if str(e.message.to) == EMAIL] == []
+
+
+def test_a_checkout_left_open_cannot_be_paid_once_the_account_is_deleted(
+    stack: StripeStack,
+) -> None:
+    """Subscribe opens a Checkout page; the person leaves the tab open, deletes the account
+    in another tab, then pays the tab: no subscription may bill the deleted account."""
+    browser = stack.server.browser().sign_up(EMAIL, PASSWORD)
+    browser.get("/premium")
+    started = browser.submit("/create-checkout-session")
+    assert started.status_code == 303
+    checkout_url = started.headers["Location"]
+
+    browser.get("/account/delete")
+    assert browser.submit("/account/delete", {"password": PASSWORD}).status_code == 303
+
+    pay(browser, checkout_url, "4242 4242 4242 4242")
+    assert stack.emulator.delivery.wait_idle(10)
+    found: list[Any] = stripe_get(stack, "subscriptions?status=all")["data"]  # type: ignore[assignment]
+    live = [s for s in found if s["status"] in ("active", "trialing", "past_due")]
+    assert live == [], "a subscription was made and billed for a deleted account"
+
+
+def test_deleting_the_account_drops_its_pending_change_of_email_too(stack: StripeStack) -> None:
+    """Its mail to another address than its own (the link to a new address, waiting while
+    the mail server is down) goes with it: nothing is sent out of a deleted account."""
+    browser = stack.server.browser().sign_up(EMAIL, PASSWORD)
+    browser.get("/account/settings")
+    asked = browser.submit(
+        "/account/settings/email", {"email": "new@example.com", "password": PASSWORD}
+    )
+    assert asked.status_code == 303
+    container = stack.server.container
+    OutboxMailbox(container).link("new@example.com", "/verify-email/")  # waiting to go
+
+    browser.get("/account/delete")
+    assert browser.submit("/account/delete", {"password": PASSWORD}).status_code == 303
+    with container.uow().reading() as uow:
+        left = [(e.id, str(e.message.to)) for e in uow.outbox.list()]
+    assert left == [], "emails of the deleted account are still in the outbox"

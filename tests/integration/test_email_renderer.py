@@ -85,6 +85,7 @@ CONTEXTS: dict[str, dict[str, object]] = {
         "plan_name": "Pro",
         "trial_ends": datetime(2026, 12, 30, tzinfo=UTC),
         "needs_card": False,
+        "ends_with_trial": False,
         "price": PlanPrice("pro_yearly", Interval.YEAR, 12000, "usd", "price_1"),
         "link": LINK,
     },

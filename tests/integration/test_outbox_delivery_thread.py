@@ -115,6 +115,33 @@ def test_many_wakes_at_once_are_one_delivery(deliverer: Deliverer) -> None:
     sender.stop()
 
 
+def test_waking_if_waiting_sends_what_waits_and_ends_at_once_when_nothing_does(
+    deliverer: Deliverer,
+) -> None:
+    idle = thread_of(deliverer, idle_exit=5)
+    started = time.perf_counter()
+    idle.wake_if_waiting()
+    assert time.perf_counter() - started < 0.05  # start-up does not wait
+    assert wait_until(lambda: idle._thread is None, 1)  # not five idle minutes
+    assert idle.rounds == 0
+
+    deliverer.due = ["verify-email:ann"]  # left by a process that died
+    sender = thread_of(deliverer, idle_exit=5)
+    sender.wake_if_waiting()
+    assert wait_until(lambda: deliverer.sent == ["verify-email:ann"], 5)
+    sender.stop()
+
+
+def test_a_wake_while_starting_up_is_not_lost(deliverer: Deliverer) -> None:
+    sender = thread_of(deliverer, idle_exit=5)
+    with deliverer.lock:
+        sender.wake_if_waiting()  # nothing waits yet
+        deliverer.due = ["a"]
+        sender.wake()  # a commit meanwhile
+    assert wait_until(lambda: deliverer.sent == ["a"], 5)
+    sender.stop()
+
+
 def _notice(app: Flask) -> None:
     container = app.extensions["container"]
     message = EmailMessage(EmailAddress("ann@example.com"), "Hello", "Hello there.")
@@ -134,6 +161,24 @@ def test_in_the_app_a_commit_that_writes_mail_sends_it_without_a_command(
     container = app.extensions["container"]
     assert wait_until(lambda: _status(app) is OutboxStatus.SENT, 5)
     container.outbox_delivery().stop()
+
+
+def test_mail_left_pending_by_a_process_that_died_goes_when_the_app_starts_again(
+    tmp_path: Path, mail_server: MailServer, local_inbox: LocalInbox
+) -> None:
+    """Not at some unrelated later commit: nothing here writes another email. (The process
+    that died had no sender at all: that leaves the entry as a killed one does.)"""
+    _notice(create_app(sqlite_settings(tmp_path)))
+    assert _status(create_app(sqlite_settings(tmp_path))) is OutboxStatus.PENDING
+
+    smtp = SmtpServer.from_url(mail_server.smtp_url)
+    app = create_app(sqlite_settings(tmp_path, smtp_server=smtp))
+    try:
+        [message] = local_inbox.wait_for(1)
+        assert message["subject"] == "Hello"
+        assert wait_until(lambda: _status(app) is OutboxStatus.SENT, 5)
+    finally:
+        app.extensions["container"].outbox_delivery().stop()
 
 
 def test_without_smtp_url_the_mail_waits_in_the_outbox(tmp_path: Path) -> None:

@@ -202,3 +202,39 @@ def test_users_registered_before_addresses_were_checked_count_as_verified(
     assert user is not None
     assert user.email_verified_at == datetime(2026, 1, 1, tzinfo=UTC)
     assert user.tokens == {}
+
+
+def test_the_outbox_entries_written_before_owners_get_their_users(empty_engine: Engine) -> None:
+    """0006: an account's own email (keyed by its user id) is that user's, whatever its
+    address; any other is the user with its address; mail to nobody we know is nobody's."""
+    migrate(empty_engine, "0005_accounts")
+    with empty_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (id, email, password_hash, created_at, version)"
+                " VALUES ('u1', 'a@example.com', 'h', '2026-01-01 00:00:00+00:00', 1)"
+            )
+        )
+        for entry_id, recipient in (
+            ("email-change:u1:t1", "new@example.com"),
+            ("payment-failed:in_1", "a@example.com"),
+            ("test:1", "someone@example.com"),
+        ):
+            connection.execute(
+                text(
+                    "INSERT INTO outbox (id, created_at, recipient, subject, text_body,"
+                    " headers, status, attempts) VALUES (:id, '2026-01-01 00:00:00+00:00',"
+                    " :to, 's', 't', '[]', 'pending', 0)"
+                ),
+                {"id": entry_id, "to": recipient},
+            )
+    migrate(empty_engine)
+    with empty_engine.connect() as connection:
+        owners: dict[str, str | None] = dict(
+            connection.execute(text("SELECT id, owner FROM outbox")).all()
+        )
+    assert owners == {
+        "email-change:u1:t1": "u1",
+        "payment-failed:in_1": "u1",
+        "test:1": None,
+    }

@@ -4,7 +4,6 @@ from datetime import datetime
 from typing import Protocol
 
 from application.ports import Outbox, OutboxEntry, OutboxStatus
-from domain.email import EmailAddress
 
 
 class _Store(Protocol):
@@ -67,8 +66,8 @@ class InMemoryOutbox(Outbox):
             raise LookupError(f"save() of an outbox entry that was never added: {entry.id}")
         self.pending[entry.id] = entry
 
-    def discard_to(self, address: EmailAddress) -> int:
-        gone = [e.id for e in self._all() if e.message.to == address]
+    def discard_of(self, owner: str) -> int:
+        gone = [e.id for e in self._all() if e.owner == owner]
         for entry_id in gone:
             self.pending.pop(entry_id, None)
             self.added.discard(entry_id)

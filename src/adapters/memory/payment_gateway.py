@@ -89,6 +89,16 @@ class FakePaymentGateway(FakeProvider, PaymentGateway):
             checkout.expired = checkout is not keep
         return CheckoutRedirect(keep.id, keep.url)
 
+    def expire_open_checkouts(self, customer_id: str) -> int:
+        self._maybe_fail()
+        self._customer(customer_id)
+        open_ones = [
+            c for c in self.checkouts.values() if c.customer_id == customer_id and c.is_open
+        ]
+        for checkout in open_ones:
+            checkout.expired = True
+        return len(open_ones)
+
     def get_checkout_session(self, session_id: str) -> CheckoutSession:
         self._maybe_fail()
         checkout = self.checkouts.get(session_id)

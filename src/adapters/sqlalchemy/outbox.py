@@ -65,11 +65,9 @@ class SqlAlchemyOutbox(Outbox):
         if saved.rowcount != 1:
             raise LookupError(f"save() of an outbox entry that was never added: {entry.id}")
 
-    def discard_to(self, address: EmailAddress) -> int:
-        self._refuse_if_reading("discard_to")
-        gone = self._session.connection().execute(
-            delete(_TABLE).where(_TABLE.c.recipient == address.value)
-        )
+    def discard_of(self, owner: str) -> int:
+        self._refuse_if_reading("discard_of")
+        gone = self._session.connection().execute(delete(_TABLE).where(_TABLE.c.owner == owner))
         return int(gone.rowcount)
 
     def list(self, status: OutboxStatus | None = None) -> Sequence[OutboxEntry]:
@@ -103,6 +101,7 @@ def _values(entry: OutboxEntry) -> dict[str, Any]:
     return {
         "id": entry.id,
         "created_at": entry.created_at,
+        "owner": entry.owner,
         "recipient": str(message.to),
         "subject": message.subject,
         "text_body": message.text,
@@ -129,6 +128,7 @@ def _entry(row: Any) -> OutboxEntry:
             headers=headers,
         ),
         created_at=row["created_at"],
+        owner=row["owner"],
         status=OutboxStatus(row["status"]),
         attempts=row["attempts"],
         next_attempt_at=row["next_attempt_at"],

@@ -102,10 +102,15 @@ class OutboxRow(Base):
     """The outbox: one row per email to send, keyed by its cause."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_outbox_owner", "owner"),
+    )
 
     id: Mapped[str] = mapped_column(String(255), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The user whose email it is (no foreign key: the entries go before the user does).
+    owner: Mapped[str | None] = mapped_column(String(32))
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(255))
     text_body: Mapped[str] = mapped_column(Text)

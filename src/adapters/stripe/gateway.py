@@ -179,19 +179,32 @@ class StripePaymentGateway(CustomerEmails, PaymentGateway):
             open_ones, key=lambda s: (_requested_at(s.to_dict().get("metadata")), s.created, s.id)
         )
         for session in open_ones:
-            if session.id == keep.id:
-                continue
-            try:
-                with translated_errors():
-                    self._client.v1.checkout.sessions.expire(
-                        session.id, options={"idempotency_key": f"expire-{session.id}"}
-                    )
-            except PaymentProviderError as error:
-                if not isinstance(error.__cause__, stripe.InvalidRequestError):
-                    raise  # Stripe unreachable: it may still be payable, so no success
-                # Refused: paid or expired meanwhile, nothing left to make unpayable.
-                log.info("checkout %s could not be expired; left as it is", session.id)
+            if session.id != keep.id:
+                self._expire(str(session.id))
         return CheckoutRedirect(session_id=str(keep.id), url=str(keep.url))
+
+    def expire_open_checkouts(self, customer_id: str) -> int:
+        with translated_errors():
+            page = self._client.v1.checkout.sessions.list(
+                params={"customer": customer_id, "status": "open", "limit": 100}
+            )
+            open_ids = [str(s.id) for s in page.auto_paging_iter()]
+        return sum(self._expire(session_id) for session_id in open_ids)
+
+    def _expire(self, session_id: str) -> bool:
+        """Whether this call expired it."""
+        try:
+            with translated_errors():
+                self._client.v1.checkout.sessions.expire(
+                    session_id, options={"idempotency_key": f"expire-{session_id}"}
+                )
+        except PaymentProviderError as error:
+            if not isinstance(error.__cause__, stripe.InvalidRequestError):
+                raise  # Stripe unreachable: it may still be payable, so no success
+            # Refused: paid or expired meanwhile, nothing left to make unpayable.
+            log.info("checkout %s could not be expired; left as it is", session_id)
+            return False
+        return True
 
     def get_checkout_session(self, session_id: str) -> CheckoutSession:
         try:

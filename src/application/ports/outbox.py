@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from application.email_message import EmailMessage
-from domain.email import EmailAddress
 
 
 class OutboxStatus(enum.StrEnum):
@@ -21,8 +20,10 @@ class OutboxEntry:
     """One email to send, written in the same transaction as the change that causes it.
 
     `id` names the cause (`password-reset:<token id>`, `payment-failed:<event id>`): one
-    cause, one entry, one email. `claimed_until` is a deliverer's lease: while it lasts,
-    no other deliverer takes the entry.
+    cause, one entry, one email. `owner` is the id of the user whose email it is (None:
+    nobody's, a test message): deleting the account deletes it, whatever address it goes
+    to. `claimed_until` is a deliverer's lease: while it lasts, no other deliverer takes
+    the entry.
     """
 
     id: str
@@ -34,6 +35,7 @@ class OutboxEntry:
     claimed_until: datetime | None = None
     sent_at: datetime | None = None
     last_error: str | None = None
+    owner: str | None = None
 
     def __post_init__(self) -> None:
         if not 0 < len(self.id) <= 255 or not self.id.isprintable():
@@ -60,8 +62,8 @@ class Outbox(abc.ABC):
       of two transactions claiming one entry, one gets None (or, in a fake, its commit
       raises `ConcurrentUpdate`), never both the entry.
     - `save` stores the changes made to an entry read here (status, attempts, ...).
-    - `discard_to` deletes every entry addressed to one address, sent or not (an account
-      deleted: its mail is personal data, and nothing more goes to it).
+    - `discard_of` deletes every entry of one owner, sent or not, whatever its address
+      (an account deleted: its mail is personal data, and nothing more goes out of it).
     - The finders return None or nothing for "not found", never raise.
     """
 
@@ -83,8 +85,8 @@ class Outbox(abc.ABC):
     def save(self, entry: OutboxEntry) -> None: ...
 
     @abc.abstractmethod
-    def discard_to(self, address: EmailAddress) -> int:
-        """Delete every entry to `address`; returns how many there were."""
+    def discard_of(self, owner: str) -> int:
+        """Delete every entry whose `owner` is `owner`; returns how many there were."""
 
     @abc.abstractmethod
     def list(self, status: OutboxStatus | None = None) -> Sequence[OutboxEntry]:

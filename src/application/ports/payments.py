@@ -166,6 +166,14 @@ class PaymentGateway(abc.ABC):
         """
 
     @abc.abstractmethod
+    def expire_open_checkouts(self, customer_id: str) -> int:
+        """Expire every open checkout of the customer, so that no page left open can start
+        a subscription (an account leaving); returns how many were expired. A checkout paid
+        meanwhile is left alone: its subscription is among `list_subscriptions`'. Calling it
+        again expires nothing more. `PaymentProviderError` when the provider cannot be
+        reached (some may still be payable)."""
+
+    @abc.abstractmethod
     def get_checkout_session(self, session_id: str) -> CheckoutSession:
         """The checkout as the provider has it; `CheckoutNotFound` for an unknown id."""
 

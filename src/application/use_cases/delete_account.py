@@ -23,10 +23,12 @@ class DeleteAccount:
 
     Rules:
     - the password is needed (`CurrentPasswordWrong`);
-    - every live subscription of the user's billing customer is canceled at the payment
-      provider first, now (no refund of the unused time); if the provider cannot be
-      reached, nothing is deleted (`PaymentProviderError`), so nobody is billed for an
-      account that is gone;
+    - at the payment provider first: every open checkout of the user's billing customer
+      is expired (a Checkout tab left open cannot start a subscription afterwards), then
+      every subscription of theirs that has not ended is canceled, now (no refund of the
+      unused time), an `incomplete` one too (its payment may still go through); if the
+      provider cannot be reached, nothing is deleted (`PaymentProviderError`), so nobody
+      is billed for an account that is gone;
     - then, in one transaction: the user and their subscriptions are deleted, every
       email of theirs in the outbox (sent or not) with them; every session ends (no
       user to load). What stays: the provider's events in the event inbox (accounting
@@ -57,17 +59,18 @@ class DeleteAccount:
         user = uow.users.require(user_id)
         if user.password_hash != verified_hash:
             raise CurrentPasswordWrong()
-        for subscription in self._live_subscriptions(user):
+        for subscription in self._subscriptions_to_end(user):
             assert self._gateway is not None
             self._gateway.cancel_subscription(subscription.id)
             log.info("user %s leaves: subscription %s canceled", user.id, subscription.id)
-        uow.outbox.discard_to(user.email)
+        uow.outbox.discard_of(user.id)
         uow.users.remove(user.id)
 
-    def _live_subscriptions(self, user: User) -> list[Subscription]:
-        """Those the provider still bills, by its own word (our records may lag: a
-        checkout paid a moment ago), and by ours."""
-        stored = {s.id: s for s in user.subscriptions.values() if s.is_live}
+    def _subscriptions_to_end(self, user: User) -> list[Subscription]:
+        """Those that have not ended, by the provider's word (our records may lag: a
+        checkout paid a moment ago), and by ours. The open checkouts are expired before
+        the provider is asked: one paid meanwhile is then among its subscriptions."""
+        stored = {s.id: s for s in user.subscriptions.values() if not s.status.is_terminal}
         if user.customer_id is None and not stored:
             return []
         if self._gateway is None:
@@ -75,11 +78,15 @@ class DeleteAccount:
         fetched: dict[str, Subscription] = {}
         if user.customer_id is not None:
             try:
+                expired = self._gateway.expire_open_checkouts(user.customer_id)
                 fetched = {s.id: s for s in self._gateway.list_subscriptions(user.customer_id)}
             except CustomerMissing:
                 log.info("user %s leaves: the provider no longer knows their customer", user.id)
+            else:
+                if expired:
+                    log.info("user %s leaves: %d open checkout(s) expired", user.id, expired)
         for subscription_id in stored.keys() - fetched.keys():
             current = self._gateway.get_subscription(subscription_id)
             if current is not None:
                 fetched[subscription_id] = current
-        return [s for s in fetched.values() if s.is_live]
+        return [s for s in fetched.values() if not s.status.is_terminal]

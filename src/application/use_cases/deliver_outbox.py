@@ -23,6 +23,9 @@ RETRY_DELAYS = (
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 # Longer than one send can take (a few 10-second SMTP time-outs).
 LEASE = timedelta(minutes=5)
+# What a done entry keeps of its text: its links (a password reset's) must not outlive
+# the send in the database, where a backup or a replica would hold them in clear.
+TEXT_NOT_KEPT = "(Not kept once sent or given up: it may hold a link that works.)"
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,10 @@ class DeliverOutbox:
     - a failure worth retrying: counted, the next attempt scheduled RETRY_DELAYS later,
       the reason kept; a permanent one (the recipient refused), or a failed last
       attempt (MAX_ATTEMPTS): given up, marked failed with the reason, never sent again;
-    - one entry's failure does not stop the others.
+    - one entry's failure does not stop the others;
+    - an entry done (sent, or given up) keeps who, what and when (recipient, subject,
+      headers, times, the reason), never its text or HTML: they may hold a link that
+      works (a password reset), which a copy of the database must not open.
     """
 
     def __init__(
@@ -95,6 +101,7 @@ class DeliverOutbox:
             if error.permanent or attempts >= MAX_ATTEMPTS:
                 done = replace(
                     entry,
+                    message=_without_body(entry.message),
                     status=OutboxStatus.FAILED,
                     attempts=attempts,
                     claimed_until=None,
@@ -113,6 +120,7 @@ class DeliverOutbox:
         else:
             done = replace(
                 entry,
+                message=_without_body(entry.message),
                 status=OutboxStatus.SENT,
                 attempts=attempts,
                 claimed_until=None,
@@ -129,6 +137,10 @@ class DeliverOutbox:
         digest = hashlib.sha256(entry.id.encode()).hexdigest()[:32]
         message_id = f"<outbox.{digest}@{self._domain}>"
         return replace(message, headers=(*message.headers, ("Message-ID", message_id)))
+
+
+def _without_body(message: EmailMessage) -> EmailMessage:
+    return replace(message, text=TEXT_NOT_KEPT, html=None)
 
 
 def _save(entry: OutboxEntry, uow: UnitOfWork) -> None:

@@ -14,9 +14,10 @@ from application.ports import (
     UnitOfWork,
 )
 from application.retry import write
-from application.subscription_sync import apply_event
+from application.subscription_sync import Outcome, apply_event
 from domain.access import AccessPolicy
 from domain.provider_events import BillingEvent, BillingEventKind
+from domain.user import is_user_id
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,10 @@ class HandleBillingEvent:
     - the emails an event causes (`BillingNotices`: receipt, payment failed, trial ending,
       canceled, ended) are written to the outbox in the same transaction as its effect:
       a duplicate leaves none behind, and each cause is sent once;
+    - a checkout completed, or a subscription made or changed, that names (in our own
+      reference) an account that no longer exists was paid after its account was
+      deleted (a Checkout tab left open): the subscription is canceled at the provider
+      at once, nobody being left to use or cancel it;
     - a failure that no retry can mend (`DataConflict`: the event contradicts what is
       stored) is answered as handled, status failed, so the provider stops retrying it;
       any other exception propagates, so the provider retries it.
@@ -100,6 +105,8 @@ class HandleBillingEvent:
         # (nearly every delivery) costs no look-up. A duplicate is found by the claim and
         # leaves nothing of its effect behind.
         outcome = apply_event(uow, self._gateway, self._policy, event)
+        if outcome.user is None:
+            outcome = end_orphan(self._gateway, event) or outcome
         self._notices.queue(uow, event, outcome, self._clock.now())
         status = EventStatus.PROCESSED if outcome.applied else EventStatus.IGNORED
         record = self._record(event, status, note=outcome.note)
@@ -136,6 +143,30 @@ class HandleBillingEvent:
                 uow.commit()
         except Exception:  # the failure record is best effort; the retry matters more
             log.exception("could not record the failure of billing event %s", event.id)
+
+
+ORPHAN_KINDS = (BillingEventKind.CHECKOUT_COMPLETED, BillingEventKind.SUBSCRIPTION_CHANGED)
+
+
+def end_orphan(gateway: PaymentGateway, event: BillingEvent) -> Outcome | None:
+    """Cancel, now, the subscription of an event that matched nobody but names one of our
+    user ids (an account deleted; `find_user` found no such user): the outcome, or None
+    when there is nothing to cancel. Asked of the provider, not read from the event: a
+    late event about a subscription canceled already costs no second cancel."""
+    if event.kind not in ORPHAN_KINDS or not event.subscription_id:
+        return None
+    if not event.user_ref or not is_user_id(event.user_ref):
+        return None
+    current = gateway.get_subscription(event.subscription_id)
+    if current is None or current.status.is_terminal:
+        return None
+    gateway.cancel_subscription(current.id)
+    log.warning(
+        "subscription %s names user %s, who has no account (deleted): canceled now",
+        current.id,
+        event.user_ref,
+    )
+    return Outcome(False, f"its user {event.user_ref} has no account: canceled at the provider")
 
 
 def describe_failure(error: Exception) -> str:

@@ -61,7 +61,7 @@ class RegisterUser:
         if existing is not None:
             message = self._mailer.compose("already_registered", email, {"email": email.value})
             key = f"already-registered:{existing.id}:{now:%Y%m%d%H}"
-            self._mailer.queue(uow, key, message, now)
+            self._mailer.queue(uow, key, message, now, owner=existing.id)
             return
         user = User.register(email, password_hash, now)
         issued = issue(TokenPurpose.VERIFY_EMAIL, user.id, now)
@@ -72,4 +72,6 @@ class RegisterUser:
             email,
             {"link": self._mailer.links.verify_email(issued.link_token), "welcome": True},
         )
-        self._mailer.queue(uow, f"verify-email:{user.id}:{issued.short_id}", message, now)
+        self._mailer.queue(
+            uow, f"verify-email:{user.id}:{issued.short_id}", message, now, owner=user.id
+        )

@@ -66,10 +66,14 @@ class RequestEmailChange:
             # The link is never sent: this change cannot complete (and `VerifyEmail`
             # would refuse it anyway); the address's owner is told instead.
             message = self._mailer.compose("email_change_taken", new, {"email": new.value})
-            self._mailer.queue(uow, f"email-change-taken:{user.id}:{now:%Y%m%d%H}", message, now)
+            self._mailer.queue(
+                uow, f"email-change-taken:{user.id}:{now:%Y%m%d%H}", message, now, owner=user.id
+            )
             return
         link = self._mailer.links.verify_email(issued.link_token)
         message = self._mailer.compose(
             "email_change", new, {"link": link, "old_email": user.email.value}
         )
-        self._mailer.queue(uow, f"email-change:{user.id}:{issued.short_id}", message, now)
+        self._mailer.queue(
+            uow, f"email-change:{user.id}:{issued.short_id}", message, now, owner=user.id
+        )

@@ -48,7 +48,9 @@ class RequestPasswordReset:
             return
         user.hold_token(issued.token)
         uow.users.save(user)
-        self._mailer.queue(uow, f"password-reset:{user.id}:{issued.short_id}", message, now)
+        self._mailer.queue(
+            uow, f"password-reset:{user.id}:{issued.short_id}", message, now, owner=user.id
+        )
 
     def _message(self, email: EmailAddress, issued: IssuedToken) -> EmailMessage:
         link = self._mailer.links.reset_password(issued.link_token)

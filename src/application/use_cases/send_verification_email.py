@@ -38,5 +38,7 @@ class SendVerificationEmail:
         uow.users.save(user)
         link = self._mailer.links.verify_email(issued.link_token)
         message = self._mailer.compose("verify_email", user.email, {"link": link, "welcome": False})
-        self._mailer.queue(uow, f"verify-email:{user.id}:{issued.short_id}", message, now)
+        self._mailer.queue(
+            uow, f"verify-email:{user.id}:{issued.short_id}", message, now, owner=user.id
+        )
         return True

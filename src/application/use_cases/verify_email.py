@@ -116,7 +116,9 @@ class VerifyEmail:
         message = self._mailer.compose(
             "email_changed", old, {"old_email": old.value, "new_email": new.value}
         )
-        self._mailer.queue(uow, f"email-changed:{user.id}:{token.digest[:16]}", message, now)
+        self._mailer.queue(
+            uow, f"email-changed:{user.id}:{token.digest[:16]}", message, now, owner=user.id
+        )
         log.info("user %s changed their email address", user.id)
 
     def _restore_provider_email(self, user_id: str) -> None:

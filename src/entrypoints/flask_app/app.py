@@ -144,6 +144,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         hops = settings.trusted_proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     cli.register(app)
+    if settings.smtp_server is not None and not click.get_current_context(silent=True):
+        # Mail a process left unsent (stopped, crashed) goes now, from the thread.
+        container.outbox_delivery().wake_if_waiting()
     if from_env:
         # A served app's start-up objects (modules, SQLAlchemy's tables and compiled
         # statements, the notes: about 100,000) stay for the process's life: left out

@@ -1,6 +1,8 @@
 """Account settings against the fakes: change password, change email (proven at the new
 address, the billing customer's email following), delete the account."""
 
+from dataclasses import replace
+
 import pytest
 
 from application.ports import EventStatus
@@ -226,6 +228,37 @@ def test_a_subscription_the_records_do_not_know_yet_is_canceled_too(world: World
     subscription_id, _ = world.subscribe(ann)  # paid; no webhook arrived yet
     delete(world, ann.id)
     assert world.gateway.subscriptions[subscription_id].status is SubscriptionStatus.CANCELED
+
+
+def test_a_checkout_left_open_cannot_be_paid_after_deleting(world: World) -> None:
+    ann = world.register()
+    session_id = world.start_checkout(world.stored(ann.id))
+    delete(world, ann.id)
+    with pytest.raises(PaymentProviderError):
+        world.gateway.pay_checkout(session_id)
+    assert world.gateway.subscriptions == {}
+
+
+def test_an_incomplete_subscription_is_canceled_too(world: World) -> None:
+    """Its first payment may still go through (a 3-D Secure page left open)."""
+    ann = world.register()
+    subscription_id, _ = world.subscribe(ann)
+    incomplete = world.gateway.subscriptions[subscription_id]
+    world.gateway.subscriptions[subscription_id] = replace(
+        incomplete, status=SubscriptionStatus.INCOMPLETE
+    )
+    delete(world, ann.id)
+    assert world.gateway.subscriptions[subscription_id].status is SubscriptionStatus.CANCELED
+
+
+def test_deleting_drops_its_mail_to_another_address_too(world: World) -> None:
+    """The link to a new address, and a notice written to an address it had before."""
+    ann = world.register()
+    ask_email_change(world, ann.id, "ann.new@example.com")
+    assert world.outbox_to("ann.new@example.com") != []
+    bob = world.register("bob@example.com")
+    delete(world, ann.id)
+    assert [e.owner for e in world.store.outbox.values()] == [bob.id]
 
 
 def test_when_the_provider_cannot_cancel_nothing_is_deleted(world: World) -> None:

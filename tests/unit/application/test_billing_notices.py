@@ -148,6 +148,31 @@ def test_a_trial_ending_sends_one_email_saying_what_happens_then(world: World) -
     assert "your card is charged $12.00 a month" in " ".join(email.message.text.split())
 
 
+def test_the_trial_ending_email_of_a_canceled_trial_says_it_ends_and_charges_nothing(
+    world: World,
+) -> None:
+    """Stripe sends trial_will_end for a trial set to cancel at its end too: promising a
+    charge there is what makes people dispute charges."""
+    world.policy = AccessPolicy(world.gateway.stock(CATALOG))
+    ann = world.register()
+    redirect = world.starter().execute(
+        StartSubscriptionCommand(ann.id, SUCCESS_URL, CANCEL_URL, lookup_key="pro_monthly")
+    )
+    events = world.gateway.pay_checkout(redirect.session_id)
+    world.deliver(events)
+    subscription_id = events[0].subscription_id
+    assert subscription_id is not None
+    world.deliver(world.gateway.schedule_cancel(subscription_id))  # canceled in the trial
+
+    world.deliver(world.gateway.trial_will_end(subscription_id))
+
+    [email] = notices(world, "trial-ending:")
+    text = " ".join(email.message.text.split())
+    assert "your card is charged" not in text
+    assert "your subscription ends with it: nothing is charged" in text
+    assert "your card is charged" not in " ".join((email.message.html or "").split())
+
+
 def test_events_of_someone_we_do_not_know_send_nothing(world: World) -> None:
     ann = world.register()
     customer = world.gateway.create_customer("someone-else", ann.email)

@@ -13,6 +13,7 @@ from application.use_cases.deliver_outbox import (
     LEASE,
     MAX_ATTEMPTS,
     RETRY_DELAYS,
+    TEXT_NOT_KEPT,
     DeliverOutbox,
     DeliverOutboxCommand,
     DeliveryReport,
@@ -118,6 +119,35 @@ def test_a_refused_recipient_is_given_up_at_once_and_the_others_still_go(post: P
     assert report.sent == ["welcome:ann"]
     entry = post.entry("welcome:bad")
     assert (entry.status, entry.attempts) == (OutboxStatus.FAILED, 1)
+
+
+def test_an_entry_done_keeps_who_what_and_when_but_not_its_text(post: Post) -> None:
+    """Its text may hold a link that works (a reset): a copy of the database must not."""
+    with post.uow as uow:
+        message = EmailMessage(
+            EmailAddress("ann@example.com"), "Reset", "Open /reset/secret", html="<a>secret</a>"
+        )
+        uow.outbox.add(OutboxEntry("password-reset:ann", message, T0, owner="ann"))
+        uow.commit()
+    post.cause("welcome:bad", to="bad@example.com")
+    post.sender.refuse("bad@example.com")
+    waiting = post.entry("password-reset:ann")
+    assert "secret" in waiting.message.text  # pending: it must still be sent
+
+    post.deliver()
+
+    assert "secret" in post.sender.sent[0].message.text  # sent in full
+    for entry_id in ("password-reset:ann", "welcome:bad"):
+        done = post.entry(entry_id)
+        assert done.status in (OutboxStatus.SENT, OutboxStatus.FAILED)
+        assert done.message.text == TEXT_NOT_KEPT and done.message.html is None
+    sent = post.entry("password-reset:ann")
+    assert (str(sent.message.to), sent.message.subject, sent.owner) == (
+        "ann@example.com",
+        "Reset",
+        "ann",
+    )
+    assert sent.sent_at == T0
 
 
 def test_each_entry_carries_a_message_id_of_its_own_that_retries_keep(post: Post) -> None:

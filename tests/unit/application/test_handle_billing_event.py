@@ -108,6 +108,42 @@ def test_an_event_about_an_unknown_user_is_ignored_and_recorded(world: World) ->
     assert world.stored(ann.id).customer_id is None
 
 
+def test_a_checkout_paid_after_its_account_was_deleted_is_canceled_at_once(
+    world: World,
+) -> None:
+    """A Checkout tab the deletion could not expire (paid at that very moment)."""
+    ann = world.register()
+    session_id = world.start_checkout(ann)
+    del world.store.users[ann.id]  # the account deleted
+    events = world.gateway.pay_checkout(session_id)
+    subscription_id = events[0].subscription_id
+    assert subscription_id is not None
+
+    results = world.deliver(events)
+
+    assert world.gateway.subscriptions[subscription_id].status is S.CANCELED
+    assert "has no account: canceled" in results[0].note
+    assert all(r.status is EventStatus.IGNORED for r in results)
+    assert world.store.outbox == {} or all(
+        not e.id.startswith(("subscription-", "trial-")) for e in world.store.outbox.values()
+    )
+
+
+def test_a_subscription_naming_a_reference_that_is_not_ours_is_left_alone(
+    world: World,
+) -> None:
+    """Made through the API by someone else ("42" is no id of ours): not ours to end."""
+    customer = world.gateway.create_customer("42", world.register().email)
+    [created, _] = world.gateway.subscribe_directly(customer, world.gateway.price_id, "42")
+    world.store.users.clear()
+    assert created.subscription_id is not None
+
+    result = handle(world, created)
+
+    assert result.status is EventStatus.IGNORED
+    assert world.gateway.subscriptions[created.subscription_id].status is S.ACTIVE
+
+
 def test_subscription_deleted_removes_premium_finding_the_user_by_subscription(
     world: World,
 ) -> None:
