@@ -62,6 +62,20 @@ def test_each_session_gets_its_own_token_and_a_kept_one_is_accepted(app: Flask) 
     assert ann.post("/logout", data={"csrf_token": logout_token(ann)}).status_code == 303
 
 
+def test_the_token_of_the_first_page_after_log_in_is_kept(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Log-in starts the session's CSRF token anew; the first page signs it. The next
+    # page, a second later, must show the same token, not one signed anew.
+    ann = signed_in(app, "ann@example.com")
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now)
+    first = logout_token(ann)
+    monkeypatch.setattr(time, "time", lambda: now + 2)
+
+    assert logout_token(ann) == first
+
+
 def test_a_token_is_signed_again_after_half_its_time_limit(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:

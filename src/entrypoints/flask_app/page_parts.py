@@ -71,19 +71,19 @@ def kept_csrf_token() -> str:
         return str(g.get(field))
     raw = session.get(field)
     secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
-    if not isinstance(raw, str):
-        return str(generate_csrf())  # makes the session's token first
-    key = (secret, field, raw)
     limit = config.get("WTF_CSRF_TIME_LIMIT")
     now = time.time()
-    kept = _signed.get(key)
-    if kept is not None and (limit is None or now - kept[1] < limit / 2):
-        setattr(g, field, kept[0])
-        return kept[0]
-    token = str(generate_csrf())
-    if len(_signed) >= KEPT:
-        _signed.clear()
-    _signed[key] = (token, now)
+    if isinstance(raw, str):
+        kept = _signed.get((secret, field, raw))
+        if kept is not None and (limit is None or now - kept[1] < limit / 2):
+            setattr(g, field, kept[0])
+            return kept[0]
+    token = str(generate_csrf())  # makes the session's token first if it has none
+    raw = session.get(field)
+    if isinstance(raw, str):  # kept from the first page on, a new session's too
+        if len(_signed) >= KEPT:
+            _signed.clear()
+        _signed[(secret, field, raw)] = (token, now)
     return token
 
 
