@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from typing import Any, cast
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DataError, IntegrityError
@@ -20,6 +21,24 @@ from application.ports.storage import notify_outbox_written
 from domain.errors import EmailAlreadyRegistered
 
 
+class _SessionOnFirstUse:
+    """A reader's ORM session, made when something first uses it: a page's reader runs
+    only Core statements on its own connection, and making a session (and closing it)
+    cost it more than half as much as that connection."""
+
+    __slots__ = ("_make", "made")
+
+    def __init__(self, make: Callable[[], Session]) -> None:
+        self._make = make
+        self.made: Session | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        session = self.made
+        if session is None:
+            session = self.made = self._make()
+        return getattr(session, name)
+
+
 class SqlAlchemyUnitOfWork(UnitOfWork):
     """One database transaction per `with` block.
 
@@ -39,6 +58,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self._read_only = False
         self._turns: WriterTurns | None = None
         self._connection: Connection | None = None  # a reader's own
+        self._lazy: _SessionOnFirstUse | None = None  # a reader's session, made on first use
 
     def __enter__(self) -> "SqlAlchemyUnitOfWork":
         writing = self._take_writing()
@@ -55,8 +75,8 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
                 # Each read on its own: no BEGIN before it, no ROLLBACK after (two round
                 # trips of three). SQLite's driver begins only before a write already.
                 self._connection.execution_options(isolation_level="AUTOCOMMIT")
-            self._session = self._session_factory(bind=self._connection)
-            self._session.autoflush = False  # nothing it changes reaches the database
+            self._lazy = _SessionOnFirstUse(self._reader_session)
+            self._session = cast(Session, self._lazy)
         else:
             self._session = self._session_factory()
         if writing and self._session.get_bind().dialect.name == "sqlite":
@@ -79,21 +99,22 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.outbox = self._outbox = SqlAlchemyOutbox(self._session, read_only=self._read_only)
         return self
 
+    def _reader_session(self) -> Session:
+        session = self._session_factory(bind=self._connection)
+        session.autoflush = False  # nothing it changes reaches the database
+        return session
+
     def __exit__(self, *args: object) -> None:
         assert self._session is not None
         self._end()
 
     def _end(self) -> None:
         try:
-            session = self._session
-            # A reader's session that never read through the ORM has nothing to close
+            lazy, self._lazy = self._lazy, None
+            # A reader's session that was never used was never made: nothing to close
             # (its connection is the reader's own, closed below).
-            if session is not None and (
-                self._connection is None
-                or session.in_transaction()
-                or session.identity_map
-                or session.new
-            ):
+            session = lazy.made if lazy is not None else self._session
+            if session is not None:
                 session.close()  # rolls back what was not committed
         finally:
             self._session = None
