@@ -40,7 +40,10 @@ from entrypoints.flask_app.rate_limit import install_rate_limits, warn_if_per_pr
 from entrypoints.flask_app.redirects import safe_next
 from entrypoints.flask_app.request_log import install_request_log
 from entrypoints.flask_app.security import add_security_headers
-from entrypoints.flask_app.session_cookie import HttpsAwareSessionInterface
+from entrypoints.flask_app.session_cookie import (
+    HttpsAwareSessionInterface,
+    kept_session_identifier,
+)
 from entrypoints.flask_app.session_user import SessionUser, parse_session_id
 from entrypoints.logs import configure_logging
 from entrypoints.settings import ConfigurationError, Settings, settings_for_app
@@ -193,6 +196,9 @@ def _set_up_login(app: Flask, container: Container) -> None:
     # which loads the user only when a template reads it.
     manager = LoginManager(app, add_context_processor=False)
     manager.session_protection = "basic"
+    # Its identifier of the client, hashed once per client rather than per request (the
+    # attribute is how Flask-Login lets it be replaced; the value is its own).
+    manager._session_identifier_generator = kept_session_identifier
 
     @app.context_processor
     def _current_user() -> dict[str, object]:

@@ -8,7 +8,8 @@ its own. The cookie's format, signature, salt and expiry are Flask's, unchanged.
 """
 
 import time
-from functools import cache
+from functools import cache, lru_cache
+from hashlib import sha512
 from typing import Any
 
 from flask import Flask, Request, Response, has_request_context, request
@@ -113,3 +114,20 @@ class HttpsAwareSessionInterface(SecureCookieSessionInterface):
                 response.vary.add("Cookie")
             return
         super().save_session(app, session, response)
+
+
+def kept_session_identifier() -> str:
+    """Flask-Login's session identifier (its `_create_identifier`: the client's address,
+    the first of X-Forwarded-For's when sent, and its User-Agent, hashed with SHA-512),
+    which its session protection computes on every request: hashed once per client."""
+    headers = request.headers
+    return _identifier(
+        headers.get("X-Forwarded-For", request.remote_addr), headers.get("User-Agent")
+    )
+
+
+@lru_cache(maxsize=KEPT)
+def _identifier(address: str | None, user_agent: str | None) -> str:
+    given = address.encode("utf-8").split(b",")[0].strip() if address is not None else None
+    agent = user_agent.encode("utf-8") if user_agent is not None else None
+    return sha512(f"{given!r}|{agent!r}".encode()).hexdigest()  # as Flask-Login's f"{b'...'}"
