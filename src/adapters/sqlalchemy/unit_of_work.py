@@ -59,6 +59,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self._turns: WriterTurns | None = None
         self._connection: Connection | None = None  # a reader's own
         self._lazy: _SessionOnFirstUse | None = None  # a reader's session, made on first use
+        self._engine: Engine | None = None  # a reader's
 
     def __enter__(self) -> "SqlAlchemyUnitOfWork":
         writing = self._take_writing()
@@ -66,15 +67,13 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         if self._read_only:
             # A reader's Core reads run on a connection of its own, outside the ORM
             # session's transaction bookkeeping (a page's one read of its user paid more
-            # for that than for the statement); the session, for what reads through the
-            # ORM, is bound to the same connection.
+            # for that than for the statement), made when first needed: its look-ups of
+            # a user run on the driver's connection instead (driver_reads). The session,
+            # for what reads through the ORM, is bound to that connection.
             bind = self._session_factory.kw.get("bind")
-            engine = bind if isinstance(bind, Engine) else self._session_factory().get_bind().engine
-            self._connection = engine.connect()
-            if engine.dialect.name == "postgresql":
-                # Each read on its own: no BEGIN before it, no ROLLBACK after (two round
-                # trips of three). SQLite's driver begins only before a write already.
-                self._connection.execution_options(isolation_level="AUTOCOMMIT")
+            self._engine = (
+                bind if isinstance(bind, Engine) else self._session_factory().get_bind().engine
+            )
             self._lazy = _SessionOnFirstUse(self._reader_session)
             self._session = cast(Session, self._lazy)
         else:
@@ -93,14 +92,29 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
                 self._end()
                 raise
         self.users = self._users = SqlAlchemyUserRepository(
-            self._session, lock=writing, read_only=self._read_only, connection=self._connection
+            self._session,
+            lock=writing,
+            read_only=self._read_only,
+            connection=self._reader_connection if self._read_only else None,
+            reader_engine=self._engine if self._read_only else None,
         )
         self.events = SqlAlchemyEventInbox(self._session, read_only=self._read_only)
         self.outbox = self._outbox = SqlAlchemyOutbox(self._session, read_only=self._read_only)
         return self
 
+    def _reader_connection(self) -> Connection:
+        if self._connection is None:
+            assert self._engine is not None, "a reader's connection outside its with-block"
+            connection = self._engine.connect()
+            if self._engine.dialect.name == "postgresql":
+                # Each read on its own: no BEGIN before it, no ROLLBACK after (two round
+                # trips of three). SQLite's driver begins only before a write already.
+                connection.execution_options(isolation_level="AUTOCOMMIT")
+            self._connection = connection
+        return self._connection
+
     def _reader_session(self) -> Session:
-        session = self._session_factory(bind=self._connection)
+        session = self._session_factory(bind=self._reader_connection())
         session.autoflush = False  # nothing it changes reaches the database
         return session
 
@@ -118,6 +132,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
                 session.close()  # rolls back what was not committed
         finally:
             self._session = None
+            self._engine = None
             connection, self._connection = self._connection, None
             if connection is not None:
                 connection.close()
