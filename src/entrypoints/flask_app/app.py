@@ -42,6 +42,7 @@ from entrypoints.flask_app.request_log import install_request_log
 from entrypoints.flask_app.security import add_security_headers
 from entrypoints.flask_app.session_cookie import (
     HttpsAwareSessionInterface,
+    KeptCookiesRequest,
     kept_session_identifier,
 )
 from entrypoints.flask_app.session_user import SessionUser, parse_session_id
@@ -159,7 +160,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
 class ServiceFlask(Flask):
     """Flask, asking once per function whether it is a coroutine function: Flask asks
-    (inspect) for every hook and view it calls, about ten times a request."""
+    (inspect) for every hook and view it calls, about ten times a request; its requests
+    parse each Cookie header once (session_cookie.KeptCookiesRequest)."""
+
+    request_class = KeptCookiesRequest
 
     def __init__(self, import_name: str) -> None:
         super().__init__(import_name)

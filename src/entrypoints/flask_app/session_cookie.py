@@ -10,12 +10,15 @@ its own. The cookie's format, signature, salt and expiry are Flask's, unchanged.
 import time
 from functools import cache, lru_cache
 from hashlib import sha512
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, Request, Response, has_request_context, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from itsdangerous import BadSignature, Signer, TimestampSigner, URLSafeTimedSerializer
 from itsdangerous.encoding import want_bytes
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.http import parse_cookie
+from werkzeug.utils import cached_property
 
 
 class _KeptKeySigner(TimestampSigner):
@@ -131,3 +134,28 @@ def _identifier(address: str | None, user_agent: str | None) -> str:
     given = address.encode("utf-8").split(b",")[0].strip() if address is not None else None
     agent = user_agent.encode("utf-8") if user_agent is not None else None
     return sha512(f"{given!r}|{agent!r}".encode()).hexdigest()  # as Flask-Login's f"{b'...'}"
+
+
+KEPT_COOKIE_HEADERS = 1024  # Cookie headers kept parsed (per process); full, it starts again
+KEPT_COOKIE_HEADER_SIZE = 1024  # longer headers are parsed each time, never kept
+_parsed: dict[str, ImmutableMultiDict[str, str]] = {}
+
+
+class KeptCookiesRequest(Request):
+    """Flask's request, whose cookies are parsed once per Cookie header: a browser sends
+    the same header with every page until a cookie changes. The parsed cookies are
+    immutable (werkzeug's ImmutableMultiDict), so one parse serves every request that
+    sent the same header."""
+
+    @cached_property
+    def cookies(self) -> ImmutableMultiDict[str, str]:
+        header = ";".join(self.headers.getlist("Cookie"))
+        kept = _parsed.get(header)
+        if kept is None:
+            parsed = parse_cookie(header, cls=self.dict_storage_class)
+            kept = cast(ImmutableMultiDict[str, str], parsed)  # dict_storage_class: immutable
+            if len(header) <= KEPT_COOKIE_HEADER_SIZE:
+                if len(_parsed) >= KEPT_COOKIE_HEADERS:
+                    _parsed.clear()
+                _parsed[header] = kept
+        return kept
