@@ -118,6 +118,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     csrf = CSRFProtect(app)
     csrf.exempt(webhook.bp)
     csrf.exempt(operations_views.bp)
+    _csrf_only_where_it_checks(app)
     _set_up_login(app, container)
     register_error_handlers(app)
     install_layout(app)
@@ -232,6 +233,24 @@ def _set_up_login(app: Flask, container: Container) -> None:
             same_site = referrer.netloc in ("", request.host)
             target = safe_next(referrer.path if same_site else None, url_for("main.home"))
         return redirect(url_for("auth.login", next=target))
+
+
+def _csrf_only_where_it_checks(app: Flask) -> None:
+    """Flask-WTF's hook (the last before-request function CSRFProtect added) looks up
+    the view's exemptions before the method; only the methods it checks (POST, PUT,
+    PATCH, DELETE: WTF_CSRF_METHODS) reach it now, in its place among the hooks. A GET,
+    which it never checks, skips that look-up."""
+    hooks = app.before_request_funcs[None]
+    protect = hooks[-1]
+    if getattr(protect, "__name__", "") != "csrf_protect":
+        return  # another Flask-WTF than the one this knows: its hook runs as it is
+
+    def csrf_protect() -> Any:
+        if request.method in app.config["WTF_CSRF_METHODS"]:
+            return protect()
+        return None
+
+    hooks[-1] = csrf_protect
 
 
 def _origin(url: str) -> str:
