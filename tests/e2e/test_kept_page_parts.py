@@ -78,6 +78,23 @@ def test_the_token_of_the_first_page_after_log_in_is_kept(
     assert logout_token(ann) == first
 
 
+def test_a_pages_own_forms_carry_the_kept_token_too(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The log-out form's token comes through the kept navigation; the forms of the
+    # pages themselves (here the account page's) call the templates' csrf_token().
+    ann = signed_in(app, "ann@example.com")
+    form_token_re = re.compile(r'<main.*name="csrf_token" value="([^"]+)"', re.S)
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now)
+    first = form_token_re.findall(ann.get("/account").get_data(as_text=True))
+    monkeypatch.setattr(time, "time", lambda: now + 2)
+
+    again = form_token_re.findall(ann.get("/account").get_data(as_text=True))
+
+    assert first and again == first == [logout_token(ann)]
+
+
 def test_a_token_is_signed_again_after_half_its_time_limit(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:

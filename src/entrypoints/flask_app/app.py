@@ -205,9 +205,7 @@ def _set_up_login(app: Flask, container: Container) -> None:
     # attribute is how Flask-Login lets it be replaced; the value is its own).
     manager._session_identifier_generator = kept_session_identifier
 
-    @app.context_processor
-    def _current_user() -> dict[str, object]:
-        return {"current_user": current_user}
+    app.jinja_env.globals["current_user"] = current_user
 
     @manager.user_loader
     def load_user(session_id: str) -> SessionUser | None:

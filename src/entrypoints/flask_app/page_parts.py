@@ -157,8 +157,15 @@ def kept_chrome(app: Flask) -> Callable[..., Chrome]:
 
 def install(app: Flask) -> None:
     """Templates use the kept versions (the views' own `url_for` is Flask's). After
-    CSRFProtect: its context processor offers its own `csrf_token`, this one wins."""
+    CSRFProtect, whose context processor offers its own `csrf_token` to every template
+    over the global: that processor is removed (a processor is a call and a dict update
+    on every render), or, if not found, outdone by one offering the kept version."""
     app.jinja_env.globals["url_for"] = kept_links(app)
     app.jinja_env.globals["site_chrome"] = kept_chrome(app)
     app.jinja_env.globals["csrf_token"] = kept_csrf_token
-    app.context_processor(lambda: {"csrf_token": kept_csrf_token})
+    processors = app.template_context_processors[None]
+    flask_wtfs = [p for p in processors if "CSRFProtect" in getattr(p, "__qualname__", "")]
+    for processor in flask_wtfs:
+        processors.remove(processor)
+    if not flask_wtfs:
+        app.context_processor(lambda: {"csrf_token": kept_csrf_token})
