@@ -61,16 +61,23 @@ def kept_links(app: Flask) -> Callable[..., str]:
     return url_for
 
 
+_ROOT = "premium_notes.request_root"  # where a request's root is kept, in its environ
+
+
 def _request_root() -> tuple[Any, ...]:
-    """What Flask's URL adapter is bound from, as the server (or ProxyFix) gave it."""
+    """What Flask's URL adapter is bound from, as the server (or ProxyFix) gave it; made
+    once per request (a page asks for it for each link)."""
     environ = request.environ
-    return (
-        environ.get("SCRIPT_NAME"),
-        environ.get("HTTP_HOST"),
-        environ.get("SERVER_NAME"),
-        environ.get("SERVER_PORT"),
-        environ.get("wsgi.url_scheme"),
-    )
+    root: tuple[Any, ...] | None = environ.get(_ROOT)
+    if root is None:
+        root = environ[_ROOT] = (
+            environ.get("SCRIPT_NAME"),
+            environ.get("HTTP_HOST"),
+            environ.get("SERVER_NAME"),
+            environ.get("SERVER_PORT"),
+            environ.get("wsgi.url_scheme"),
+        )
+    return root
 
 
 _signed: dict[tuple[Any, ...], tuple[str, float]] = {}
