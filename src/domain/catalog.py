@@ -67,6 +67,12 @@ class Catalog:
     # Whether the prices are the provider's (`resolved`): their ids, amounts, currencies
     # and intervals as charged. A one-price setup's catalog knows only its price's id.
     from_provider: bool = False
+    # Indexes made once (every page asks which plan a price gives, and which plans open
+    # a note): the plan of each price id, the plans that include each entitlement.
+    _plan_by_price: Mapping[str, Plan] = field(init=False, repr=False, compare=False)
+    _plans_by_entitlement: Mapping[str, tuple[Plan, ...]] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if not self.plans:
@@ -87,6 +93,20 @@ class Catalog:
         for price_id, plan_key in self.grandfathered.items():
             if plan_key not in keys:
                 raise CatalogError(f"grandfathered price {price_id} names no plan: {plan_key}")
+        by_price: dict[str, Plan] = {}
+        for plan in self.plans:  # a price on sale first, in the plans' order
+            for price in plan.prices:
+                if price.price_id is not None:
+                    by_price.setdefault(price.price_id, plan)
+        for price_id, plan_key in self.grandfathered.items():
+            if price_id not in by_price:
+                by_price[price_id] = next(p for p in self.plans if p.key == plan_key)
+        by_entitlement = {
+            entitlement: tuple(p for p in self.plans if entitlement in p.includes)
+            for entitlement in self.entitlements
+        }
+        object.__setattr__(self, "_plan_by_price", by_price)  # frozen: set once, here
+        object.__setattr__(self, "_plans_by_entitlement", by_entitlement)
 
     @property
     def lookup_keys(self) -> tuple[str, ...]:
@@ -101,13 +121,7 @@ class Catalog:
 
     def plan_of(self, price_id: str | None) -> Plan | None:
         """The plan a subscription to `price_id` gives; None for a price we do not sell."""
-        if price_id is None:
-            return None
-        for plan in self.plans:
-            if any(price.price_id == price_id for price in plan.prices):
-                return plan
-        grandfathered = self.grandfathered.get(price_id)
-        return self.plan(grandfathered) if grandfathered else None
+        return self._plan_by_price.get(price_id) if price_id is not None else None
 
     def price_by_id(self, price_id: str) -> tuple[Plan, PlanPrice] | None:
         for plan in self.plans:
@@ -117,7 +131,7 @@ class Catalog:
         return None
 
     def plans_including(self, entitlement: str) -> tuple[Plan, ...]:
-        return tuple(p for p in self.plans if entitlement in p.includes)
+        return self._plans_by_entitlement.get(entitlement, ())
 
     def resolved(self, prices: Mapping[str, PlanPrice]) -> "Catalog":
         """The catalog with each price as the provider has it (by lookup_key). A lookup

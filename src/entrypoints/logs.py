@@ -29,12 +29,23 @@ def _request_id() -> str | None:
     return None
 
 
+_second: tuple[int, str] = (-1, "")  # the last whole second formatted, and its text
+
+
 def _timestamp(created: float) -> str:
-    """ISO 8601 in UTC with milliseconds: `2025-01-01T12:00:00.000Z`."""
-    return (
-        time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created))
-        + f".{int(created % 1 * 1000):03d}Z"
-    )
+    """ISO 8601 in UTC with milliseconds: `2025-01-01T12:00:00.000Z`. The date and time
+    of a second are formatted once, for all the lines written in it."""
+    global _second
+    whole, text = _second
+    if int(created) != whole:
+        whole = int(created)
+        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
+        _second = (whole, text)
+    return f"{text}.{int(created % 1 * 1000):03d}Z"
+
+
+# json.dumps with options builds a new encoder for every call: one, made once.
+_encode = json.JSONEncoder(default=str, separators=(",", ":")).encode
 
 
 class JsonFormatter(logging.Formatter):
@@ -55,7 +66,7 @@ class JsonFormatter(logging.Formatter):
             line["request_id"] = request_id
         if record.exc_info:
             line["exc"] = self.formatException(record.exc_info)
-        return json.dumps(line, default=str, separators=(",", ":"))
+        return _encode(line)
 
 
 class TextFormatter(logging.Formatter):

@@ -657,3 +657,54 @@ def test_a_reader_is_one_block_the_next_one_may_write(new_uow: NewUnitOfWork) ->
         uow.users.add(a_user())
         uow.commit()
     assert count_users(new_uow, "ann@example.com") == 1
+
+
+def test_a_reader_reads_every_field_as_a_writer_does(new_uow: NewUnitOfWork) -> None:
+    full = a_subscription(
+        as_of=datetime(2026, 3, 1, 10, 30, 15, 999999, tzinfo=PARIS),
+        cancel_at=datetime(2026, 3, 20, 12, 0, tzinfo=PARIS),
+        ended_at=datetime(2026, 3, 21, 0, 0, 0, 5, tzinfo=UTC),
+        cancel_at_period_end=True,
+        unpaid_since=datetime(2026, 3, 2, tzinfo=UTC),
+        status=SubscriptionStatus.PAST_DUE,
+    )
+    bare = Subscription(id="sub_2", status=SubscriptionStatus.INCOMPLETE, as_of=T0)
+    ann = a_user(
+        customer_id="cus_1",
+        email_verified_at=datetime(2026, 3, 1, 12, 0, 0, 7, tzinfo=PARIS),
+        session_generation=3,
+        subscriptions={"sub_1": full, "sub_2": bare},
+    )
+    bob = a_user("bob@example.com")  # no subscription: the join's empty side
+    store(new_uow, ann, bob)
+
+    for user in (ann, bob):
+        with new_uow() as uow:
+            written = uow.users.get(user.id)
+        with new_uow().reading() as uow:
+            read = uow.users.get(user.id)
+            by_email = uow.users.get_by_email(user.email)
+        assert read == written == by_email == user
+        assert read is not None and written is not None
+        for field in ("created_at", "email_verified_at"):
+            assert getattr(read, field) == getattr(written, field), field
+        assert read.subscriptions == written.subscriptions
+        for got in read.subscriptions.values():
+            for moment in (got.as_of, got.cancel_at, got.ended_at, got.unpaid_since):
+                assert moment is None or moment.utcoffset() is not None
+
+
+def test_after_a_reader_the_next_writer_still_runs_one_transaction(
+    new_uow: NewUnitOfWork,
+) -> None:
+    ann = a_user(subscriptions={"sub_1": a_subscription()})
+    store(new_uow, ann)
+    for _ in range(3):  # readers return their connections to the pool
+        with new_uow().reading() as uow:
+            assert uow.users.get(ann.id) == ann
+
+    with new_uow() as uow:
+        uow.users.add(a_user("bob@example.com"))
+        uow.rollback()  # nothing of it may have been committed on its own
+
+    assert count_users(new_uow, "bob@example.com") == 0

@@ -79,6 +79,28 @@ def test_a_premium_page_reads_the_user_once_with_their_subscriptions(app: Flask)
     assert "JOIN subscriptions" in " ".join(statements.sent)
 
 
+def test_a_premium_page_sends_one_statement_on_the_drivers_connection(app: Flask) -> None:
+    # Nothing listens to the engine's statements here: the page's read takes the
+    # driver's connection (adapters/sqlalchemy/driver_reads.py). SQLite's own trace
+    # sees every statement that connection runs, whatever sent it.
+    client = subscriber(app)
+    sent: list[str] = []
+
+    def trace(dbapi_connection: Any, *_: Any) -> None:
+        dbapi_connection.set_trace_callback(lambda sql: sent.append(" ".join(sql.split())))
+
+    pool = app.extensions["container"].engine().pool
+    event.listen(pool, "checkout", trace)
+    try:
+        page = client.get("/premium")
+    finally:
+        event.remove(pool, "checkout", trace)
+
+    assert page.status_code == 200 and "Premium content" in page.get_data(as_text=True)
+    assert len(sent) == 1, sent
+    assert "JOIN subscriptions" in sent[0]
+
+
 def test_a_new_webhook_event_is_claimed_by_one_insert_without_a_look_up(app: Flask) -> None:
     client = subscriber(app)
     again = se.event("customer.subscription.updated", se.subscription(), created=1)  # stale

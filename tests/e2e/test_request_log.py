@@ -164,3 +164,26 @@ def test_the_text_format_puts_the_fields_after_the_message() -> None:
     line = TextFormatter().format(record)
 
     assert line.endswith(f"{ACCESS}: request method=GET route=/ status=200")
+
+
+@pytest.mark.parametrize(
+    ("created", "ts"),
+    [
+        (1_767_225_599.9995, "2025-12-31T23:59:59.999Z"),
+        (1_767_225_600.0, "2026-01-01T00:00:00.000Z"),  # the next second, formatted anew
+        (1_767_225_600.25, "2026-01-01T00:00:00.250Z"),  # the same second, kept
+        (1_767_225_599.5, "2025-12-31T23:59:59.500Z"),  # a clock set back
+        (0.001, "1970-01-01T00:00:00.001Z"),
+    ],
+)
+def test_the_json_time_is_utc_to_the_millisecond_in_every_second(created: float, ts: str) -> None:
+    formatter = JsonFormatter()
+    for when in (created - 1, created):  # the second before, then this one
+        record = logging.LogRecord(ACCESS, logging.INFO, __file__, 1, "request", None, None)
+        record.created = when
+        record.fields = {"odd": Path("/x")}  # not JSON: written as str()
+
+        line = json.loads(formatter.format(record))
+
+    assert line["ts"] == ts
+    assert line["odd"] == "/x"

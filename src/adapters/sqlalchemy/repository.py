@@ -1,13 +1,13 @@
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import (
     Connection,
+    Engine,
     Executable,
     Insert,
-    Row,
     Select,
     Table,
     bindparam,
@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
+from adapters.sqlalchemy import driver_reads
 from adapters.sqlalchemy.tables import EventRow, SubscriptionRow, UserRow
 from adapters.sqlalchemy.user_mapping import CHANGEABLE, changeable_values, user_of
 from application.ports import EventInbox, EventStatus, InboxRecord, UserRepository
@@ -59,13 +60,14 @@ class SqlAlchemyUserRepository(UserRepository):
         *,
         lock: bool = False,
         read_only: bool = False,
-        connection: Connection | None = None,
+        connection: Callable[[], Connection] | None = None,
+        reader_engine: Engine | None = None,
     ) -> None:
         self._session = session
         # Where Core reads run: the session's own connection, or a reader's (no ORM).
-        self._connect: Callable[[], Connection] = (
-            session.connection if connection is None else lambda: connection
-        )
+        self._connect: Callable[[], Connection] = connection or session.connection
+        # A reader's: its look-ups of a user run on the driver's connection (driver_reads).
+        self._reader_engine = reader_engine if read_only and not lock else None
         self._lock = lock  # a writer's transaction: every user read is locked (FOR UPDATE)
         self._read_only = read_only  # a reader's: nothing is flushed (it may autocommit)
         # The rows this transaction loaded or added, held so that they outlive the domain
@@ -226,7 +228,9 @@ class SqlAlchemyUserRepository(UserRepository):
         ones. When they differ (it waited for a writer of that user), the subscriptions
         are read again, after the lock. SQLite's writer holds the database from its start.
         """
-        sqlite = self._connect().dialect.name == "sqlite"
+        # Only a writer asks its connection which database it is (a reader's connection is
+        # made when first needed, and a page's read runs on the driver's instead).
+        sqlite = self._lock and self._connect().dialect.name == "sqlite"
         if self._wrote:
             self.flush()
             query = _user_query(by, self._lock, joined=not self._lock or sqlite)
@@ -236,21 +240,28 @@ class SqlAlchemyUserRepository(UserRepository):
             if row.id in self._read and row.id not in self._rows:
                 return self._read[row.id].domain()  # as read and saved here
             return self._user(row)
-        connection = self._connect()
         seen = self._lock and not sqlite
         statement = _user_statement(by, self._lock, seen=seen)
-        rows = connection.execute(statement, {"value": value}).all()
+        engine = self._reader_engine
+        rows: Sequence[Mapping[Any, Any]]
+        if engine is not None and not driver_reads.listened(engine):
+            rows = driver_reads.rows_of(engine, statement, {"value": value})
+        else:
+            result = self._connect().execute(statement, {"value": value})
+            rows = [row._mapping for row in result]
         if not rows:
             return None
-        user_id = rows[0].id
+        user_id = rows[0]["id"]
         if user_id in self._rows:  # loaded by the ORM before (list_billed, or an add)
             return self._user(self._rows[user_id])
         read = self._read.get(user_id)
         if read is None:
-            if seen and rows[0].seen_version != rows[0].version:
-                found = list(connection.execute(_SUBSCRIPTIONS_OF, {"user_id": user_id}))
+            found: Sequence[Mapping[Any, Any]]
+            if seen and rows[0]["seen_version"] != rows[0]["version"]:
+                subscriptions = self._connect().execute(_SUBSCRIPTIONS_OF, {"user_id": user_id})
+                found = [row._mapping for row in subscriptions]
             else:
-                found = [row for row in rows if row.s_id is not None]
+                found = [row for row in rows if row["s_id"] is not None]
             read = _UserRead(
                 user=_user_values(rows[0]),
                 subscriptions=[_subscription_values(row) for row in found],
@@ -331,14 +342,12 @@ class _UserRead:
         return user_of(self.user, {s["id"]: _subscription_of(s) for s in self.subscriptions})
 
 
-def _user_values(row: Row[Any]) -> dict[str, Any]:
-    mapping = row._mapping
-    return {key: mapping[key] for key in _USER_KEYS}
+def _user_values(row: Mapping[Any, Any]) -> dict[str, Any]:
+    return {key: row[key] for key in _USER_KEYS}
 
 
-def _subscription_values(row: Row[Any]) -> dict[str, Any]:
-    mapping = row._mapping
-    return {key: mapping[f"s_{key}"] for key in _SUBSCRIPTION_KEYS}
+def _subscription_values(row: Mapping[Any, Any]) -> dict[str, Any]:
+    return {key: row[f"s_{key}"] for key in _SUBSCRIPTION_KEYS}
 
 
 def _subscription_of(values: dict[str, Any]) -> Subscription:

@@ -1,5 +1,6 @@
 import sqlite3
 from collections.abc import Callable
+from typing import Any, cast
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
@@ -21,6 +22,24 @@ from application.ports.storage import notify_outbox_written
 from domain.errors import EmailAlreadyRegistered
 
 
+class _SessionOnFirstUse:
+    """A reader's ORM session, made when something first uses it: a page's reader runs
+    only Core statements on its own connection, and making a session (and closing it)
+    cost it more than half as much as that connection."""
+
+    __slots__ = ("_make", "made")
+
+    def __init__(self, make: Callable[[], Session]) -> None:
+        self._make = make
+        self.made: Session | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        session = self.made
+        if session is None:
+            session = self.made = self._make()
+        return getattr(session, name)
+
+
 class SqlAlchemyUnitOfWork(UnitOfWork):
     """One database transaction per `with` block.
 
@@ -39,28 +58,28 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self._session: Session | None = None
         self._read_only = False
         self._turns: WriterTurns | None = None
-        self._connection: Connection | None = None  # a reader's own
+        self._connection: Connection | None = None  # the unit's own (a reader's: lazily)
+        self._lazy: _SessionOnFirstUse | None = None  # a reader's session, made on first use
+        self._reader_engine: Engine | None = None  # a reader's
 
     def __enter__(self) -> "SqlAlchemyUnitOfWork":
         writing = self._take_writing()
         self._read_only = self._take_reading()
-        if self._read_only or writing:
-            # Readers and writers run on a connection of their own, outside the ORM
-            # session's transaction bookkeeping (a page's one read of its user, and a
-            # webhook's few Core statements, paid more for it than for the statements);
+        if self._read_only:
+            # A reader's Core reads run on a connection of its own, outside the ORM
+            # session's transaction bookkeeping (a page's one read of its user paid more
+            # for that than for the statement), made when first needed: its look-ups of
+            # a user run on the driver's connection instead (driver_reads). The session,
+            # for what reads through the ORM, is bound to that connection.
+            self._reader_engine = self._engine()
+            self._lazy = _SessionOnFirstUse(self._reader_session)
+            self._session = cast(Session, self._lazy)
+        elif writing:
+            # A writer runs on a connection of its own too (a webhook's few Core
+            # statements paid more for the session's bookkeeping than for themselves);
             # the session, for what goes through the ORM, is bound to the same connection
             # and joins its transaction (its commit is the connection's, in `commit`).
             self._connection = self._engine().connect()
-        if self._read_only:
-            assert self._connection is not None
-            if self._connection.dialect.name == "postgresql":
-                # Each read on its own: no BEGIN before it, no ROLLBACK after (two round
-                # trips of three). SQLite's driver begins only before a write already.
-                self._connection.execution_options(isolation_level="AUTOCOMMIT")
-            self._session = self._session_factory(bind=self._connection)
-            self._session.autoflush = False  # nothing it changes reaches the database
-        elif writing:
-            assert self._connection is not None
             self._session = self._session_factory(bind=self._connection)
         else:
             self._session = self._session_factory()
@@ -77,12 +96,20 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
             except BaseException:
                 self._end()
                 raise
+        own = self._connection
+        connection: Callable[[], Connection] | None = None
+        if self._read_only:
+            connection = self._reader_connection
+        elif own is not None:
+            connection = lambda: own  # noqa: E731
         self.users = self._users = SqlAlchemyUserRepository(
-            self._session, lock=writing, read_only=self._read_only, connection=self._connection
+            self._session,
+            lock=writing,
+            read_only=self._read_only,
+            connection=connection,
+            reader_engine=self._reader_engine,
         )
-        self.events = SqlAlchemyEventInbox(
-            self._session, read_only=self._read_only, connection=self._connection
-        )
+        self.events = SqlAlchemyEventInbox(self._session, read_only=self._read_only, connection=own)
         self.outbox = self._outbox = SqlAlchemyOutbox(self._session, read_only=self._read_only)
         return self
 
@@ -92,20 +119,38 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
             return bind
         return self._session_factory().get_bind().engine
 
+    def _reader_connection(self) -> Connection:
+        if self._connection is None:
+            assert self._reader_engine is not None, "a reader's connection outside its block"
+            connection = self._reader_engine.connect()
+            if self._reader_engine.dialect.name == "postgresql":
+                # Each read on its own: no BEGIN before it, no ROLLBACK after (two round
+                # trips of three). SQLite's driver begins only before a write already.
+                connection.execution_options(isolation_level="AUTOCOMMIT")
+            self._connection = connection
+        return self._connection
+
+    def _reader_session(self) -> Session:
+        session = self._session_factory(bind=self._reader_connection())
+        session.autoflush = False  # nothing it changes reaches the database
+        return session
+
     def __exit__(self, *args: object) -> None:
         assert self._session is not None
         self._end()
 
     def _end(self) -> None:
         try:
-            session = self._session
-            # A session on the unit's own connection that never went through the ORM has
-            # nothing to close (the connection is closed below, which rolls back what was
-            # not committed).
+            lazy, self._lazy = self._lazy, None
+            # A reader's session that was never used was never made; a session on the
+            # unit's own connection that never went through the ORM has nothing to close
+            # (the connection is closed below, which rolls back what was not committed).
+            session = lazy.made if lazy is not None else self._session
             if session is not None and (self._connection is None or self._session_used(session)):
                 session.close()  # rolls back what was not committed
         finally:
             self._session = None
+            self._reader_engine = None
             connection, self._connection = self._connection, None
             if connection is not None:
                 connection.close()
@@ -153,8 +198,10 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
 
     def rollback(self) -> None:
         if self._session is not None:
-            if self._connection is None or self._session_used(self._session):
-                self._session.rollback()
+            lazy = self._lazy
+            session = lazy.made if lazy is not None else self._session
+            if session is not None and (self._connection is None or self._session_used(session)):
+                session.rollback()
             if self._connection is not None:
                 self._connection.rollback()
             self._outbox.added = False

@@ -40,7 +40,11 @@ from entrypoints.flask_app.rate_limit import install_rate_limits, warn_if_per_pr
 from entrypoints.flask_app.redirects import safe_next
 from entrypoints.flask_app.request_log import install_request_log
 from entrypoints.flask_app.security import add_security_headers
-from entrypoints.flask_app.session_cookie import HttpsAwareSessionInterface
+from entrypoints.flask_app.session_cookie import (
+    HttpsAwareSessionInterface,
+    KeptCookiesRequest,
+    kept_session_identifier,
+)
 from entrypoints.flask_app.session_user import SessionUser, parse_session_id
 from entrypoints.logs import configure_logging
 from entrypoints.settings import ConfigurationError, Settings, settings_for_app
@@ -114,6 +118,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     csrf = CSRFProtect(app)
     csrf.exempt(webhook.bp)
     csrf.exempt(operations_views.bp)
+    _csrf_only_where_it_checks(app)
     _set_up_login(app, container)
     register_error_handlers(app)
     install_layout(app)
@@ -159,7 +164,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
 class ServiceFlask(Flask):
     """Flask, asking once per function whether it is a coroutine function: Flask asks
-    (inspect) for every hook and view it calls, about ten times a request."""
+    (inspect) for every hook and view it calls, about ten times a request; its requests
+    parse each Cookie header once (session_cookie.KeptCookiesRequest)."""
+
+    request_class = KeptCookiesRequest
 
     def __init__(self, import_name: str) -> None:
         super().__init__(import_name)
@@ -196,10 +204,11 @@ def _set_up_login(app: Flask, container: Container) -> None:
     # which loads the user only when a template reads it.
     manager = LoginManager(app, add_context_processor=False)
     manager.session_protection = "basic"
+    # Its identifier of the client, hashed once per client rather than per request (the
+    # attribute is how Flask-Login lets it be replaced; the value is its own).
+    manager._session_identifier_generator = kept_session_identifier
 
-    @app.context_processor
-    def _current_user() -> dict[str, object]:
-        return {"current_user": current_user}
+    app.jinja_env.globals["current_user"] = current_user
 
     @manager.user_loader
     def load_user(session_id: str) -> SessionUser | None:
@@ -225,6 +234,24 @@ def _set_up_login(app: Flask, container: Container) -> None:
             same_site = referrer.netloc in ("", request.host)
             target = safe_next(referrer.path if same_site else None, url_for("main.home"))
         return redirect(url_for("auth.login", next=target))
+
+
+def _csrf_only_where_it_checks(app: Flask) -> None:
+    """Flask-WTF's hook (the last before-request function CSRFProtect added) looks up
+    the view's exemptions before the method; only the methods it checks (POST, PUT,
+    PATCH, DELETE: WTF_CSRF_METHODS) reach it now, in its place among the hooks. A GET,
+    which it never checks, skips that look-up."""
+    hooks = app.before_request_funcs[None]
+    protect = hooks[-1]
+    if getattr(protect, "__name__", "") != "csrf_protect":
+        return  # another Flask-WTF than the one this knows: its hook runs as it is
+
+    def csrf_protect() -> Any:
+        if request.method in app.config["WTF_CSRF_METHODS"]:
+            return protect()
+        return None
+
+    hooks[-1] = csrf_protect
 
 
 def _origin(url: str) -> str:

@@ -8,13 +8,17 @@ its own. The cookie's format, signature, salt and expiry are Flask's, unchanged.
 """
 
 import time
-from functools import cache
-from typing import Any
+from functools import cache, lru_cache
+from hashlib import sha512
+from typing import Any, cast
 
 from flask import Flask, Request, Response, has_request_context, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from itsdangerous import BadSignature, Signer, TimestampSigner, URLSafeTimedSerializer
 from itsdangerous.encoding import want_bytes
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.http import parse_cookie
+from werkzeug.utils import cached_property
 
 
 class _KeptKeySigner(TimestampSigner):
@@ -113,3 +117,45 @@ class HttpsAwareSessionInterface(SecureCookieSessionInterface):
                 response.vary.add("Cookie")
             return
         super().save_session(app, session, response)
+
+
+def kept_session_identifier() -> str:
+    """Flask-Login's session identifier (its `_create_identifier`: the client's address,
+    the first of X-Forwarded-For's when sent, and its User-Agent, hashed with SHA-512),
+    which its session protection computes on every request: hashed once per client."""
+    headers = request.headers
+    return _identifier(
+        headers.get("X-Forwarded-For", request.remote_addr), headers.get("User-Agent")
+    )
+
+
+@lru_cache(maxsize=KEPT)
+def _identifier(address: str | None, user_agent: str | None) -> str:
+    given = address.encode("utf-8").split(b",")[0].strip() if address is not None else None
+    agent = user_agent.encode("utf-8") if user_agent is not None else None
+    return sha512(f"{given!r}|{agent!r}".encode()).hexdigest()  # as Flask-Login's f"{b'...'}"
+
+
+KEPT_COOKIE_HEADERS = 1024  # Cookie headers kept parsed (per process); full, it starts again
+KEPT_COOKIE_HEADER_SIZE = 1024  # longer headers are parsed each time, never kept
+_parsed: dict[str, ImmutableMultiDict[str, str]] = {}
+
+
+class KeptCookiesRequest(Request):
+    """Flask's request, whose cookies are parsed once per Cookie header: a browser sends
+    the same header with every page until a cookie changes. The parsed cookies are
+    immutable (werkzeug's ImmutableMultiDict), so one parse serves every request that
+    sent the same header."""
+
+    @cached_property
+    def cookies(self) -> ImmutableMultiDict[str, str]:
+        header = ";".join(self.headers.getlist("Cookie"))
+        kept = _parsed.get(header)
+        if kept is None:
+            parsed = parse_cookie(header, cls=self.dict_storage_class)
+            kept = cast(ImmutableMultiDict[str, str], parsed)  # dict_storage_class: immutable
+            if len(header) <= KEPT_COOKIE_HEADER_SIZE:
+                if len(_parsed) >= KEPT_COOKIE_HEADERS:
+                    _parsed.clear()
+                _parsed[header] = kept
+        return kept
