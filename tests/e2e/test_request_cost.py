@@ -101,6 +101,26 @@ def test_a_premium_page_sends_one_statement_on_the_drivers_connection(app: Flask
     assert "JOIN subscriptions" in sent[0]
 
 
+def test_a_premium_page_takes_one_connection_and_makes_no_orm_session(app: Flask) -> None:
+    # A reader's ORM session (and the connection it binds) is made only when something
+    # uses it: a page's one read runs on the driver's connection alone.
+    client = subscriber(app)
+    checkouts: list[object] = []
+
+    def count(*_: Any) -> None:
+        checkouts.append(object())
+
+    pool = app.extensions["container"].engine().pool
+    event.listen(pool, "checkout", count)
+    try:
+        page = client.get("/premium")
+    finally:
+        event.remove(pool, "checkout", count)
+
+    assert page.status_code == 200 and "Premium content" in page.get_data(as_text=True)
+    assert len(checkouts) == 1
+
+
 def test_a_new_webhook_event_is_claimed_by_one_insert_without_a_look_up(app: Flask) -> None:
     client = subscriber(app)
     again = se.event("customer.subscription.updated", se.subscription(), created=1)  # stale

@@ -383,9 +383,10 @@ class SqlAlchemyEventInbox(EventInbox):
         self, session: Session, *, read_only: bool = False, connection: Connection | None = None
     ) -> None:
         self._session = session
-        # Where `claim` runs: the unit of work's own connection, or the session's.
+        # Where `claim` runs: the unit of work's own connection, or the session's (looked
+        # up when used: a reader's session is made only when something uses it).
         self._connect: Callable[[], Connection] = (
-            session.connection if connection is None else lambda: connection
+            (lambda: session.connection()) if connection is None else lambda: connection
         )
         self._read_only = read_only
         self._rows: dict[str, EventRow] = {}  # rows this transaction loaded or wrote
