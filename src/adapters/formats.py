@@ -6,6 +6,7 @@ See entrypoints/flask_app/formatting.py for the conventions.
 """
 
 import copy
+import decimal
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -46,13 +47,16 @@ class Formats:
         digits = _shown_digits(amount, currency)
         pattern = copy.copy(_currency_pattern(self.locale))
         pattern.frac_prec = (digits, digits)
-        shown = format_currency(
-            major_units(amount, currency),
-            currency.upper(),
-            format=pattern,
-            locale=self.locale,
-            currency_digits=False,
-        )
+        # Enough precision for any whole number of minor units: with Decimal's default
+        # (28 digits), Babel's rounding raises from 10**28 on.
+        with decimal.localcontext(prec=max(28, len(str(abs(amount))) + 8)):
+            shown = format_currency(
+                major_units(amount, currency),
+                currency.upper(),
+                format=pattern,
+                locale=self.locale,
+                currency_digits=False,
+            )
         return _LETTER_BESIDE_DIGIT.sub("\u00a0", shown)
 
     def date(self, moment: datetime) -> str:

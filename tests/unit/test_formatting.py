@@ -117,3 +117,9 @@ def test_a_request_is_formatted_by_its_accept_language_best_quality_first() -> N
 def test_outside_a_request_the_default() -> None:
     assert formats() == DEFAULT
     assert money(1200, "usd") == "$12.00"
+
+
+def test_an_amount_of_any_size_is_formatted_never_an_error() -> None:
+    # Decimal's default precision (28 digits) would make Babel's rounding raise.
+    assert DEFAULT.money(10**30, "usd") == "$" + f"{10**28:,}" + ".00"
+    assert DEFAULT.money(10**30, "jpy") == "¥" + f"{10**30:,}"
