@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from adapters.stripe import StripePaymentGateway, StripeSettings
+from adapters.stripe.account_billing import invoice_of
 from adapters.stripe.translate import oldest_failure
 from domain.errors import InvalidWebhook
 from domain.provider_events import BillingEventKind
@@ -265,3 +266,22 @@ def test_receipt_details_it_cannot_read_are_left_out_not_refused(odd: dict[str, 
         assert event.period_start is None and event.period_end is None
     else:
         assert event.amount_paid is None
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://invoice.stripe.com/i/acct_1/test_abc", True),
+        ("http://127.0.0.1:12111/i/test_abc", True),  # the emulator's, on this machine
+        ("http://invoice.example.com/i/test_abc", False),  # plain http across a network
+        ("javascript:alert(1)", False),
+        (7, False),
+    ],
+)
+def test_the_account_page_links_an_invoice_page_only_over_https_or_loopback(
+    url: object, shown: bool
+) -> None:
+    obj = {**se.invoice(customer="cus_9", subscription="sub_9"), "hosted_invoice_url": url}
+    listed = invoice_of({**obj, "status": "paid"})
+    assert listed is not None
+    assert listed.url == (url if shown else None)
