@@ -1,6 +1,7 @@
 """The emails a billing event sends: which events make one, to whom, and under which
 cause key, so that each is sent once however often its event comes."""
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,6 +11,8 @@ from application.subscription_sync import Outcome
 from domain.access import AccessPolicy
 from domain.provider_events import BillingEvent, BillingEventKind
 from domain.subscription import Subscription, SubscriptionStatus
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,9 @@ class BillingNotices:
     - ended (`customer.subscription.deleted`, canceled): access has ended, and how to
       come back. Once per subscription.
     A duplicate or replayed event is rolled back before it writes anything, and a second
-    event of the same cause finds its key taken: nothing is sent twice.
+    event of the same cause finds its key taken: nothing is sent twice. A notice that
+    cannot be composed (whatever its renderer raises) is logged and left out: the
+    billing change it tells of is applied and committed all the same.
     """
 
     mailer: Mailer
@@ -55,9 +60,20 @@ class BillingNotices:
         if user is None or subscription is None or not self.policy.sells(subscription):
             return None
         notice = self._notice(event, outcome, subscription, now)
-        if notice is not None:
+        if notice is None:
+            return None
+        try:
             message = self.mailer.compose(notice.template, user.email, notice.context)
-            self.mailer.queue(uow, notice.key, message, now, owner=user.id)
+        except Exception as error:  # an email is never worth rolling back a payment for
+            # The error's type only: its text may quote the notice's values.
+            log.error(
+                "billing notice %s of event %s left out: it could not be composed (%s)",
+                notice.key,
+                event.id,
+                type(error).__name__,
+            )
+            return None
+        self.mailer.queue(uow, notice.key, message, now, owner=user.id)
         return notice
 
     def _notice(

@@ -8,7 +8,11 @@ from datetime import datetime
 from domain.subscription import Subscription, is_reference
 
 _CURRENCY = re.compile(r"[a-z]{3}")
-_WEB_PAGE = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[!#-;=?-~]*)?")  # no quote, <, >
+# https (Stripe's pages are), or http on this machine's loopback only (the emulator's);
+# nothing a link could be broken by (no quote, <, >, space).
+_WEB_PAGE = re.compile(
+    r"(https://[A-Za-z0-9.-]+|http://(localhost|127(\.[0-9]{1,3}){3}))(:[0-9]{1,5})?(/[!#-;=?-~]*)?"
+)
 _MAX_NUMBER = 64
 _MAX_URL = 2000
 
@@ -82,8 +86,9 @@ def is_invoice_number(value: object) -> bool:
 
 
 def is_web_page(value: object) -> bool:
-    """An http(s) address with a host and nothing a link could be broken by (an email
-    shows it as a link)."""
+    """An https address with a host and nothing a link could be broken by (an email
+    shows it as a link); plain http only for a loopback host (a local emulator's page),
+    never across a network."""
     return (
         isinstance(value, str) and len(value) <= _MAX_URL and _WEB_PAGE.fullmatch(value) is not None
     )

@@ -159,6 +159,16 @@ def test_a_receipt_shows_the_amount_in_its_currency_the_period_and_the_invoice()
     assert yen.subject == "Your receipt for Premium Notes Pro: ¥500"  # no minor units
 
 
+def test_a_receipt_in_forints_states_the_amount_stripe_charged() -> None:
+    # Stripe counts HUF in hundredths and charges two-decimal amounts (12345 = 123.45 Ft);
+    # CLDR shows HUF without decimals, so Babel's usual digits would say "HUF 123". Same
+    # for IDR, COP, LAK, MMK, IQD (Stripe: two decimals; CLDR: none).
+    context = {**CONTEXTS["receipt"], "site_url": "x", "amount": 12345, "currency": "huf"}
+    message = JinjaEmailRenderer().render("receipt", ANN, context)
+    assert "123.45" in message.subject, message.subject
+    assert "123.45" in message.text
+
+
 def test_a_receipt_without_number_period_or_page_says_what_it_knows() -> None:
     context = {
         **CONTEXTS["receipt"],

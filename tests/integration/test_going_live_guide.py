@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from adapters.stripe.provision import WEBHOOK_EVENTS
+from adapters.stripe_event_types import KIND_OF_TYPE
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "going-live.md"
 
@@ -16,6 +17,12 @@ def test_the_guides_event_list_is_the_one_the_service_subscribes_to() -> None:
     listed = re.findall(r"^- `([a-z_.]+)`$", section, re.M)
 
     assert listed == list(WEBHOOK_EVENTS)
+
+
+def test_the_service_subscribes_to_exactly_the_events_it_acts_on() -> None:
+    # An event acted on but not subscribed to would never arrive (nor be caught up);
+    # one subscribed to but not acted on would only be ignored.
+    assert sorted(WEBHOOK_EVENTS) == sorted(KIND_OF_TYPE)
 
 
 README = GUIDE.parents[1] / "README.md"

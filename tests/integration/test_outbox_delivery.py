@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.mail import SmtpEmailSender, SmtpServer
-from adapters.memory import ManualClock
+from adapters.memory import InMemoryEmailSender, ManualClock
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from application.email_message import EmailMessage
 from application.ports import OutboxEntry, OutboxStatus
@@ -103,3 +103,39 @@ def test_deliverers_at_once_send_each_entry_once(
     assert failures == []
     subjects = sorted(m["subject"] for m in local_inbox.wait_for(len(causes)))
     assert subjects == [f"Notice {cause}" for cause in causes]
+
+
+class _OwnerGoneWhileSending(InMemoryEmailSender):
+    """The first message's owner deletes the account (its entries discarded, in a
+    transaction of its own) while the server takes that message."""
+
+    def __init__(self, factory: sessionmaker[Session]) -> None:
+        super().__init__()
+        self._factory = factory
+        self._done = False
+
+    def send(self, message: EmailMessage) -> None:
+        super().send(message)
+        if not self._done:
+            self._done = True
+            with SqlAlchemyUnitOfWork(self._factory) as uow:
+                assert uow.outbox.discard_of("u_ann") == 1
+                uow.commit()
+
+
+def test_an_entry_discarded_while_it_is_sent_does_not_stop_the_others(
+    session_factory: sessionmaker[Session],
+) -> None:
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
+        for cause, owner in (("welcome:ann", "u_ann"), ("welcome:bob", "u_bob")):
+            message = EmailMessage(EmailAddress(f"{owner[2:]}@example.com"), cause, cause)
+            uow.outbox.add(OutboxEntry(cause, message, T0, owner=owner))
+        uow.commit()
+    sender = _OwnerGoneWhileSending(session_factory)
+    deliverer = DeliverOutbox(SqlAlchemyUnitOfWork(session_factory), sender, ManualClock(T0))
+
+    report = deliverer.execute(DeliverOutboxCommand())
+
+    assert (report.discarded, report.sent) == (["welcome:ann"], ["welcome:ann", "welcome:bob"])
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
+        assert [(e.id, e.status) for e in uow.outbox.list()] == [("welcome:bob", OutboxStatus.SENT)]

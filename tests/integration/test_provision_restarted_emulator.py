@@ -4,6 +4,7 @@ same webhook endpoint and secret, never a second endpoint."""
 
 from pathlib import Path
 
+import pytest
 import stripe
 
 from adapters.stripe.provision import provision
@@ -32,12 +33,29 @@ def test_provisioning_again_after_a_restart_finds_what_it_made(tmp_path: Path) -
     assert [endpoint.id for endpoint in endpoints] == [made.webhook_endpoint_id]
 
 
-def test_an_endpoint_made_before_the_trial_notice_is_found_and_given_it(tmp_path: Path) -> None:
-    """An emulator state (or a day-old idempotency key at Stripe) from before plans: the
-    same endpoint and secret, now sent customer.subscription.trial_will_end too."""
+# The lists endpoints were made with before, as they were (newest first).
+BEFORE_ASYNC_PAYMENTS = [
+    "checkout.session.completed",
+    "customer.subscription.created",
+    "customer.subscription.updated",
+    "customer.subscription.deleted",
+    "customer.subscription.paused",
+    "customer.subscription.resumed",
+    "customer.subscription.trial_will_end",
+    "invoice.paid",
+    "invoice.payment_failed",
+]
+BEFORE_PLANS = [e for e in BEFORE_ASYNC_PAYMENTS if e != "customer.subscription.trial_will_end"]
+
+
+@pytest.mark.parametrize("older", [BEFORE_ASYNC_PAYMENTS, BEFORE_PLANS])
+def test_an_endpoint_made_with_an_earlier_list_is_found_and_given_the_current_one(
+    tmp_path: Path, older: list[str]
+) -> None:
+    """An emulator state (or a day-old idempotency key at Stripe) from before: the same
+    endpoint and secret, now sent every event the service acts on."""
     from adapters.stripe.provision import WEBHOOK_EVENTS
 
-    older = [e for e in WEBHOOK_EVENTS if e != "customer.subscription.trial_will_end"]
     with restarted(tmp_path / "state.json") as emulator:
         client = stripe.StripeClient(KEY, base_addresses={"api": emulator.url})
         before = client.v1.webhook_endpoints.create(
@@ -47,4 +65,4 @@ def test_an_endpoint_made_before_the_trial_notice_is_found_and_given_it(tmp_path
         made = provision(KEY, webhook_url=HOOK, api_base=emulator.url)
         [endpoint] = client.v1.webhook_endpoints.list().data
     assert (made.webhook_endpoint_id, made.webhook_secret) == (before.id, before.secret)
-    assert "customer.subscription.trial_will_end" in endpoint.enabled_events
+    assert list(endpoint.enabled_events) == list(WEBHOOK_EVENTS)

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from adapters.stripe import StripePaymentGateway, StripeSettings
+from adapters.stripe.account_billing import invoice_of
 from adapters.stripe.translate import oldest_failure
 from domain.errors import InvalidWebhook
 from domain.provider_events import BillingEventKind
@@ -104,6 +105,12 @@ def test_an_invoice_names_its_subscription_in_parent_subscription_details() -> N
         assert event.snapshot is None  # fetched when applied
 
 
+def test_a_large_amount_stripe_can_state_is_read() -> None:
+    obj = {**se.invoice(customer="cus_9", subscription="sub_9"), "amount_paid": 10**12}
+    event = gateway().translate_event(json.dumps(se.event("invoice.paid", obj)))
+    assert event.amount_paid == 10**12
+
+
 def test_an_invoice_event_names_the_invoice_and_what_it_asks_for() -> None:
     obj = se.invoice(customer="cus_9", subscription="sub_9", id="in_9")
     obj.update(amount_due=1200, currency="EUR")
@@ -112,7 +119,15 @@ def test_an_invoice_event_names_the_invoice_and_what_it_asks_for() -> None:
 
 
 @pytest.mark.parametrize(
-    "odd", [{"amount_due": "12"}, {"amount_due": -1}, {"currency": "€€€"}, {"currency": 7}]
+    "odd",
+    [
+        {"amount_due": "12"},
+        {"amount_due": -1},
+        {"amount_due": 10**12 + 1},  # far past any charge Stripe makes
+        {"amount_due": 10**30},
+        {"currency": "€€€"},
+        {"currency": 7},
+    ],
 )
 def test_an_invoice_amount_it_cannot_read_is_left_out_not_refused(odd: dict[str, object]) -> None:
     obj = {**se.invoice(customer="cus_9", subscription="sub_9"), "amount_due": 500, **odd}
@@ -237,6 +252,7 @@ def test_an_invoice_of_prorations_only_bills_the_span_of_its_lines() -> None:
         {"amount_paid": "12", "number": 7, "hosted_invoice_url": "javascript:alert(1)"},
         {"amount_paid": -5, "number": "x" * 65, "hosted_invoice_url": 'https://x.test/"><b>'},
         {"amount_paid": True, "number": "line\nbreak", "hosted_invoice_url": "ftp://x.test/in"},
+        {"amount_paid": 10**28, "number": "", "hosted_invoice_url": "https://"},
         {"lines": {"data": [{"period": {"start": 9, "end": 1}}, {"period": "soon"}, 4]}},
         {"lines": "none"},
     ],
@@ -250,3 +266,22 @@ def test_receipt_details_it_cannot_read_are_left_out_not_refused(odd: dict[str, 
         assert event.period_start is None and event.period_end is None
     else:
         assert event.amount_paid is None
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://invoice.stripe.com/i/acct_1/test_abc", True),
+        ("http://127.0.0.1:12111/i/test_abc", True),  # the emulator's, on this machine
+        ("http://invoice.example.com/i/test_abc", False),  # plain http across a network
+        ("javascript:alert(1)", False),
+        (7, False),
+    ],
+)
+def test_the_account_page_links_an_invoice_page_only_over_https_or_loopback(
+    url: object, shown: bool
+) -> None:
+    obj = {**se.invoice(customer="cus_9", subscription="sub_9"), "hosted_invoice_url": url}
+    listed = invoice_of({**obj, "status": "paid"})
+    assert listed is not None
+    assert listed.url == (url if shown else None)

@@ -63,6 +63,38 @@ def test_amounts_are_read_in_stripes_minor_units(amount: int, currency: str, sho
     assert DEFAULT.money(amount, currency) == shown
 
 
+@pytest.mark.parametrize(
+    ("amount", "currency", "shown"),
+    [
+        # Stripe's exponent where CLDR's usual digits differ: never rounded away.
+        (12345, "huf", f"HUF{NBSP}123.45"),  # CLDR: 0 digits; Stripe: hundredths
+        (12300, "huf", f"HUF{NBSP}123.00"),
+        (1234550, "idr", f"IDR{NBSP}12,345.50"),
+        (99, "cop", f"COP{NBSP}0.99"),
+        (1001, "twd", "NT$10.01"),
+        (1234, "iqd", f"IQD{NBSP}12.34"),  # CLDR: 0 digits
+        (12345, "jpy", "¥12,345"),  # zero-decimal at Stripe
+        (1234, "ugx", f"UGX{NBSP}1,234"),  # zero-decimal at Stripe (CLDR: 0 too)
+        (12345, "kwd", f"KWD{NBSP}12.345"),  # three-decimal at Stripe
+        (5, "bhd", f"BHD{NBSP}0.005"),
+        (1, "usd", "$0.01"),
+        (123456789, "usd", "$1,234,567.89"),
+        (10050, "isk", f"ISK{NBSP}100.50"),  # not whole: shown as Stripe counts it
+    ],
+)
+def test_amounts_show_exactly_the_decimals_stripe_counts(
+    amount: int, currency: str, shown: str
+) -> None:
+    assert DEFAULT.money(amount, currency) == shown
+
+
+def test_a_readers_conventions_keep_stripes_decimals() -> None:
+    german = formats_for(["de-DE"])
+    assert german.money(12345, "huf") == f"123,45{NBSP}HUF"
+    assert german.money(500, "jpy") == f"500{NBSP}JP¥"
+    assert german.money(12345, "kwd") == f"12,345{NBSP}KWD"
+
+
 def test_the_date_is_the_utc_day_never_an_iso_date() -> None:
     late = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)
     assert DEFAULT.date(late) == "31 December 2026"
@@ -85,3 +117,9 @@ def test_a_request_is_formatted_by_its_accept_language_best_quality_first() -> N
 def test_outside_a_request_the_default() -> None:
     assert formats() == DEFAULT
     assert money(1200, "usd") == "$12.00"
+
+
+def test_an_amount_of_any_size_is_formatted_never_an_error() -> None:
+    # Decimal's default precision (28 digits) would make Babel's rounding raise.
+    assert DEFAULT.money(10**30, "usd") == "$" + f"{10**28:,}" + ".00"
+    assert DEFAULT.money(10**30, "jpy") == "¥" + f"{10**30:,}"

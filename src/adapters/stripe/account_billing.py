@@ -16,6 +16,7 @@ from adapters.stripe.translate import subscription_from_stripe
 from application.ports import AccountBilling
 from domain.billing import Invoice, InvoiceStatus, PaymentCard
 from domain.errors import CustomerMissing
+from domain.provider_events import is_web_page
 from domain.subscription import Subscription
 
 SeenAt = Callable[[object], datetime]  # when Stripe answered (its Date header)
@@ -129,7 +130,7 @@ def invoice_of(invoice: Mapping[str, Any]) -> Invoice | None:
             total=int(invoice.get("total") or 0),
             currency=str(invoice.get("currency") or "").lower(),
             status=status,
-            url=url if isinstance(url, str) and url else None,
+            url=url if is_web_page(url) else None,  # shown as a link: https, or loopback
             payment_failed=status is InvoiceStatus.OPEN
             and int(invoice.get("attempt_count") or 0) > 0,
         )

@@ -355,10 +355,22 @@ class StripePaymentGateway(CustomerEmails, PaymentGateway):
             )
             found = [event.to_dict() for event in page.auto_paging_iter()]
         # Newest first from Stripe; applied oldest first, as they happened.
-        found.sort(key=lambda data: (data.get("created", 0), data.get("id", "")))
-        # The SDK reads decimal strings ("unit_amount_decimal") as Decimal: back to the
-        # strings Stripe sends, so the stored payload reads as a webhook's body would.
-        return [self.translate_event(json.dumps(data, default=str)) for data in found]
+        found.sort(key=_listed_order)
+        events: list[BillingEvent] = []
+        for data in found:
+            # One event this adapter cannot read (that /webhook refused with a 400, so
+            # Stripe keeps listing it) is skipped on its own: it must not hide the others.
+            try:
+                # The SDK reads decimal strings ("unit_amount_decimal") as Decimal: back to
+                # the strings Stripe sends, so the stored payload reads as a webhook's would.
+                events.append(self.translate_event(json.dumps(data, default=str)))
+            except InvalidWebhook as error:
+                log.warning(
+                    "Undelivered event %s skipped: it cannot be read (%s)",
+                    data.get("id"),
+                    error.__cause__ or error,
+                )
+        return events
 
     def _seen_at(self, response_object: object) -> datetime:
         """When Stripe answered, by Stripe's own clock (its `Date` header).
@@ -374,6 +386,15 @@ class StripePaymentGateway(CustomerEmails, PaymentGateway):
             except (TypeError, ValueError):
                 pass
         return self._now()
+
+
+def _listed_order(data: Mapping[str, object]) -> tuple[int, str]:
+    """Oldest first, then by id; an event without a readable `created` sorts first."""
+    created, event_id = data.get("created"), data.get("id")
+    return (
+        created if isinstance(created, int) and not isinstance(created, bool) else 0,
+        event_id if isinstance(event_id, str) else "",
+    )
 
 
 def _plan_price(data: Mapping[str, object]) -> PlanPrice | None:

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 # The events the service acts on (HandleBillingEvent); the rest would only be ignored.
 WEBHOOK_EVENTS = (
     "checkout.session.completed",
+    "checkout.session.async_payment_succeeded",  # a delayed payment method (SEPA...) paid
     "customer.subscription.created",
     "customer.subscription.updated",
     "customer.subscription.deleted",
@@ -33,10 +34,15 @@ WEBHOOK_EVENTS = (
     "invoice.paid",
     "invoice.payment_failed",
 )
-# What endpoints were made with before plans: an emulator's state file (or an
+# What endpoints were made with before (newest first): an emulator's state file (or an
 # idempotency key less than a day old at Stripe) still answers for that request only.
+_BEFORE_ASYNC_PAYMENTS = tuple(
+    e for e in WEBHOOK_EVENTS if e != "checkout.session.async_payment_succeeded"
+)
 _EARLIER_WEBHOOK_EVENTS: tuple[tuple[str, ...], ...] = (
-    tuple(e for e in WEBHOOK_EVENTS if e != "customer.subscription.trial_will_end"),
+    _BEFORE_ASYNC_PAYMENTS,
+    # before plans
+    tuple(e for e in _BEFORE_ASYNC_PAYMENTS if e != "customer.subscription.trial_will_end"),
 )
 
 # A one-price setup (STRIPE_PRICE_ID) as `make run` and the tests made it before plans:

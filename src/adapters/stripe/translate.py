@@ -187,9 +187,15 @@ def _reference(value: Any) -> str | None:
     return value if is_reference(value) else None
 
 
+# Stripe's largest charge is 99,999,999 minor units for most currencies (more for a few):
+# far past any of them, a number is not an amount anyone paid.
+MAX_AMOUNT = 10**12
+
+
 def _amount(value: Any) -> int | None:
-    """Minor units Stripe states as a whole, non-negative number; None for anything else."""
-    return value if type(value) is int and value >= 0 else None
+    """Minor units Stripe states as a whole number from 0 to `MAX_AMOUNT`; None (not
+    known) for anything else."""
+    return value if type(value) is int and 0 <= value <= MAX_AMOUNT else None
 
 
 def _timestamp(value: Any) -> int | None:

@@ -224,8 +224,9 @@ class PaymentGateway(abc.ABC):
         that the provider has not delivered to every webhook endpoint (still retrying,
         or given up), oldest first, translated as `parse_webhook` translates a delivery
         (Stripe: `GET /v1/events?delivery_success=false`, which keeps 30 days). The
-        provider vouches for them as for a signed delivery. `PaymentProviderError` when
-        the provider cannot be asked."""
+        provider vouches for them as for a signed delivery. One that cannot be read
+        (`parse_webhook` would refuse it) is left out, logged, never hiding the others.
+        `PaymentProviderError` when the provider cannot be asked."""
 
     # -- the account page: billing at a glance, cancel and resume ---------------------
 

@@ -1,4 +1,5 @@
 import hashlib
+import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -7,6 +8,8 @@ from application.email_message import EmailMessage
 from application.ports import Clock, EmailSender, OutboxEntry, OutboxStatus, UnitOfWork
 from application.retry import write
 from domain.errors import EmailDeliveryFailed
+
+log = logging.getLogger(__name__)
 
 # After the 1st, 2nd, ... failed attempt: about three and a half days of tries in all,
 # so a mail server down over a weekend loses nothing.
@@ -39,6 +42,7 @@ class DeliveryReport:
     retrying: dict[str, str] = field(default_factory=dict)
     given_up: dict[str, str] = field(default_factory=dict)
     taken: list[str] = field(default_factory=list)  # claimed by another deliverer first
+    discarded: list[str] = field(default_factory=list)  # its account deleted meanwhile
 
 
 class DeliverOutbox:
@@ -58,6 +62,8 @@ class DeliverOutbox:
       the reason kept; a permanent one (the recipient refused), or a failed last
       attempt (MAX_ATTEMPTS): given up, marked failed with the reason, never sent again;
     - one entry's failure does not stop the others;
+    - an entry discarded while it is sent (its account deleted: `discard_of`) stays
+      gone: nothing is written back for it, and the others go on;
     - an entry done (sent, or given up) keeps who, what and when (recipient, subject,
       headers, times, the reason), never its text or HTML: they may hold a link that
       works (a password reset), which a copy of the database must not open.
@@ -128,7 +134,17 @@ class DeliverOutbox:
                 last_error=None,
             )
             report.sent.append(entry.id)
-        write(self._uow, partial(_save, done))
+        try:
+            write(self._uow, partial(_save, done))
+        except LookupError:
+            if self._still_there(entry.id):
+                raise
+            log.info("outbox entry %s was discarded while it was sent", entry.id)
+            report.discarded.append(entry.id)
+
+    def _still_there(self, entry_id: str) -> bool:
+        with self._uow.reading() as uow:
+            return uow.outbox.get(entry_id) is not None
 
     def _with_message_id(self, entry: OutboxEntry) -> EmailMessage:
         message = entry.message

@@ -30,7 +30,7 @@ class RequestEmailChange:
       would tell who has an account), neither by the answer nor by the account's state:
       the change waits for its link in both cases, but for a taken address the link is
       never sent (the change cannot complete) and that address is told instead (at most
-      one such email an hour);
+      one such email an hour to each taken address, whoever asks);
     - the email goes through the outbox, in the same transaction as the token.
     """
 
@@ -62,13 +62,16 @@ class RequestEmailChange:
         issued = issue(TokenPurpose.CHANGE_EMAIL, user.id, now, address=new)
         user.hold_token(issued.token)
         uow.users.save(user)
-        if uow.users.get_by_email(new) is not None:
+        holder = uow.users.get_by_email(new)
+        if holder is not None:
             # The link is never sent: this change cannot complete (and `VerifyEmail`
-            # would refuse it anyway); the address's owner is told instead.
+            # would refuse it anyway); the address's owner is told instead. Keyed by
+            # that account (so by the address) and the hour, whoever asks: each taken
+            # address is told at most once an hour, and each one asked for is told.
+            # The email is the holder's (it goes with the holder's account).
             message = self._mailer.compose("email_change_taken", new, {"email": new.value})
-            self._mailer.queue(
-                uow, f"email-change-taken:{user.id}:{now:%Y%m%d%H}", message, now, owner=user.id
-            )
+            key = f"email-change-taken:{holder.id}:{now:%Y%m%d%H}"
+            self._mailer.queue(uow, key, message, now, owner=holder.id)
             return
         link = self._mailer.links.verify_email(issued.link_token)
         message = self._mailer.compose(

@@ -12,9 +12,10 @@ unambiguously to any reader of English.
 
 Amounts arrive in the payment provider's minor units, counted as Stripe counts them
 (zero-decimal and three-decimal currencies below), which is not always ISO 4217's
-count (Stripe keeps ISK and HUF in hundredths, for instance); Babel then shows the
-currency's usual digits. Dates arrive as UTC datetimes and are shown as UTC dates (the
-reader's time zone is not known).
+count (Stripe keeps ISK and HUF in hundredths, for instance); an amount is shown with
+exactly Stripe's decimals (HUF 123.45, never CLDR's rounding to "HUF 123"), ISK whole.
+Dates arrive as UTC datetimes and are shown as UTC dates (the reader's time zone is not
+known).
 """
 
 from datetime import datetime

@@ -2,6 +2,7 @@
 address, the billing customer's email following), delete the account."""
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
@@ -163,6 +164,35 @@ def test_an_address_that_has_an_account_is_told_and_the_asker_learns_nothing(
     assert not [e for e in world.store.outbox.values() if e.id.startswith("email-change:")]
     [told] = [e for e in world.outbox_to("bob@example.com") if "taken" in e.id]
     assert "nothing was changed" in told.message.text
+
+
+def test_each_taken_address_asked_for_within_one_hour_is_told(world: World) -> None:
+    world.register("bob@example.com")
+    world.register("cat@example.com")
+    ann = world.register("ann@example.com")
+
+    ask_email_change(world, ann.id, "bob@example.com")
+    ask_email_change(world, ann.id, "cat@example.com")
+
+    assert [e for e in world.outbox_to("bob@example.com") if "taken" in e.id]
+    assert [e for e in world.outbox_to("cat@example.com") if "taken" in e.id], (
+        "cat's owner was never told: the notice's key was per asker and hour only"
+    )
+
+
+def test_a_taken_address_is_told_at_most_once_an_hour_whoever_asks(world: World) -> None:
+    world.register("bob@example.com")
+    ann = world.register("ann@example.com")
+    dan = world.register("dan@example.com")
+
+    ask_email_change(world, ann.id, "bob@example.com")
+    ask_email_change(world, dan.id, "bob@example.com")
+    ask_email_change(world, ann.id, "bob@example.com")
+    assert len([e for e in world.outbox_to("bob@example.com") if "taken" in e.id]) == 1
+
+    world.clock.advance(timedelta(hours=1))
+    ask_email_change(world, dan.id, "bob@example.com")
+    assert len([e for e in world.outbox_to("bob@example.com") if "taken" in e.id]) == 2
 
 
 def test_an_address_taken_between_the_request_and_the_link_is_not_taken_over(

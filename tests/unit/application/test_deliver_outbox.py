@@ -33,13 +33,17 @@ class Post:
         deliverer = DeliverOutbox(self.uow, self.sender, self.clock, message_id_domain="x.io")
         return deliverer.execute(DeliverOutboxCommand(limit))
 
-    def cause(self, cause: str, to: str = "ann@example.com") -> None:
-        """A change and its notice, in one transaction (a registration, say)."""
+    def cause(self, cause: str, to: str = "ann@example.com", *, owned: bool = False) -> None:
+        """A change and its notice, in one transaction (a registration, say); `owned`:
+        the notice is the account's (deleting the account deletes it)."""
         with self.uow as uow:
-            if uow.users.get_by_email(EmailAddress(to)) is None:
-                uow.users.add(User.register(EmailAddress(to), "fake$v1$s$d", self.clock.now()))
+            user = uow.users.get_by_email(EmailAddress(to))
+            if user is None:
+                user = User.register(EmailAddress(to), "fake$v1$s$d", self.clock.now())
+                uow.users.add(user)
             message = EmailMessage(EmailAddress(to), f"About {cause}", f"Text of {cause}.")
-            uow.outbox.add(OutboxEntry(cause, message, self.clock.now()))
+            owner = user.id if owned else None
+            uow.outbox.add(OutboxEntry(cause, message, self.clock.now(), owner=owner))
             uow.commit()
 
     def entry(self, entry_id: str) -> OutboxEntry:
@@ -200,3 +204,42 @@ def test_deliverers_running_at_once_send_every_email_once(post: Post) -> None:
     sent = sorted(s.message.subject for s in post.sender.sent)
     assert sent == sorted(f"About n{n:02}" for n in range(30))
     assert sorted(i for r in reports for i in r.sent) == [f"n{n:02}" for n in range(30)]
+
+
+class _AccountDeletedWhileSending(InMemoryEmailSender):
+    """The first recipient's account is deleted (DeleteAccount discards its outbox
+    entries, `discard_of`) while the mail server takes its message."""
+
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        super().__init__()
+        self._uow = uow
+        self._done = False
+
+    def send(self, message: EmailMessage) -> None:
+        super().send(message)
+        if not self._done:
+            self._done = True
+            with self._uow as uow:
+                user = uow.users.get_by_email(message.to)
+                assert user is not None
+                uow.outbox.discard_of(user.id)
+                uow.commit()
+
+
+def test_an_account_deleted_while_its_email_is_sent_does_not_stop_the_others() -> None:
+    uow = InMemoryUnitOfWork()
+    post = Post(ManualClock(T0), uow, _AccountDeletedWhileSending(uow))
+    post.cause("welcome:ann", to="ann@example.com", owned=True)
+    post.cause("welcome:bob", to="bob@example.com", owned=True)
+
+    report = post.deliver()  # raised LookupError (save() of ann's entry) before
+
+    assert report.discarded == ["welcome:ann"]
+    assert "welcome:bob" in report.sent
+    assert post.entry("welcome:bob").status is OutboxStatus.SENT
+    assert [s.message.to for s in post.sender.sent] == [
+        EmailAddress("ann@example.com"),
+        EmailAddress("bob@example.com"),
+    ]
+    with uow as reading:
+        assert reading.outbox.get("welcome:ann") is None  # not written back

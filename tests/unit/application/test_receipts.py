@@ -1,18 +1,29 @@
 """Receipts: one email per paid invoice, with its amount in its currency, the plan, the
 period it pays for and the provider's page for it; none for an invoice of nothing."""
 
+import logging
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
-from application.ports import OutboxEntry
+from application.billing_notices import BillingNotices
+from application.email_message import EmailMessage
+from application.mail import Mailer, SiteLinks
+from application.ports import EmailRenderer, EventStatus, OutboxEntry
+from application.use_cases.handle_billing_event import (
+    HandleBillingEvent,
+    HandleBillingEventCommand,
+)
 from application.use_cases.replay_events import ReplayEvents, ReplayEventsCommand
 from application.use_cases.start_subscription import StartSubscriptionCommand
 from domain.access import AccessPolicy
 from domain.catalog import Catalog, Interval, Plan, PlanPrice
+from domain.email import EmailAddress
 from domain.provider_events import BillingEvent, BillingEventKind
 from domain.user import User
+from tests.support.mail import SITE
 from tests.unit.application.conftest import CANCEL_URL, SUCCESS_URL, World
 from tests.unit.application.test_account_settings import ask_email_change, delete, open_link
 from tests.unit.application.test_start_subscription_plans import CATALOG
@@ -166,3 +177,48 @@ def test_an_invoice_of_another_product_sends_no_receipt(selling: World) -> None:
     assert other.price_id is not None
     selling.deliver(selling.gateway.subscribe_directly(customer, other.price_id))
     assert receipts(selling) == []
+
+
+def test_an_amount_too_large_to_format_does_not_fail_the_payment_event(selling: World) -> None:
+    # No adapter reads such an amount from Stripe (see translate.py's MAX_AMOUNT); an
+    # event that carries one still applies, whatever its receipt can say.
+    ann = selling.register()
+    events = [
+        replace(e, amount_paid=10**30) if e.kind is BillingEventKind.INVOICE_PAID else e
+        for e in subscribe(selling, ann)
+    ]
+
+    results = selling.deliver(events)
+
+    assert all(r.status.value in ("processed", "ignored") for r in results)
+    assert selling.stored(ann.id).subscriptions, "the paid subscription was not stored"
+
+
+class _BrokenRenderer(EmailRenderer):
+    """A template that fails on what it is given (a filter raising, a bug in it)."""
+
+    def render(self, name: str, to: EmailAddress, context: Mapping[str, object]) -> EmailMessage:
+        raise ArithmeticError(f"cannot write {name} for {to}")
+
+
+def test_a_receipt_that_cannot_be_composed_is_left_out_and_its_payment_still_applies(
+    selling: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    ann = selling.register()
+    events = subscribe(selling, ann)
+    broken = BillingNotices(Mailer(_BrokenRenderer(), SiteLinks(SITE)), selling.policy)
+    handler = HandleBillingEvent(
+        selling.uow, selling.gateway, selling.clock, selling.policy, broken
+    )
+
+    with caplog.at_level(logging.ERROR, logger="application.billing_notices"):
+        results = [handler.execute(HandleBillingEventCommand(event)) for event in events]
+
+    assert EventStatus.FAILED not in [r.status for r in results]
+    assert selling.inbox(paid_invoice(events).id).status.done  # recorded, not to retry
+    assert selling.has_premium(selling.stored(ann.id))
+    assert receipts(selling) == []
+    [logged] = [r.getMessage() for r in caplog.records if "could not be composed" in r.getMessage()]
+    assert f"receipt:{paid_invoice(events).invoice_id}" in logged
+    assert "ArithmeticError" in logged
+    assert "ann@example.com" not in logged  # the error's own text is not logged

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from domain.provider_events import BillingEvent, BillingEventKind
+from domain.provider_events import BillingEvent, BillingEventKind, is_web_page
 from tests.unit.builders import T0
 
 
@@ -46,8 +46,24 @@ def test_an_invoice_event_carries_what_a_receipt_shows() -> None:
         {"invoice_url": "https://x.test/a b"},
         {"invoice_url": 'https://x.test/"><script>'},
         {"invoice_url": "https://x.test/" + "a" * 2000},
+        {"invoice_url": "http://invoice.stripe.com/i/acct_1/test_x"},  # Stripe's are https
+        {"invoice_url": "http://localhost.example.com/i/x"},
+        {"invoice_url": "http://127.0.0.1.example.com/i/x"},
     ],
 )
 def test_what_no_provider_would_send_is_refused(odd: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         paid(**odd)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://invoice.stripe.com/i/acct_1/test_x?s=ap",
+        "http://127.0.0.1:12111/i/test_abc",  # the emulator's page, on this machine
+        "http://localhost:8080/i/test_abc",
+    ],
+)
+def test_an_invoice_page_is_https_or_on_this_machine(url: str) -> None:
+    assert is_web_page(url)
+    assert paid(invoice_url=url).invoice_url == url
