@@ -325,6 +325,7 @@ class Container(containers.DeclarativeContainer):
         uow=uow,
         hasher=hasher,
         gateway=providers.Callable(gateway_if_configured, gateway.provider),
+        clock=clock,
     )
     dummy_hash = providers.Singleton(make_dummy_hash, hasher)
     failure_floor = providers.Singleton(FailureFloor)

@@ -18,6 +18,7 @@ from domain.user import User
 from tests.contract.conftest import NewHookedUnitOfWork, NewUnitOfWork
 
 T0 = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
+T1 = T0 + timedelta(days=40, microseconds=7)
 
 
 def a_user(email: str = "ann@example.com") -> User:
@@ -119,13 +120,13 @@ def test_a_removed_user_is_gone_with_their_subscriptions(new_uow: NewUnitOfWork)
 
     with new_uow() as uow:
         uow.users.require(ann.id)
-        uow.users.remove(ann.id)
+        uow.users.remove(ann.id, T1)
         # no commit: nothing removed
     assert load(new_uow, ann.id) is not None
 
     with new_uow() as uow:
         uow.users.require(ann.id)
-        uow.users.remove(ann.id)
+        uow.users.remove(ann.id, T1)
         uow.commit()
     assert load(new_uow, ann.id) is None
     with new_uow() as uow:
@@ -147,9 +148,36 @@ def test_removing_a_user_saved_meanwhile_is_a_concurrent_update(new_uow: NewUnit
             saver.users.save(user)
             saver.commit()
         with pytest.raises(ConcurrentUpdate):
-            remover.users.remove(ann.id)
+            remover.users.remove(ann.id, T1)
             remover.commit()
     assert load(new_uow, ann.id) is not None
+    with new_uow() as uow:
+        assert uow.users.deleted_at(ann.id) is None  # no tombstone either
+
+
+def test_a_removed_user_leaves_a_tombstone_of_their_id_and_the_time(
+    new_uow: NewUnitOfWork,
+) -> None:
+    ann, bob = a_user(), a_user("bob@example.com")
+    store(new_uow, ann, bob)
+    with new_uow() as uow:
+        uow.users.require(ann.id)
+        uow.users.remove(ann.id, T1)
+        assert uow.users.deleted_at(ann.id) == T1  # seen in its own transaction
+        # no commit: no tombstone
+    with new_uow() as uow:
+        assert uow.users.deleted_at(ann.id) is None
+
+    with new_uow().writing() as uow:
+        uow.users.require(ann.id)
+        uow.users.remove(ann.id, T1)
+        uow.commit()
+
+    with new_uow().reading() as uow:
+        deleted_at = uow.users.deleted_at(ann.id)
+        assert deleted_at == T1 and deleted_at.tzinfo is not None
+        assert uow.users.deleted_at(bob.id) is None  # a live user
+        assert uow.users.deleted_at("0" * 32) is None  # never known here
 
 
 def test_an_owners_mail_is_discarded_sent_or_not_whatever_its_address(

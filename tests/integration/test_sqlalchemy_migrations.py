@@ -23,7 +23,7 @@ from adapters.sqlalchemy.database import (
 from adapters.sqlalchemy.tables import Base
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 
-TABLES = {"users", "subscriptions", "billing_events", "outbox"}
+TABLES = {"users", "subscriptions", "billing_events", "outbox", "deleted_accounts"}
 
 
 def head() -> str:
@@ -238,3 +238,29 @@ def test_the_outbox_entries_written_before_owners_get_their_users(empty_engine: 
         "payment-failed:in_1": "u1",
         "test:1": None,
     }
+
+
+def test_the_tombstones_table_comes_empty_and_goes_with_its_downgrade(
+    empty_engine: Engine,
+) -> None:
+    """0007: accounts deleted before it left no tombstone (their late events are ignored);
+    a downgrade drops the table, the users stay."""
+    migrate(empty_engine, "0006_outbox_owner")
+    with empty_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (id, email, password_hash, created_at, version)"
+                " VALUES ('u1', 'a@example.com', 'h', '2026-01-01 00:00:00+00:00', 1)"
+            )
+        )
+    migrate(empty_engine)
+    with SqlAlchemyUnitOfWork(create_session_factory(empty_engine)) as uow:
+        assert uow.users.deleted_at("u1") is None
+        uow.users.require("u1")
+        uow.users.remove("u1", datetime(2026, 2, 1, tzinfo=UTC))
+        uow.commit()
+    with SqlAlchemyUnitOfWork(create_session_factory(empty_engine)) as uow:
+        assert uow.users.deleted_at("u1") == datetime(2026, 2, 1, tzinfo=UTC)
+    downgrade(empty_engine, "0006_outbox_owner")
+    assert "deleted_accounts" not in inspect(empty_engine).get_table_names()
+    assert current_revision(empty_engine) == "0006_outbox_owner"

@@ -1,6 +1,7 @@
 import copy
 import threading
 from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from adapters.memory.outbox import InMemoryOutbox
 from application.ports import (
@@ -27,6 +28,7 @@ class InMemoryStore:
         self.users: dict[str, User] = {}
         self.events: dict[str, InboxRecord] = {}
         self.outbox: dict[str, OutboxEntry] = {}
+        self.deleted: dict[str, datetime] = {}  # the tombstones: user id -> deleted at
         self.lock = threading.Lock()  # held by a commit
         self.writer = threading.RLock()  # held by a `writing()` transaction from start to end
 
@@ -39,6 +41,7 @@ class InMemoryUserRepository(UserRepository):
         self.pending: dict[str, User] = {}
         self.added: set[str] = set()
         self.removed: set[str] = set()
+        self.deleted: dict[str, datetime] = {}
         self.loaded: dict[str, User] = {}  # as first read, for the optimistic check
 
     def _all(self) -> list[User]:
@@ -64,12 +67,16 @@ class InMemoryUserRepository(UserRepository):
             raise LookupError(f"save() of a user that was never added: {user.id}")
         self.pending[user.id] = copy.deepcopy(user)
 
-    def remove(self, user_id: str) -> None:
+    def remove(self, user_id: str, at: datetime) -> None:
         if user_id not in self.loaded and user_id not in self.added:
             raise LookupError(f"remove() of a user not read in this transaction: {user_id}")
         self.pending.pop(user_id, None)
         self.added.discard(user_id)
         self.removed.add(user_id)
+        self.deleted[user_id] = at
+
+    def deleted_at(self, user_id: str) -> datetime | None:
+        return self.deleted.get(user_id) or self._store.deleted.get(user_id)
 
     def get(self, user_id: str) -> User | None:
         return self._find(lambda u: u.id == user_id)
@@ -208,6 +215,7 @@ class InMemoryUnitOfWork(UnitOfWork):
                 for user_id in self._users.removed:
                     self.store.users.pop(user_id, None)
                 self.store.users.update(self._users.pending)
+                self.store.deleted.update(self._users.deleted)
                 self.store.events.update(self._events.pending)
                 for entry_id in self._outbox.discarded:
                     self.store.outbox.pop(entry_id, None)

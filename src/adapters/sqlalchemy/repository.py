@@ -1,5 +1,6 @@
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
+from datetime import datetime
 from functools import cache
 from typing import Any, cast
 
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from adapters.sqlalchemy import driver_reads
-from adapters.sqlalchemy.tables import EventRow, SubscriptionRow, UserRow
+from adapters.sqlalchemy.tables import DeletedAccountRow, EventRow, SubscriptionRow, UserRow
 from adapters.sqlalchemy.user_mapping import CHANGEABLE, changeable_values, user_of
 from application.ports import EventInbox, EventStatus, InboxRecord, UserRepository
 from domain.email import EmailAddress
@@ -163,20 +164,29 @@ class SqlAlchemyUserRepository(UserRepository):
         self._read[user.id] = _UserRead(user_values, after)
         self._wrote = True
 
-    def remove(self, user_id: str) -> None:
+    def remove(self, user_id: str, at: datetime) -> None:
         if self._read_only:
             raise RuntimeError("remove() in a reader's transaction (opened with reading())")
         row = self._rows.pop(user_id, None)
         read = self._read.pop(user_id, None)
+        if row is None and read is None:
+            raise LookupError(f"remove() of a user not read in this transaction: {user_id}")
         self._wrote = True
         if row is not None:
             self._session.delete(row)  # its subscriptions with it (delete-orphan)
-            return
-        if read is None:
-            raise LookupError(f"remove() of a user not read in this transaction: {user_id}")
-        # Run at commit, as `save`'s statements: conditional on the version read.
-        self._pending.append((_DELETE_SUBSCRIPTIONS, {"b_user_id": user_id}))
-        self._pending.append((_DELETE_USER, {"b_id": user_id, "b_version": read.user["version"]}))
+        else:
+            assert read is not None
+            # Run at commit, as `save`'s statements: conditional on the version read.
+            self._pending.append((_DELETE_SUBSCRIPTIONS, {"b_user_id": user_id}))
+            self._pending.append(
+                (_DELETE_USER, {"b_id": user_id, "b_version": read.user["version"]})
+            )
+        self._pending.append((_INSERT_TOMBSTONE, {"user_id": user_id, "deleted_at": at}))
+
+    def deleted_at(self, user_id: str) -> datetime | None:
+        if self._wrote:
+            self.flush()
+        return self._connect().execute(_TOMBSTONE_OF, {"user_id": user_id}).scalar()
 
     def flush(self) -> None:
         """Run the statements `save` queued (a reader never runs them): a user saved by
@@ -320,6 +330,11 @@ _DELETE_USER = delete(_USERS).where(
 )
 _DELETE_SUBSCRIPTIONS = delete(_SUBSCRIPTIONS).where(
     _SUBSCRIPTIONS.c.user_id == bindparam("b_user_id")
+)
+_TOMBSTONES = cast(Table, DeletedAccountRow.__table__)
+_INSERT_TOMBSTONE = insert(_TOMBSTONES)
+_TOMBSTONE_OF = select(_TOMBSTONES.c.deleted_at).where(
+    _TOMBSTONES.c.user_id == bindparam("user_id")
 )
 
 

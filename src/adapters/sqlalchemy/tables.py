@@ -84,6 +84,16 @@ class SubscriptionRow(Base):
     user: Mapped[UserRow] = relationship(back_populates="subscriptions")
 
 
+class DeletedAccountRow(Base):
+    """A tombstone of each deleted account: its id and when, no personal data. A late
+    provider event naming that id is about an account deleted here (see `end_orphan`)."""
+
+    __tablename__ = "deleted_accounts"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    deleted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class EventRow(Base):
     """The inbox: one row per verified provider event (the id is the primary key)."""
 

@@ -27,9 +27,10 @@ class UserRepository(abc.ABC):
     - `save` stores the changes made to a user loaded from this repository, their email
       included (another user's email raises `EmailAlreadyRegistered`, at the latest on
       `commit`).
-    - `remove` deletes a user loaded in this transaction, with their subscriptions; a
-      user saved by another transaction since it was loaded raises `ConcurrentUpdate` at
-      the latest on `commit`, and nothing is removed.
+    - `remove` deletes a user loaded in this transaction, with their subscriptions, and
+      keeps a tombstone of them: their id and the time of the deletion (`deleted_at`),
+      nothing else; a user saved by another transaction since it was loaded raises
+      `ConcurrentUpdate` at the latest on `commit`, and nothing is removed (no tombstone).
     - The finders return None when nothing matches; they never raise for "not found".
     """
 
@@ -40,7 +41,12 @@ class UserRepository(abc.ABC):
     def save(self, user: User) -> None: ...
 
     @abc.abstractmethod
-    def remove(self, user_id: str) -> None: ...
+    def remove(self, user_id: str, at: datetime) -> None: ...
+
+    @abc.abstractmethod
+    def deleted_at(self, user_id: str) -> datetime | None:
+        """When the user of this id was removed (committed, or removed in this
+        transaction), or None: never removed here (an unknown id, or a live user)."""
 
     @abc.abstractmethod
     def get(self, user_id: str) -> User | None: ...

@@ -2,7 +2,7 @@ import logging
 from dataclasses import dataclass
 from functools import partial
 
-from application.ports import PasswordHasher, PaymentGateway, UnitOfWork
+from application.ports import Clock, PasswordHasher, PaymentGateway, UnitOfWork
 from application.retry import write
 from domain.errors import CurrentPasswordWrong, CustomerMissing, PaymentProviderError
 from domain.password_policy import MAX_LENGTH
@@ -31,19 +31,27 @@ class DeleteAccount:
       is billed for an account that is gone;
     - then, in one transaction: the user and their subscriptions are deleted, every
       email of theirs in the outbox (sent or not) with them; every session ends (no
-      user to load). What stays: the provider's events in the event inbox (accounting
-      and replays; they name the provider's customer, not our user), and the provider's
+      user to load). What stays: a tombstone (the user's id and the time of deletion,
+      nothing personal), the provider's events in the event inbox (accounting and
+      replays; they name the provider's customer, not our user), and the provider's
       own records of the customer, invoices and payments, which the provider keeps for
       accounting;
-    - later events about that customer match no user and are recorded as ignored.
+    - later events about that customer match no user and are recorded as ignored; one
+      of a checkout paid at the moment of the deletion names the tombstone's id, and its
+      subscription is canceled (`HandleBillingEvent`).
     """
 
     def __init__(
-        self, uow: UnitOfWork, hasher: PasswordHasher, gateway: PaymentGateway | None
+        self,
+        uow: UnitOfWork,
+        hasher: PasswordHasher,
+        gateway: PaymentGateway | None,
+        clock: Clock,
     ) -> None:
         self._uow = uow
         self._hasher = hasher
         self._gateway = gateway
+        self._clock = clock
 
     def execute(self, command: DeleteAccountCommand) -> None:
         with self._uow.reading() as uow:
@@ -64,7 +72,7 @@ class DeleteAccount:
             self._gateway.cancel_subscription(subscription.id)
             log.info("user %s leaves: subscription %s canceled", user.id, subscription.id)
         uow.outbox.discard_of(user.id)
-        uow.users.remove(user.id)
+        uow.users.remove(user.id, self._clock.now())
 
     def _subscriptions_to_end(self, user: User) -> list[Subscription]:
         """Those that have not ended, by the provider's word (our records may lag: a

@@ -50,9 +50,12 @@ class HandleBillingEvent:
       canceled, ended) are written to the outbox in the same transaction as its effect:
       a duplicate leaves none behind, and each cause is sent once;
     - a checkout completed, or a subscription made or changed, that names (in our own
-      reference) an account that no longer exists was paid after its account was
-      deleted (a Checkout tab left open): the subscription is canceled at the provider
-      at once, nobody being left to use or cancel it;
+      reference) an account deleted here (its tombstone is kept) was paid after the
+      deletion (a Checkout tab left open): the subscription is canceled at the provider
+      at once, nobody being left to use or cancel it. An id of ours that was never
+      deleted here (a database restored from an older backup, another deployment or a
+      staging copy on the same provider account) is an unknown user: ignored, nothing
+      canceled;
     - a failure that no retry can mend (`DataConflict`: the event contradicts what is
       stored) is answered as handled, status failed, so the provider stops retrying it;
       any other exception propagates, so the provider retries it.
@@ -106,7 +109,7 @@ class HandleBillingEvent:
         # leaves nothing of its effect behind.
         outcome = apply_event(uow, self._gateway, self._policy, event)
         if outcome.user is None:
-            outcome = end_orphan(self._gateway, event) or outcome
+            outcome = end_orphan(uow, self._gateway, event) or outcome
         self._notices.queue(uow, event, outcome, self._clock.now())
         status = EventStatus.PROCESSED if outcome.applied else EventStatus.IGNORED
         record = self._record(event, status, note=outcome.note)
@@ -148,21 +151,25 @@ class HandleBillingEvent:
 ORPHAN_KINDS = (BillingEventKind.CHECKOUT_COMPLETED, BillingEventKind.SUBSCRIPTION_CHANGED)
 
 
-def end_orphan(gateway: PaymentGateway, event: BillingEvent) -> Outcome | None:
-    """Cancel, now, the subscription of an event that matched nobody but names one of our
-    user ids (an account deleted; `find_user` found no such user): the outcome, or None
-    when there is nothing to cancel. Asked of the provider, not read from the event: a
-    late event about a subscription canceled already costs no second cancel."""
+def end_orphan(uow: UnitOfWork, gateway: PaymentGateway, event: BillingEvent) -> Outcome | None:
+    """Cancel, now, the subscription of an event that matched nobody but names the id of
+    an account deleted here (it has a tombstone; `find_user` found no such user): the
+    outcome, or None when there is nothing to cancel. Only a tombstone proves the
+    deletion: an id merely shaped like ours may be a live customer of another database
+    on the same provider account. Asked of the provider, not read from the event: a late
+    event about a subscription canceled already costs no second cancel."""
     if event.kind not in ORPHAN_KINDS or not event.subscription_id:
         return None
     if not event.user_ref or not is_user_id(event.user_ref):
+        return None
+    if uow.users.deleted_at(event.user_ref) is None:
         return None
     current = gateway.get_subscription(event.subscription_id)
     if current is None or current.status.is_terminal:
         return None
     gateway.cancel_subscription(current.id)
     log.warning(
-        "subscription %s names user %s, who has no account (deleted): canceled now",
+        "subscription %s names user %s, whose account was deleted: canceled now",
         current.id,
         event.user_ref,
     )

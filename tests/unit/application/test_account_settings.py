@@ -56,7 +56,7 @@ def open_link(world: World, email: str) -> Verified:
 
 
 def delete(world: World, user_id: str, password: str = PASSWORD) -> None:
-    DeleteAccount(world.uow, world.hasher, world.gateway).execute(
+    DeleteAccount(world.uow, world.hasher, world.gateway, world.clock).execute(
         DeleteAccountCommand(user_id, password)
     )
 
@@ -300,8 +300,18 @@ def test_when_the_provider_cannot_cancel_nothing_is_deleted(world: World) -> Non
     assert ann.id in world.store.users
 
 
+def test_deleting_keeps_a_tombstone_of_the_id_and_the_time_only(world: World) -> None:
+    ann = world.register()
+    world.clock.advance(timedelta(days=3))
+    delete(world, ann.id)
+    assert world.store.deleted == {ann.id: world.clock.now()}
+
+
 def test_the_address_can_register_again_after_deleting(world: World) -> None:
     ann = world.register()
     delete(world, ann.id)
     again = world.register()
     assert again.id != ann.id
+    with world.uow.reading() as uow:  # the tombstone is the old id's, not the address's
+        assert uow.users.deleted_at(again.id) is None
+        assert uow.users.deleted_at(ann.id) is not None

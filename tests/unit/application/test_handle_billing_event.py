@@ -114,7 +114,10 @@ def test_a_checkout_paid_after_its_account_was_deleted_is_canceled_at_once(
     """A Checkout tab the deletion could not expire (paid at that very moment)."""
     ann = world.register()
     session_id = world.start_checkout(ann)
-    del world.store.users[ann.id]  # the account deleted
+    with world.uow.writing() as uow:  # the account deleted, its tombstone kept
+        uow.users.require(ann.id)
+        uow.users.remove(ann.id, world.clock.now())
+        uow.commit()
     events = world.gateway.pay_checkout(session_id)
     subscription_id = events[0].subscription_id
     assert subscription_id is not None
@@ -127,6 +130,27 @@ def test_a_checkout_paid_after_its_account_was_deleted_is_canceled_at_once(
     assert world.store.outbox == {} or all(
         not e.id.startswith(("subscription-", "trial-")) for e in world.store.outbox.values()
     )
+
+
+def test_a_paid_checkout_naming_an_id_of_ours_never_deleted_here_is_left_alone(
+    world: World,
+) -> None:
+    """Our id, but no account and no tombstone: a database restored from a backup older
+    than the signup, or another deployment (or a staging copy) on the same Stripe account.
+    Someone is paying: nothing is canceled, the event is ignored as about an unknown user."""
+    ann = world.register()
+    session_id = world.start_checkout(ann)
+    del world.store.users[ann.id]  # never deleted here: the store does not know them
+    events = world.gateway.pay_checkout(session_id)
+    subscription_id = events[0].subscription_id
+    assert subscription_id is not None
+
+    results = world.deliver(events)
+
+    assert world.gateway.subscriptions[subscription_id].status is S.ACTIVE
+    assert all(r.status is EventStatus.IGNORED for r in results)
+    assert all("canceled" not in r.note for r in results)
+    assert "no user" in results[0].note
 
 
 def test_a_subscription_naming_a_reference_that_is_not_ours_is_left_alone(
