@@ -19,9 +19,10 @@ Celery workers the delivery task (`premium_notes.deliver_outbox`, which runs
 `DeliverOutbox`), and beat sends the same task every OUTBOX_DELIVERY_INTERVAL_SECONDS,
 for retries and for any task the broker lost.
 
-At start-up (`create_app`) the app calls `wake_if_waiting`: an email committed by a
-process that died before sending it goes out then, not at some unrelated later commit.
-The look at the outbox is made in the thread, so start-up does not wait for it.
+At start-up without BROKER_URL (`create_app`) the app calls `wake_if_waiting`: an email
+committed by a process that died before sending it goes out then, not at some unrelated
+later commit. The look at the outbox is made in the thread, so start-up does not wait
+for it.
 """
 
 import logging

@@ -146,3 +146,19 @@ def test_the_scheduled_delivery_sends_more_than_one_rounds_worth(
 
     assert {status(container, key) for key in keys} == {OutboxStatus.SENT}
     assert len(local_inbox.wait_for(len(keys), timeout=30)) == len(keys)
+
+
+def test_with_a_worker_the_web_process_sends_no_mail_left_from_before_it_started(
+    tmp_path: Path, mail_server: MailServer, local_inbox: LocalInbox
+) -> None:
+    # Without a worker, start-up sends what a stopped process left; with one, that is
+    # the workers' task (beat's scheduled delivery), never the web's.
+    down = f"redis://127.0.0.1:{free_port()}/0"
+    first: Container = app_with_broker(tmp_path, down, mail_server).extensions["container"]
+    write_notice(first)
+
+    second: Container = app_with_broker(tmp_path, down, mail_server).extensions["container"]
+    time.sleep(1.5)  # a start-up delivery would have sent it by now
+
+    assert status(second) is OutboxStatus.PENDING
+    assert local_inbox.messages() == []

@@ -149,8 +149,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         hops = settings.trusted_proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     cli.register(app)
-    if settings.smtp_server is not None and not click.get_current_context(silent=True):
-        # Mail a process left unsent (stopped, crashed) goes now, from the thread.
+    in_process_mail = settings.smtp_server is not None and not settings.broker_url
+    if in_process_mail and not click.get_current_context(silent=True):
+        # Mail a process left unsent (stopped, crashed) goes now, from the thread. With a
+        # worker (BROKER_URL) it is the workers' (beat's scheduled delivery), never ours.
         container.outbox_delivery().wake_if_waiting()
     if from_env:
         # A served app's start-up objects (modules, SQLAlchemy's tables and compiled
