@@ -1,8 +1,10 @@
 from dataclasses import dataclass
+from datetime import datetime
 
 from application.ports import Clock, UnitOfWork
 from domain.account_tokens import OpenedLink, TokenPurpose
 from domain.errors import InvalidLink
+from domain.user import User
 
 
 @dataclass(frozen=True)
@@ -25,8 +27,14 @@ class CheckResetLink:
     def execute(self, command: CheckResetLinkCommand) -> str:
         link = OpenedLink.of(command.link_token)
         with self._uow.reading() as uow:
-            user = uow.users.get(link.user_id)
-        if user is None:
-            raise InvalidLink()
-        user.token_with_digest(TokenPurpose.RESET_PASSWORD, link.digest, self._clock.now())
-        return user.email.value
+            return reset_link_user(uow, link, self._clock.now()).email.value
+
+
+def reset_link_user(uow: UnitOfWork, link: OpenedLink, now: datetime) -> User:
+    """The account whose reset link `link` is, when the link works at `now`;
+    `InvalidLink` otherwise (no such account, or the link used, expired, replaced)."""
+    user = uow.users.get(link.user_id)
+    if user is None:
+        raise InvalidLink()
+    user.token_with_digest(TokenPurpose.RESET_PASSWORD, link.digest, now)
+    return user

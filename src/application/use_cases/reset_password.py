@@ -6,8 +6,8 @@ from application.account_mail import queue_password_changed
 from application.mail import Mailer
 from application.ports import Clock, PasswordHasher, UnitOfWork
 from application.retry import write
-from domain.account_tokens import OpenedLink, TokenPurpose
-from domain.errors import InvalidLink
+from application.use_cases.check_reset_link import reset_link_user
+from domain.account_tokens import OpenedLink
 from domain.password_policy import check_password
 
 
@@ -47,10 +47,7 @@ class ResetPassword:
     def execute(self, command: ResetPasswordCommand) -> ResetPasswordResult:
         link = OpenedLink.of(command.link_token)
         with self._uow.reading() as uow:
-            user = uow.users.get(link.user_id)
-        if user is None:
-            raise InvalidLink()
-        user.token_with_digest(TokenPurpose.RESET_PASSWORD, link.digest, self._clock.now())
+            user = reset_link_user(uow, link, self._clock.now())
         check_password(command.new_password, user.email)
         password_hash = self._hasher.hash(command.new_password)  # before the lock: 30 ms
         work = partial(self._reset, link, password_hash, self._clock.now())
@@ -59,10 +56,7 @@ class ResetPassword:
     def _reset(
         self, link: OpenedLink, password_hash: str, now: datetime, uow: UnitOfWork
     ) -> ResetPasswordResult:
-        user = uow.users.get(link.user_id)
-        if user is None:
-            raise InvalidLink()
-        user.token_with_digest(TokenPurpose.RESET_PASSWORD, link.digest, now)
+        user = reset_link_user(uow, link, now)
         user.set_password(password_hash)  # uses the reset link up
         user.verify_email(now)
         uow.users.save(user)
