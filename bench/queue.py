@@ -16,7 +16,7 @@ from sqlalchemy import Engine, text
 
 from bench.load import LoadResult, run_load
 from bench.requests_file import Request
-from bench.stack import Server, _cpu_seconds, count_events
+from bench.stack import Server, _cpu_seconds, child_pids, count_events, log_tail
 
 # The queue mode's answer to a new event (Flask's JSON: sorted keys, compact).
 QUEUED_TEXT = '"duplicate":false,"received":true,"status":"received"'
@@ -61,13 +61,7 @@ class Worker:
         )
 
     def pool_pids(self) -> list[int]:
-        if self.process is None:
-            return []
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        try:
-            return [int(pid) for pid in children.read_text().split()]
-        except OSError:
-            return []
+        return child_pids(self.process.pid) if self.process is not None else []
 
     def cpu_seconds(self) -> float:
         """User and system CPU time of the main process and its pool processes."""
@@ -76,8 +70,7 @@ class Worker:
         return sum(_cpu_seconds(pid) for pid in [self.process.pid, *self.pool_pids()])
 
     def log_tail(self) -> str:
-        path = self.workdir / f"{self.name}.log"
-        return path.read_text(errors="replace")[-3000:] if path.exists() else ""
+        return log_tail(self.workdir, self.name)
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:

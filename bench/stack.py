@@ -120,21 +120,14 @@ class Server:
         raise RuntimeError(f"{self.name} did not answer in 30 s:\n{self.log_tail()}")
 
     def worker_pids(self) -> list[int]:
-        if self.process is None:
-            return []
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        try:
-            return [int(pid) for pid in children.read_text().split()]
-        except OSError:
-            return []
+        return child_pids(self.process.pid) if self.process is not None else []
 
     def cpu_seconds(self) -> float:
         """User and system CPU time its workers have used so far."""
         return sum(_cpu_seconds(pid) for pid in self.worker_pids())
 
     def log_tail(self) -> str:
-        path = self.workdir / f"{self.name}.log"
-        return path.read_text(errors="replace")[-3000:] if path.exists() else ""
+        return log_tail(self.workdir, self.name)
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
@@ -145,6 +138,21 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+def child_pids(pid: int) -> list[int]:
+    """The processes `pid` started (gunicorn's workers, a Celery pool's processes)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    try:
+        return [int(child) for child in children.read_text().split()]
+    except OSError:
+        return []
+
+
+def log_tail(workdir: Path, name: str) -> str:
+    """The end of the log a process `name` writes in `workdir`, for an error message."""
+    path = workdir / f"{name}.log"
+    return path.read_text(errors="replace")[-3000:] if path.exists() else ""
 
 
 def _cpu_seconds(pid: int) -> float:
