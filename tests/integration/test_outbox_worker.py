@@ -24,18 +24,17 @@ from adapters.sqlalchemy.tables import OutboxRow
 from application.ports import OutboxEntry
 from entrypoints.container import Container
 from local_mail import MailServer
-from tests.e2e.conftest import TEST_SECRET_KEY, offline_stripe_app
+from tests.e2e.conftest import offline_stripe_app
 from tests.e2e.support import Browser, serve
 from tests.integration.test_outbox_tasks import RecordedWakes
-from tests.integration.test_webhook_queue_worker import worker_command
+from tests.integration.test_webhook_queue_worker import SECRET, settings_env, worker_command
 from tests.support.local_inbox import LocalInbox
 from tests.support.local_run import free_port, wait_until
-from tests.support.processes import environment, make_command, process
+from tests.support.processes import make_command, process
 from tests.support.redis_server import redis_server
 
 pytestmark = pytest.mark.postgres
 
-SECRET = "whsec_test_outbox_worker"
 PASSWORD = "a passphrase for mail"
 
 
@@ -79,20 +78,12 @@ def test_the_worker_sends_a_registrations_email_once_and_beat_sends_it_after_an_
         web_thread = RecordedWakes()
         container.outbox_delivery.override(web_thread)
         live = stack.enter_context(serve(app))
-        env = environment(
+        env = settings_env(
             tmp_path,
-            SECRET_KEY=TEST_SECRET_KEY,
-            DATABASE_URL=database_url,
-            STRIPE_SECRET_KEY="sk_test_offline",
-            STRIPE_API_BASE="http://127.0.0.1:9",
-            STRIPE_PRICE_ID="price_test_1",
-            CATALOG_FILE="",
-            STRIPE_WEBHOOK_SECRET=SECRET,
-            BROKER_URL=broker,
-            WEBHOOK_PROCESSING="queue",
+            database_url,
+            broker,
             SMTP_URL=mail.smtp_url,
             OUTBOX_DELIVERY_INTERVAL_SECONDS="1",
-            LOG_FORMAT="json",
         )
         _, worker_log = stack.enter_context(process(worker_command(), folder, env, "worker"))
 
