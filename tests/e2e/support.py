@@ -185,6 +185,15 @@ def open_emailed_link(client: FlaskClient, app: Flask, address: str, path: str) 
     return client.get(path_of(OutboxMailbox(app.extensions["container"]).link(address, path)))
 
 
+def signed_in(app: Flask, email: str) -> FlaskClient:
+    """A test client registered as `email` (not verified) and logged in."""
+    client = app.test_client()
+    data = {"csrf_token": form_token(client, "/register"), "email": email, "password": "pw-" * 4}
+    assert client.post("/register", data=data).status_code == 303
+    assert client.post("/login", data=data).status_code == 303
+    return client
+
+
 def signed_up(app: Flask, email: str, password: str) -> FlaskClient:
     """A test client registered as `email`, verified from the emailed link, logged in."""
     client = app.test_client()

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 from entrypoints.flask_app import page_parts
 from tests.e2e.conftest import offline_stripe_app
-from tests.e2e.support import form_token, user_id_of
+from tests.e2e.support import signed_in, user_id_of
 from tests.support import stripe_events as se
 
 _LOGOUT_TOKEN = re.compile(
@@ -28,14 +28,6 @@ def app(tmp_path: Path) -> Iterator[Flask]:
     app = offline_stripe_app(tmp_path, ("whsec_kept",))
     yield app
     app.extensions["container"].engine().dispose()
-
-
-def signed_in(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    data = {"csrf_token": form_token(client, "/register"), "email": email, "password": "pw-" * 4}
-    assert client.post("/register", data=data).status_code == 303
-    assert client.post("/login", data=data).status_code == 303
-    return client
 
 
 def logout_token(client: FlaskClient) -> str:

@@ -9,7 +9,6 @@ from pathlib import Path
 import flask_login.utils as flask_login_utils
 import pytest
 from flask import Flask, request
-from flask.testing import FlaskClient
 
 from entrypoints.flask_app.session_cookie import (
     KEPT_COOKIE_HEADER_SIZE,
@@ -17,7 +16,7 @@ from entrypoints.flask_app.session_cookie import (
     kept_session_identifier,
 )
 from tests.e2e.conftest import offline_stripe_app
-from tests.e2e.support import form_token
+from tests.e2e.support import signed_in
 
 
 @pytest.fixture
@@ -25,14 +24,6 @@ def app(tmp_path: Path) -> Iterator[Flask]:
     app = offline_stripe_app(tmp_path, ("whsec_kept",))
     yield app
     app.extensions["container"].engine().dispose()
-
-
-def signed_in(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    data = {"csrf_token": form_token(client, "/register"), "email": email, "password": "pw-" * 4}
-    assert client.post("/register", data=data).status_code == 303
-    assert client.post("/login", data=data).status_code == 303
-    return client
 
 
 def test_a_session_cookie_read_before_still_ends_with_its_lifetime(
