@@ -44,7 +44,7 @@ from sqlalchemy import Engine, event, text
 from werkzeug.test import EnvironBuilder
 
 from adapters.sqlalchemy.database import create_database_engine, migrate
-from bench.service import seed_users, seeded_subscription, sign
+from bench.service import seed_users, seeded_subscription, webhook
 
 SECRET = "whsec_test_webhook_cost"  # noqa: S105 (a test secret)
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "stripe" / "fixtures3.json"
@@ -63,25 +63,13 @@ def template() -> dict[str, Any]:
 
 
 def event_environ(event_id: str, created: int, obj: dict[str, Any]) -> dict[str, Any]:
-    body = json.dumps(
-        {
-            "id": event_id,
-            "object": "event",
-            "api_version": "2025-03-31.basil",
-            "created": created,
-            "livemode": False,
-            "pending_webhooks": 1,
-            "type": "customer.subscription.updated",
-            "data": {"object": obj, "previous_attributes": {}},
-        },
-        separators=(",", ":"),
-    )
+    """The WSGI environ of the bench's own signed webhook (`bench.service.webhook`)."""
+    request = webhook(event_id, created, obj, SECRET)
     builder = EnvironBuilder(
-        path="/webhook",
-        method="POST",
-        data=body.encode(),
-        headers=[("Stripe-Signature", sign(body, SECRET, int(time.time())))],
-        content_type="application/json",
+        path=request.path,
+        method=request.method,
+        data=request.body.encode(),
+        headers=list(request.headers.items()),
         environ_base={"REMOTE_ADDR": "127.0.0.1"},
     )
     return builder.get_environ()
